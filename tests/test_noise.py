@@ -1,0 +1,405 @@
+"""Noise models: realised rates, exactness, where labels may go, determinism, bad input.
+
+Statistical checks use N large enough that a 6-sigma band is tight; the bands
+are computed from the binomial standard deviation, not tuned to the output.
+"""
+
+import hashlib
+import json
+import math
+
+import numpy as np
+import pytest
+
+from kerasnoise import noise
+from tests.conftest import FIXTURES
+
+K = 10
+N = 200_000
+
+
+def sigma_band(p: float, n: int, z: float = 6.0) -> float:
+    return z * math.sqrt(p * (1 - p) / n) + 1e-12
+
+
+@pytest.fixture(scope="module")
+def labels():
+    # Unequal class sizes on purpose: class c has weight c + 1.
+    rng = np.random.default_rng(12345)
+    return rng.choice(K, size=N, p=np.arange(1, K + 1) / np.arange(1, K + 1).sum())
+
+
+@pytest.fixture(scope="module")
+def mnist_labels(shared_data):
+    with np.load(shared_data / "mnist.npz") as f:
+        return f["y_train"]
+
+
+# --------------------------------------------------------------------------- rates
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.2, 0.6, 1.0])
+def test_symmetric_exclusive_rate_and_targets(labels, rate):
+    r = noise.SymmetricExclusive(rate).apply(labels, num_classes=K, seed=1)
+    assert abs(r.rate - rate) <= sigma_band(rate, N)
+    flipped = r.labels != labels
+    np.testing.assert_array_equal(flipped, r.is_noisy)
+    # A flip always lands on another class, uniformly over the K - 1 others.
+    if flipped.any():
+        offsets = (r.labels[flipped] - labels[flipped]) % K
+        assert offsets.min() >= 1
+        counts = np.bincount(offsets, minlength=K)[1:]
+        expected = flipped.sum() / (K - 1)
+        assert np.all(np.abs(counts - expected) <= 6 * math.sqrt(expected))
+
+
+@pytest.mark.parametrize("rate", [0.2, 0.6, 1.0])
+def test_symmetric_inclusive_rate(labels, rate):
+    r = noise.SymmetricInclusive(rate).apply(labels, num_classes=K, seed=2)
+    expected = rate * (K - 1) / K
+    assert abs(r.rate - expected) <= sigma_band(expected, N)
+    # Resampling over all K: the noisy label is uniform when rate = 1.
+    if rate == 1.0:
+        counts = np.bincount(r.labels, minlength=K)
+        assert np.all(np.abs(counts - N / K) <= 6 * math.sqrt(N / K))
+
+
+def test_symmetric_exact_hand_counts():
+    # Class sizes 10, 3, 7, 4 at rate 0.25: 2.5 -> 3, 0.75 -> 1, 1.75 -> 2, 1.0 -> 1.
+    y = np.repeat(np.arange(4), [10, 3, 7, 4])
+    r = noise.SymmetricExact(0.25).apply(y, num_classes=4, seed=0)
+    flipped_per_class = np.bincount(y[r.is_noisy], minlength=4)
+    np.testing.assert_array_equal(flipped_per_class, [3, 1, 2, 1])
+    assert np.all(r.labels[r.is_noisy] != y[r.is_noisy])
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.2, 0.4, 0.6, 1.0])
+def test_symmetric_exact_is_exact(labels, rate):
+    r = noise.SymmetricExact(rate).apply(labels, num_classes=K, seed=3)
+    class_counts = np.bincount(labels, minlength=K)
+    flipped = np.bincount(labels[r.is_noisy], minlength=K)
+    np.testing.assert_array_equal(flipped, np.floor(rate * class_counts + 0.5))
+    assert abs(r.rate - rate) <= K / N  # only rounding
+    # which labels flip differs with the seed, the counts do not
+    other = noise.SymmetricExact(rate).apply(labels, num_classes=K, seed=4)
+    if 0 < rate < 1:
+        assert not np.array_equal(r.is_noisy, other.is_noisy)
+
+
+def test_pair_flip_only_to_next_class(labels):
+    r = noise.PairFlip(0.4).apply(labels, num_classes=K, seed=5)
+    changed = r.labels != labels
+    np.testing.assert_array_equal(r.labels[changed], (labels[changed] + 1) % K)
+    assert abs(r.rate - 0.4) <= sigma_band(0.4, N)
+    allowed = np.eye(K, dtype=bool) | np.roll(np.eye(K, dtype=bool), 1, axis=1)
+    assert np.all(r.transition_counts[~allowed] == 0)
+
+
+def test_asymmetric_mnist_map_on_real_labels(mnist_labels):
+    rate = 0.4
+    r = noise.Asymmetric(rate, mapping="mnist").apply(mnist_labels, num_classes=10, seed=6)
+    allowed = {(2, 7), (3, 8), (5, 6), (6, 5), (7, 1)}
+    changed = r.labels != mnist_labels
+    pairs = set(zip(mnist_labels[changed].tolist(), r.labels[changed].tolist(), strict=True))
+    assert pairs == allowed
+    # realised rate = rate x share of mapped classes (counts from the data README)
+    share = (5958 + 6131 + 5421 + 5918 + 6265) / 60000
+    assert abs(r.rate - rate * share) <= sigma_band(rate * share, 60000)
+
+
+def test_asymmetric_cifar10_map_and_custom_map(labels):
+    r = noise.Asymmetric(1.0, mapping="cifar10").apply(labels, num_classes=K, seed=7)
+    expected = labels.copy()
+    for src, dst in {9: 1, 2: 0, 4: 7, 3: 5, 5: 3}.items():
+        expected[labels == src] = dst
+    np.testing.assert_array_equal(r.labels, expected)
+    custom = noise.Asymmetric(1.0, mapping={0: 1}).apply([0, 1, 2, 0], num_classes=3, seed=0)
+    np.testing.assert_array_equal(custom.labels, [1, 1, 2, 1])
+    # JSON turns int keys into strings; a config read back from JSON still works
+    cfg = json.loads(json.dumps({"name": "asymmetric", "rate": 0.5, "mapping": {"0": 1}}))
+    assert noise.from_config(cfg).mapping == {0: 1}
+
+
+def test_transition_matrix_realised_close_to_given(labels):
+    rng = np.random.default_rng(0)
+    t = rng.dirichlet(np.ones(K), size=K)
+    t[3] = np.eye(K)[3]  # a deterministic row
+    r = noise.TransitionMatrix(t).apply(labels, num_classes=K, seed=8)
+    counts = np.bincount(labels, minlength=K)
+    for i in range(K):
+        band = 6 * np.sqrt(t[i] * (1 - t[i]) / counts[i]) + 1e-12
+        assert np.all(np.abs(r.transition[i] - t[i]) <= band), i
+    assert np.all(r.labels[labels == 3] == 3)
+    np.testing.assert_allclose(r.transition.sum(axis=1), 1.0)
+    expected_rate = float(np.sum(counts / N * (1 - np.diag(t))))
+    assert abs(r.rate - expected_rate) <= sigma_band(expected_rate, N)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        noise.SymmetricExclusive(0.3),
+        noise.SymmetricInclusive(0.3),
+        noise.SymmetricExact(0.3),
+        noise.PairFlip(0.3),
+        noise.Asymmetric(0.3, "cifar10"),
+        noise.Additive(2),
+        noise.Structured(2, delta=0.5),
+    ],
+    ids=lambda m: m.name,
+)
+def test_realised_transition_matches_model(labels, model):
+    r = model.apply(labels, num_classes=K, seed=9)
+    expected = model.expected_transition(K)
+    np.testing.assert_allclose(expected.sum(axis=1), 1.0)
+    np.testing.assert_allclose(r.transition.sum(axis=1), 1.0)
+    counts = r.transition_counts.sum(axis=1, keepdims=True)
+    band = 6 * np.sqrt(expected * (1 - expected) / counts) + 1e-9
+    assert np.all(np.abs(r.transition - expected) <= band)
+    # the realised rate is the off-diagonal mass of the realised matrix
+    assert r.rate == pytest.approx(1 - np.trace(r.transition_counts) / r.num_examples)
+
+
+# --------------------------------------------------------------------------- additive
+
+
+@pytest.mark.parametrize("alpha", [0, 1, 5])
+def test_additive_layout_and_rate(labels, alpha):
+    small = labels[:20_000]
+    n = small.shape[0]
+    r = noise.Additive(alpha).apply(small, num_classes=K, seed=10)
+    assert r.num_examples == (1 + alpha) * n and r.num_clean == n and r.alpha == alpha
+    np.testing.assert_array_equal(r.labels[:n], small)  # clean pairs kept, in order
+    np.testing.assert_array_equal(r.true_labels, np.tile(small, 1 + alpha))
+    idx = np.arange(r.num_examples)
+    np.testing.assert_array_equal(r.image_index(idx), idx % n)
+    expected = alpha / (1 + alpha) * (K - 1) / K
+    assert abs(r.rate - expected) <= sigma_band(expected, r.num_examples)
+    if alpha:
+        counts = np.bincount(r.labels[n:], minlength=K)  # extra labels are uniform
+        assert np.all(np.abs(counts - alpha * n / K) <= 6 * math.sqrt(alpha * n / K))
+
+
+def test_additive_other_source():
+    y = np.array([0, 1, 2, 3])
+    r = noise.Additive(3, source="other").apply(y, num_classes=4, seed=11)
+    assert r.num_examples == 16
+    np.testing.assert_array_equal(r.true_labels, [0, 1, 2, 3] + [-1] * 12)
+    assert r.is_noisy[4:].all() and not r.is_noisy[:4].any()
+    np.testing.assert_array_equal(r.image_index(np.arange(16)), [0, 1, 2, 3] + list(range(12)))
+    assert r.transition_counts.sum() == 4  # only examples with a class count
+    assert r.rate == 12 / 16
+
+
+def test_structured_delta_extremes(labels):
+    small = labels[:30_000]
+    n = small.shape[0]
+    one = noise.Structured(2, delta=1.0).apply(small, num_classes=K, seed=12)
+    np.testing.assert_array_equal(one.labels[n:], (np.tile(small, 2) + 1) % K)
+    custom = np.array([5, 0, 1, 2, 3, 4, 9, 6, 7, 8])
+    c = noise.Structured(1, delta=1.0, confusion=custom).apply(small, num_classes=K, seed=12)
+    np.testing.assert_array_equal(c.labels[n:], custom[small])
+    zero = noise.Structured(1, delta=0.0).apply(small, num_classes=K, seed=13)
+    uniform = noise.Additive(1).expected_transition(K)
+    np.testing.assert_allclose(noise.Structured(1, 0.0).expected_transition(K), uniform)
+    assert abs(zero.rate - 0.5 * 0.9) <= sigma_band(0.45, 2 * n)
+    # delta = 0.5: P(confusing class) = 0.5 + 0.5 / K among the extras
+    half = noise.Structured(1, delta=0.5).apply(small, num_classes=K, seed=14)
+    hit = np.mean(half.labels[n:] == (small + 1) % K)
+    assert abs(hit - 0.55) <= sigma_band(0.55, n)
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+ALL_MODELS = [
+    noise.SymmetricExclusive(0.4),
+    noise.SymmetricInclusive(0.4),
+    noise.SymmetricExact(0.4),
+    noise.PairFlip(0.4),
+    noise.Asymmetric(0.4, "mnist"),
+    noise.TransitionMatrix(np.full((K, K), 1 / K)),
+    noise.Additive(3),
+    noise.Additive(2, source="other"),
+    noise.Structured(3, delta=0.3),
+]
+
+
+def _digest(result) -> str:
+    return hashlib.sha256(result.labels.astype("<i8").tobytes()).hexdigest()
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=repr)
+def test_same_seed_same_labels_different_seed_different(labels, model):
+    a = model.apply(labels, num_classes=K, seed=2024)
+    b = model.apply(labels, num_classes=K, seed=2024)
+    c = model.apply(labels, num_classes=K, seed=2025)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    assert not np.array_equal(a.labels, c.labels)
+    # a Generator works too, and the recorded state replays it exactly
+    gen = np.random.default_rng(2024)
+    g = model.apply(labels, num_classes=K, seed=gen)
+    np.testing.assert_array_equal(g.labels, a.labels)
+    assert g.seed == 2024 and a.seed == 2024
+    replay = np.random.Generator(np.random.PCG64())
+    replay.bit_generator.state = g.rng_state
+    np.testing.assert_array_equal(model.apply(labels, num_classes=K, seed=replay).labels, a.labels)
+
+
+def test_global_random_state_untouched(labels):
+    np.random.seed(0)  # noqa: NPY002 - the legacy global state is what is checked
+    before = np.random.get_state()[1].copy()  # noqa: NPY002
+    noise.SymmetricExclusive(0.5).apply(labels, num_classes=K, seed=1)
+    np.testing.assert_array_equal(np.random.get_state()[1], before)  # noqa: NPY002
+
+
+def test_noisy_labels_match_fixture_on_every_backend():
+    """The same config and seed give the same labels whatever KERAS_BACKEND is.
+
+    The digests in ``fixtures/noise_digests.json`` were computed once
+    (``python -m tests.fixtures.make_noise_digests``); tox checks them on
+    TensorFlow, JAX and PyTorch.
+    """
+    expected = json.loads((FIXTURES / "noise_digests.json").read_text())
+    y = np.arange(1000) % K
+    got = {repr(m): _digest(m.apply(y, num_classes=K, seed=2024)) for m in ALL_MODELS}
+    assert got == expected
+
+
+# --------------------------------------------------------------------------- records
+
+
+def test_summary_is_json_and_complete(labels):
+    r = noise.Structured(1, delta=0.2).apply(labels[:1000], num_classes=K, seed=3)
+    s = json.loads(json.dumps(r.summary()))
+    assert s["model"] == {"name": "structured", "alpha": 1, "delta": 0.2, "confusion": None}
+    assert s["num_examples"] == 2000 and s["num_clean"] == 1000 and s["seed"] == 3
+    assert s["num_noisy"] == int(r.is_noisy.sum())
+    assert s["rate"] == r.rate
+    np.testing.assert_array_equal(np.array(s["transition_counts"]), r.transition_counts)
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=repr)
+def test_config_round_trip(model):
+    cfg = json.loads(json.dumps(model.get_config()))
+    assert noise.from_config(cfg) == model
+    assert noise.get(**cfg) == model
+
+
+def test_registry_names():
+    assert set(noise.available()) == {
+        "symmetric_exclusive",
+        "symmetric_inclusive",
+        "symmetric_exact",
+        "pair_flip",
+        "asymmetric",
+        "transition_matrix",
+        "additive",
+        "structured",
+    }
+    assert noise.get("pair-flip", rate=0.1) == noise.PairFlip(0.1)
+
+
+def test_labels_shaped_n_by_1_are_accepted():
+    y = np.array([[0], [1], [2]])
+    r = noise.PairFlip(1.0).apply(y, num_classes=3, seed=0)
+    np.testing.assert_array_equal(r.labels, [1, 2, 0])
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("rate", [-0.1, 1.5, float("nan")])
+@pytest.mark.parametrize(
+    "cls",
+    [
+        noise.SymmetricExclusive,
+        noise.SymmetricInclusive,
+        noise.SymmetricExact,
+        noise.PairFlip,
+        noise.Asymmetric,
+    ],
+)
+def test_rate_outside_unit_interval(cls, rate):
+    with pytest.raises(ValueError, match=r"rate must be in \[0, 1\]"):
+        cls(rate)
+
+
+@pytest.mark.parametrize("alpha", [-1, 2.5, 2.0, "3", True])
+def test_bad_alpha(alpha):
+    with pytest.raises(ValueError, match="alpha must be a non-negative integer"):
+        noise.Additive(alpha)
+    with pytest.raises(ValueError, match="alpha"):
+        noise.Structured(alpha, delta=0.1)
+
+
+def test_bad_delta_and_confusion():
+    with pytest.raises(ValueError, match=r"delta must be in \[0, 1\]"):
+        noise.Structured(1, delta=1.1)
+    with pytest.raises(ValueError, match="confusion"):
+        noise.Structured(1, delta=0.5, confusion=[0, 1, 2])  # sends classes to themselves
+    with pytest.raises(ValueError, match="confusion"):
+        noise.Structured(1, delta=0.5, confusion=[1, 2, 0]).apply([0, 1], num_classes=4, seed=0)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ([0, 1, 10], r"labels must be in \[0, 10\)"),
+        ([-1, 0], r"labels must be in \[0, 10\)"),
+        ([], "must not be empty"),
+        (np.zeros((2, 2), int), "shape"),
+    ],
+)
+def test_bad_labels(bad, message):
+    with pytest.raises(ValueError, match=message):
+        noise.SymmetricExclusive(0.1).apply(np.asarray(bad, dtype=int), num_classes=10, seed=0)
+
+
+def test_bad_labels_dtype_and_num_classes():
+    with pytest.raises(TypeError, match="integer"):
+        noise.PairFlip(0.1).apply(np.array([0.5, 1.0]), num_classes=10, seed=0)
+    with pytest.raises(ValueError, match="num_classes must be >= 2"):
+        noise.PairFlip(0.1).apply([0, 0], num_classes=1, seed=0)
+    with pytest.raises(TypeError, match="seed"):
+        noise.PairFlip(0.1).apply([0, 1], num_classes=2, seed=None)
+
+
+@pytest.mark.parametrize(
+    ("matrix", "message"),
+    [
+        ([[0.5, 0.5], [0.2, 0.7]], "row-stochastic.*row 1 sums to 0.9"),
+        ([[1.5, -0.5], [0, 1]], r"entries in \[0, 1\]"),
+        ([[1, 0, 0], [0, 1, 0]], "square"),
+        ([[1.0]], "K >= 2"),
+        ([[np.nan, 1], [0, 1]], r"entries in \[0, 1\]"),
+    ],
+)
+def test_bad_transition_matrix(matrix, message):
+    with pytest.raises(ValueError, match=message):
+        noise.TransitionMatrix(matrix)
+
+
+def test_transition_matrix_wrong_size_for_labels():
+    with pytest.raises(ValueError, match="num_classes=3"):
+        noise.TransitionMatrix(np.eye(2)).apply([0, 1], num_classes=3, seed=0)
+
+
+def test_bad_maps():
+    with pytest.raises(ValueError, match=r"names classes \[12\]"):
+        noise.Asymmetric(0.2, {2: 12}).apply([0, 2], num_classes=10, seed=0)
+    with pytest.raises(ValueError, match="to itself"):
+        noise.Asymmetric(0.2, {2: 2})
+    with pytest.raises(ValueError, match="mapping must be a dict or one of"):
+        noise.Asymmetric(0.2, "imagenet")
+    with pytest.raises(ValueError, match="classes must be >= 0"):
+        noise.Asymmetric(0.2, {-1: 2})
+    with pytest.raises(TypeError, match="mapping must be"):
+        noise.Asymmetric(0.2, {1.5: 2})
+
+
+def test_unknown_model_lists_names():
+    with pytest.raises(ValueError, match="available: symmetric_exclusive"):
+        noise.get("gaussian", rate=0.1)
+    with pytest.raises(TypeError, match="'pair_flip'"):
+        noise.get("pair_flip", rho=0.1)
