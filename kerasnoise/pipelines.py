@@ -12,8 +12,10 @@ arithmetic (example ``j`` uses image ``j mod N``; see
 Order and augmentation depend only on ``(seed, epoch, batch)``: the same seeds
 give the same batches on TensorFlow, JAX and PyTorch (``tf.data`` runs on the
 CPU whatever the backend), and a different order every epoch.  An epoch counter
-advances each time the dataset is iterated (``model.fit`` does so once per
-epoch); ``TrainPipeline.set_epoch`` moves it, e.g. when a run resumes.
+advances each time the dataset is iterated; with ``model.fit`` pass
+``callbacks=[pipeline.epoch_callback()]`` so that the counter follows fit's epoch
+on every backend (JAX and PyTorch iterate once more to build the model) and on
+resume.
 
 Batches are ``(images, labels)``: images ``float32`` of shape ``(B, H, W, C)``,
 standardised as ``(x / 255 - mean) / std``; labels ``int32`` class indices.
@@ -183,6 +185,24 @@ class TrainPipeline:
         if isinstance(epoch, bool) or not isinstance(epoch, int | np.integer) or epoch < 0:
             raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}")
         self._epoch.assign(int(epoch))
+
+    def epoch_callback(self):
+        """A Keras callback that sets the epoch at the start of each ``fit`` epoch.
+
+        Pass it to ``model.fit(pipeline.dataset, callbacks=[pipeline.epoch_callback()])``:
+        some backends (JAX, PyTorch) iterate the dataset once more before training to
+        build the model, which would otherwise advance the epoch counter, and a resumed
+        run (``initial_epoch``, ``BackupAndRestore``) continues with its own epoch's order.
+        """
+        import keras
+
+        pipeline = self
+
+        class SetEpoch(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                pipeline.set_epoch(epoch)
+
+        return SetEpoch()
 
     def __len__(self) -> int:
         return self.steps_per_epoch

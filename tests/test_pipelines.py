@@ -269,8 +269,16 @@ def test_model_fit_one_epoch_from_pipeline(mnist):
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    history = model.fit(built.train.dataset, validation_data=built.val, epochs=1, verbose=0)
-    assert np.isfinite(history.history["loss"][0])
+    history = model.fit(
+        built.train.dataset,
+        validation_data=built.val,
+        epochs=2,
+        shuffle=False,  # the pipeline shuffles
+        callbacks=[built.train.epoch_callback()],
+        verbose=0,
+    )
+    assert np.all(np.isfinite(history.history["loss"]))
     _, accuracy = model.evaluate(built.test, verbose=0)
-    assert accuracy > 0.8  # a linear model on 20 % noisy MNIST after one epoch
-    assert built.train.epoch == 1
+    assert accuracy > 0.8  # a linear model on 20 % noisy MNIST after two epochs
+    # fit trained on epochs 0 and 1 of the order, whatever the backend's extra peeks
+    assert built.train.epoch == 2
