@@ -173,7 +173,7 @@ def _generator(seed: SeedLike) -> tuple[np.random.Generator, int | None]:
 
 @dataclass(frozen=True, eq=False)
 class NoiseResult:
-    """What a noise model did to a label array.
+    """What a noise model did to a label array (its arrays are read-only).
 
     Attributes:
         labels: noisy labels, ``int64``, one per training example.  Replacement
@@ -290,13 +290,15 @@ class NoiseModel:
                 advanced; an ``int`` gives the same result every time.
         """
         k = _check_num_classes(num_classes)
-        y = check_labels(labels, k)
+        y = check_labels(labels, k).copy()  # our own copy: the result is made read-only
         self._check_classes(k)
         rng, int_seed = _generator(seed)
         state = copy.deepcopy(rng.bit_generator.state)
         noisy, true = self._corrupt(y, k, rng)
         is_noisy = noisy != true
         matrix, counts = _realised(true, noisy, k)
+        for array in (noisy, true, is_noisy, matrix, counts):
+            array.flags.writeable = False  # a record of what happened
         return NoiseResult(
             labels=noisy,
             true_labels=true,

@@ -2,6 +2,7 @@
 
 import dataclasses
 import gzip
+import os
 import pickle
 import struct
 import subprocess
@@ -474,3 +475,19 @@ def test_split_needs_seed(mnist):
         mnist.validation_split(0.1, seed=None)
     with pytest.raises(ValueError, match="validation"):
         mnist.class_counts("val")
+
+
+DEBIAN_FASHION = "/usr/share/datasets"  # Debian's dataset-fashion-mnist package
+
+
+@pytest.mark.skipif(
+    not os.path.isdir(os.path.join(DEBIAN_FASHION, "fashion-mnist")),
+    reason="Debian's dataset-fashion-mnist is not installed",
+)
+def test_fashion_mnist_from_debian_package():
+    ds = load("fashion_mnist", DEBIAN_FASHION, download=False)
+    assert ds.x_train.shape == (60000, 28, 28, 1) and ds.x_test.shape == (10000, 28, 28, 1)
+    assert counts(ds.y_train) == [6000] * 10 and counts(ds.y_test) == [1000] * 10
+    # the published standardisation statistics are those of this training set
+    assert ds.x_train.mean() / 255 == pytest.approx(ds.info.mean[0], abs=5e-4)
+    assert ds.x_train.std() / 255 == pytest.approx(ds.info.std[0], abs=5e-4)

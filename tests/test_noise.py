@@ -300,6 +300,18 @@ def test_registry_names():
     assert noise.get("pair-flip", rate=0.1) == noise.PairFlip(0.1)
 
 
+def test_result_is_read_only_and_input_untouched(labels):
+    y = labels[:100].copy()
+    r = noise.SymmetricExclusive(0.5).apply(y, num_classes=K, seed=0)
+    with pytest.raises(ValueError, match="read-only"):
+        r.labels[0] = 3
+    with pytest.raises(ValueError, match="read-only"):
+        r.true_labels[0] = 3
+    np.testing.assert_array_equal(y, labels[:100])
+    y[0] = (y[0] + 1) % K  # the caller's array stays writable
+    assert r.true_labels[0] == labels[0]
+
+
 def test_labels_shaped_n_by_1_are_accepted():
     y = np.array([[0], [1], [2]])
     r = noise.PairFlip(1.0).apply(y, num_classes=3, seed=0)
