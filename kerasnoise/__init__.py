@@ -6,6 +6,7 @@ Modules, one idea each:
   ``keras.datasets`` or TensorFlow Datasets; seeded validation splits.
 - :mod:`kerasnoise.noise`     -- named label-noise models that report what they did.
 - :mod:`kerasnoise.pipelines` -- noisy ``tf.data`` pipelines for ``model.fit``.
+- :mod:`kerasnoise.losses`    -- robust losses (CE, GCE, linear, PHuber, SCE, NCE+RCE, ...).
 
 Submodules load on first use, so ``import kerasnoise`` imports neither Keras nor
 TensorFlow; choose the backend with ``KERAS_BACKEND`` before Keras is imported.
@@ -14,7 +15,7 @@ TensorFlow; choose the backend with ``KERAS_BACKEND`` before Keras is imported.
 import importlib
 
 __version__ = "0.1.0"
-__all__ = ["datasets", "noise", "pipelines", "__version__"]
+__all__ = ["datasets", "noise", "pipelines", "losses", "__version__"]
 
 
 def __getattr__(name):
