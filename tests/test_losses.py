@@ -321,3 +321,19 @@ def test_bad_parameter_types_and_names():
         losses.get("gce", tau=3)
     with pytest.raises(ValueError, match="transition is 5 x 5 but y_pred has 3 classes"):
         losses.forward_correction([0], np.zeros((1, 3), np.float32), transition=_transition())
+
+
+def test_dtype_argument_as_keras():
+    """``dtype`` sets the output dtype as for Keras's losses; the math stays float32."""
+    z = np.array([[1e4, -1e4, 0, 0, 0], [0.5, 0.1, 0, 0, 0]], np.float32)
+    y = np.array([1, 0])
+    ours = losses.CrossEntropy(dtype="bfloat16")
+    theirs = keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype="bfloat16")
+    assert ours.dtype == theirs.dtype == "bfloat16"
+    value = ours(y, z)
+    assert keras.backend.standardize_dtype(value.dtype) == "bfloat16"
+    expected = np.mean([2e4, -np.log(np.exp(0.5) / (np.exp(0.5) + np.exp(0.1) + 3))])
+    np.testing.assert_allclose(
+        float(keras.ops.convert_to_numpy(keras.ops.cast(value, "float32"))), expected, rtol=1e-2
+    )  # bfloat16 has 8 bits of mantissa
+    assert ours.get_config()["dtype"] == "bfloat16"
