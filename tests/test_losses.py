@@ -39,13 +39,17 @@ def logits_with_p(p_y: np.ndarray, k: int = K) -> np.ndarray:
     return z.astype(np.float32)
 
 
+def softmax(z: np.ndarray) -> np.ndarray:
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    return p / p.sum(axis=1, keepdims=True)
+
+
 def label_derivative(grad, z, y):
     """Recover d loss / d p_y from the logit gradient of a loss ell(p_y).
 
     For ``L = ell(p_y)``, ``dL/dz = ell'(p_y) p_y (e_y - p)``; project on ``e_y - p``.
     """
-    p = np.exp(z - z.max(axis=1, keepdims=True))
-    p /= p.sum(axis=1, keepdims=True)
+    p = softmax(z)
     direction = np.eye(z.shape[1])[y] - p
     p_y = p[np.arange(len(y)), y]
     return np.sum(grad * direction, axis=1) / (p_y * np.sum(direction**2, axis=1))
@@ -77,8 +81,7 @@ def test_linear_loss_gradient_closed_form():
     z = (3 * rng.standard_normal((64, K))).astype(np.float32)
     y = rng.integers(0, K, 64)
     _, grad = value_and_grad(lambda a: losses.linear_loss(y, a), z)
-    p = np.exp(z - z.max(1, keepdims=True))
-    p /= p.sum(1, keepdims=True)
+    p = softmax(z)
     p_y = p[np.arange(64), y]
     expected = -p_y[:, None] * (np.eye(K)[y] - p)  # d(1 - p_y)/dz
     np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-7)
@@ -89,8 +92,7 @@ def test_ce_gradient_is_softmax_minus_onehot():
     z = (3 * rng.standard_normal((32, K))).astype(np.float32)
     y = rng.integers(0, K, 32)
     _, grad = value_and_grad(lambda a: losses.cross_entropy(y, a), z)
-    p = np.exp(z - z.max(1, keepdims=True))
-    p /= p.sum(1, keepdims=True)
+    p = softmax(z)
     np.testing.assert_allclose(grad, p - np.eye(K)[y], atol=1e-6)
 
 
