@@ -7,6 +7,7 @@ Modules, one idea each:
 - :mod:`kerasnoise.noise`     -- named label-noise models that report what they did.
 - :mod:`kerasnoise.pipelines` -- noisy ``tf.data`` pipelines for ``model.fit``.
 - :mod:`kerasnoise.losses`    -- robust losses (CE, GCE, linear, PHuber, SCE, NCE+RCE, ...).
+- :mod:`kerasnoise.models`    -- perceptron, MLP1/2/4, Conv4, LeNet-5, CIFAR ResNet-18/50.
 
 Submodules load on first use, so ``import kerasnoise`` imports neither Keras nor
 TensorFlow; choose the backend with ``KERAS_BACKEND`` before Keras is imported.
@@ -15,7 +16,7 @@ TensorFlow; choose the backend with ``KERAS_BACKEND`` before Keras is imported.
 import importlib
 
 __version__ = "0.1.0"
-__all__ = ["datasets", "noise", "pipelines", "losses", "__version__"]
+__all__ = ["datasets", "noise", "pipelines", "losses", "models", "__version__"]
 
 
 def __getattr__(name):

@@ -1,0 +1,368 @@
+"""The papers' models, built from Keras layers so they run on every backend.
+
+All builders take ``input_shape`` and ``num_classes`` and return an uncompiled
+``keras.Model`` that outputs **logits**; the last layer computes in float32, so
+the logits are float32 under a ``mixed_float16`` / ``mixed_bfloat16`` policy.
+
+Rolnick et al. 2017 (MNIST; hidden sizes from a public re-implementation, the
+paper gives none): :func:`perceptron`, :func:`mlp1`, :func:`mlp2`, :func:`mlp4`
+(256 / 256-128 / 256-128-64 ReLU units) and :func:`conv4` (3x3 convolutions of
+32-64-128-256 filters, each followed by ReLU and 2x2 max-pooling, then dense 1000).
+
+Menon et al. 2020: :func:`lenet5` (ReLU, average pooling, truncated-normal
+initialisation with std 0.1) and the CIFAR ResNets :func:`resnet18` and
+:func:`resnet50` (3x3 stride-1 stem, no max-pool, batch normalisation,
+basic / bottleneck blocks), as in the common PyTorch CIFAR implementation.
+
+Weight decay, two kinds:
+
+- **coupled** L2 (``weight_decay=wd`` here): ``wd / 2 * ||w||^2`` is added to the
+  loss of every weight (kernels, biases, batch-norm scales and offsets), so
+  ``wd * w`` is added to the gradient, exactly like PyTorch's optimizer
+  ``weight_decay``.  The Menon et al. presets use this (the reference code is
+  PyTorch: Adam with ``weight_decay=1e-3`` on MNIST, SGD with ``5e-4`` on CIFAR).
+- **decoupled** decay: the Keras optimizer's own ``weight_decay`` argument
+  (AdamW-style, ``w -= lr * wd * w``); pass it to the optimizer, not here.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import keras
+from keras import layers
+
+__all__ = [
+    "perceptron",
+    "mlp",
+    "mlp1",
+    "mlp2",
+    "mlp4",
+    "conv4",
+    "lenet5",
+    "resnet18",
+    "resnet50",
+    "cifar_resnet",
+    "available",
+    "get",
+]
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _positive_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _widths(values: Any, name: str) -> tuple[int, ...]:
+    if isinstance(values, numbers.Integral):
+        values = (values,)
+    if not isinstance(values, Sequence) or isinstance(values, str):
+        raise TypeError(f"{name} must be a sequence of positive integers, got {values!r}")
+    return tuple(_positive_int(v, f"{name}[{i}]") for i, v in enumerate(values))
+
+
+def _input_shape(shape: Any, *, rank: int | None = None, min_size: int = 1) -> tuple[int, ...]:
+    if not isinstance(shape, Sequence) or isinstance(shape, str):
+        raise TypeError(f"input_shape must be a tuple such as (28, 28, 1), got {shape!r}")
+    shape = tuple(_positive_int(v, "input_shape entries") for v in shape)
+    if rank is not None and len(shape) != rank:
+        raise ValueError(f"input_shape must have {rank} entries (H, W, C), got {shape}")
+    if rank == 3 and min(shape[:2]) < min_size:
+        raise ValueError(
+            f"input_shape {shape} is too small: height and width must be >= {min_size}"
+        )
+    return shape
+
+
+def _decay(weight_decay: Any) -> keras.regularizers.Regularizer | None:
+    """Coupled L2: ``wd / 2 * sum(w^2)`` in the loss, ``wd * w`` in the gradient."""
+    if weight_decay is None or weight_decay == 0:
+        return None
+    if isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real):
+        raise TypeError(f"weight_decay must be a number >= 0, got {weight_decay!r}")
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
+    return keras.regularizers.L2(float(weight_decay) / 2)
+
+
+def _regularized(reg) -> dict:
+    return {"kernel_regularizer": reg, "bias_regularizer": reg}
+
+
+def _logits(x, num_classes: int, reg, **kwargs):
+    """The output layer: float32 logits whatever the dtype policy."""
+    return layers.Dense(num_classes, dtype="float32", name="logits", **_regularized(reg), **kwargs)(
+        x
+    )
+
+
+# --------------------------------------------------------------------------- Rolnick
+
+
+def mlp(
+    input_shape: Sequence[int] = (28, 28, 1),
+    num_classes: int = 10,
+    hidden: Sequence[int] = (256,),
+    *,
+    weight_decay: float | None = None,
+    name: str = "mlp",
+) -> keras.Model:
+    """Flatten, then ReLU dense layers of ``hidden`` units, then the logits.
+
+    Parameters: ``sum (n_in + 1) n_out`` over the layers; for MNIST (784 inputs)
+    and 10 classes: mlp1 203,530, mlp2 235,146, mlp4 242,762, perceptron 7,850.
+    """
+    shape = _input_shape(input_shape)
+    num_classes = _positive_int(num_classes, "num_classes")
+    hidden = _widths(hidden, "hidden") if len(tuple(hidden)) else ()
+    reg = _decay(weight_decay)
+    inputs = keras.Input(shape)
+    x = layers.Flatten()(inputs)
+    for i, units in enumerate(hidden):
+        x = layers.Dense(units, activation="relu", name=f"dense_{i + 1}", **_regularized(reg))(x)
+    return keras.Model(inputs, _logits(x, num_classes, reg), name=name)
+
+
+def perceptron(input_shape=(28, 28, 1), num_classes=10, *, weight_decay=None) -> keras.Model:
+    """One linear layer (Rolnick et al.): 7,850 parameters on MNIST."""
+    return mlp(input_shape, num_classes, (), weight_decay=weight_decay, name="perceptron")
+
+
+def mlp1(input_shape=(28, 28, 1), num_classes=10, hidden=(256,), *, weight_decay=None):
+    """One hidden ReLU layer of 256 units: 203,530 parameters on MNIST."""
+    return mlp(input_shape, num_classes, hidden, weight_decay=weight_decay, name="mlp1")
+
+
+def mlp2(input_shape=(28, 28, 1), num_classes=10, hidden=(256, 128), *, weight_decay=None):
+    """Hidden ReLU layers of 256 and 128 units: 235,146 parameters on MNIST."""
+    return mlp(input_shape, num_classes, hidden, weight_decay=weight_decay, name="mlp2")
+
+
+def mlp4(input_shape=(28, 28, 1), num_classes=10, hidden=(256, 128, 64), *, weight_decay=None):
+    """Hidden ReLU layers of 256, 128, 64 units (Rolnick's "MLP4" re-implementation).
+
+    242,762 parameters on MNIST with the defaults.
+    """
+    return mlp(input_shape, num_classes, hidden, weight_decay=weight_decay, name="mlp4")
+
+
+def conv4(
+    input_shape: Sequence[int] = (28, 28, 1),
+    num_classes: int = 10,
+    filters: Sequence[int] = (32, 64, 128, 256),
+    dense: int = 1000,
+    *,
+    weight_decay: float | None = None,
+) -> keras.Model:
+    """Four 3x3 'same' convolutions with ReLU, each followed by 2x2 max-pooling, dense, logits.
+
+    On 28x28x1 the feature maps shrink 28 -> 14 -> 7 -> 3 -> 1, so the dense
+    layer sees 256 features: 387,840 convolution + 257,000 dense + 10,010 output
+    = 654,850 parameters with the defaults.
+    """
+    shape = _input_shape(input_shape, rank=3)
+    filters = _widths(filters, "filters")
+    if min(shape[:2]) < 2 ** len(filters):
+        raise ValueError(
+            f"input_shape {shape} is too small for {len(filters)} 2x2 poolings: "
+            f"height and width must be >= {2 ** len(filters)}"
+        )
+    dense = _positive_int(dense, "dense")
+    num_classes = _positive_int(num_classes, "num_classes")
+    reg = _decay(weight_decay)
+    inputs = keras.Input(shape)
+    x = inputs
+    for i, f in enumerate(filters):
+        x = layers.Conv2D(
+            f, 3, padding="same", activation="relu", name=f"conv_{i + 1}", **_regularized(reg)
+        )(x)
+        x = layers.MaxPooling2D(2, name=f"pool_{i + 1}")(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(dense, activation="relu", name="dense", **_regularized(reg))(x)
+    return keras.Model(inputs, _logits(x, num_classes, reg), name="conv4")
+
+
+# --------------------------------------------------------------------------- Menon
+
+
+def lenet5(
+    input_shape: Sequence[int] = (28, 28, 1),
+    num_classes: int = 10,
+    *,
+    weight_decay: float | None = None,
+    init_std: float = 0.1,
+) -> keras.Model:
+    """LeNet-5 with ReLU and average pooling, weights ~ truncated normal(std 0.1), zero biases.
+
+    conv 6@5x5 ('same', so 28x28 stays 28x28) -> avg-pool 2 -> conv 16@5x5 ->
+    avg-pool 2 -> dense 120 -> dense 84 -> logits.  61,706 parameters for
+    28x28x1 input and 10 classes (156 + 2,416 + 48,120 + 10,164 + 850).
+    """
+    shape = _input_shape(input_shape, rank=3, min_size=12)
+    num_classes = _positive_int(num_classes, "num_classes")
+    reg = _decay(weight_decay)
+
+    def common() -> dict:  # a fresh initializer per layer
+        init = keras.initializers.TruncatedNormal(stddev=init_std)
+        return dict(kernel_initializer=init, bias_initializer="zeros", **_regularized(reg))
+
+    inputs = keras.Input(shape)
+    x = layers.Conv2D(6, 5, padding="same", activation="relu", name="conv_1", **common())(inputs)
+    x = layers.AveragePooling2D(2, name="pool_1")(x)
+    x = layers.Conv2D(16, 5, activation="relu", name="conv_2", **common())(x)
+    x = layers.AveragePooling2D(2, name="pool_2")(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(120, activation="relu", name="dense_1", **common())(x)
+    x = layers.Dense(84, activation="relu", name="dense_2", **common())(x)
+    outputs = layers.Dense(num_classes, dtype="float32", name="logits", **common())(x)
+    return keras.Model(inputs, outputs, name="lenet5")
+
+
+def _conv_bn(x, filters, kernel, stride, reg, name, relu=True):
+    x = layers.Conv2D(
+        filters,
+        kernel,
+        strides=stride,
+        padding="same",
+        use_bias=False,
+        kernel_regularizer=reg,
+        name=f"{name}_conv",
+    )(x)
+    x = layers.BatchNormalization(
+        momentum=0.9, epsilon=1e-5, gamma_regularizer=reg, beta_regularizer=reg, name=f"{name}_bn"
+    )(x)
+    return layers.ReLU(name=f"{name}_relu")(x) if relu else x
+
+
+def _shortcut(x, filters, stride, reg, name):
+    if stride == 1 and x.shape[-1] == filters:
+        return x
+    return _conv_bn(x, filters, 1, stride, reg, f"{name}_shortcut", relu=False)
+
+
+def _basic_block(x, width, stride, reg, name):
+    """Two 3x3 convolutions; output width ``width`` (expansion 1)."""
+    shortcut = _shortcut(x, width, stride, reg, name)
+    y = _conv_bn(x, width, 3, stride, reg, f"{name}_1")
+    y = _conv_bn(y, width, 3, 1, reg, f"{name}_2", relu=False)
+    return layers.ReLU(name=f"{name}_out")(layers.Add(name=f"{name}_add")([y, shortcut]))
+
+
+def _bottleneck_block(x, width, stride, reg, name):
+    """1x1 reduce, 3x3 (carrying the stride), 1x1 expand to ``4 * width``."""
+    shortcut = _shortcut(x, 4 * width, stride, reg, name)
+    y = _conv_bn(x, width, 1, 1, reg, f"{name}_1")
+    y = _conv_bn(y, width, 3, stride, reg, f"{name}_2")
+    y = _conv_bn(y, 4 * width, 1, 1, reg, f"{name}_3", relu=False)
+    return layers.ReLU(name=f"{name}_out")(layers.Add(name=f"{name}_add")([y, shortcut]))
+
+
+def cifar_resnet(
+    block: str,
+    blocks_per_stage: Sequence[int],
+    input_shape: Sequence[int] = (32, 32, 3),
+    num_classes: int = 10,
+    *,
+    width: int = 64,
+    weight_decay: float | None = None,
+    name: str = "resnet",
+) -> keras.Model:
+    """A ResNet with the CIFAR stem: 3x3 stride-1 convolution, batch norm, ReLU, no max-pool.
+
+    Four stages of ``blocks_per_stage`` blocks with widths ``width * (1, 2, 4, 8)``,
+    the first block of stages 2-4 striding by 2; 1x1 convolution + batch norm on
+    the shortcut where the shape changes; global average pooling; logits.
+    Convolutions have no bias; batch norm uses PyTorch's defaults (momentum 0.1,
+    i.e. Keras ``momentum=0.9``, epsilon 1e-5).
+
+    Args:
+        block: ``"basic"`` (ResNet-18/34) or ``"bottleneck"`` (ResNet-50/101).
+        width: channels of the stem and first stage (64 in the papers; smaller for
+            quick tests).
+    """
+    blocks = {"basic": _basic_block, "bottleneck": _bottleneck_block}
+    if block not in blocks:
+        raise ValueError(f"block must be 'basic' or 'bottleneck', got {block!r}")
+    stages = _widths(blocks_per_stage, "blocks_per_stage")
+    shape = _input_shape(input_shape, rank=3, min_size=2 ** (len(stages) - 1))
+    num_classes = _positive_int(num_classes, "num_classes")
+    width = _positive_int(width, "width")
+    reg = _decay(weight_decay)
+    make_block = blocks[block]
+    inputs = keras.Input(shape)
+    x = _conv_bn(inputs, width, 3, 1, reg, "stem")
+    for s, count in enumerate(stages):
+        for b in range(count):
+            stride = 2 if s > 0 and b == 0 else 1
+            x = make_block(x, width * 2**s, stride, reg, f"stage{s + 1}_block{b + 1}")
+    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    return keras.Model(inputs, _logits(x, num_classes, reg), name=name)
+
+
+def resnet18(input_shape=(32, 32, 3), num_classes=10, *, width=64, weight_decay=None):
+    """CIFAR ResNet-18 (basic blocks 2-2-2-2): 11,173,962 trainable parameters for 10 classes."""
+    return cifar_resnet(
+        "basic",
+        (2, 2, 2, 2),
+        input_shape,
+        num_classes,
+        width=width,
+        weight_decay=weight_decay,
+        name="resnet18",
+    )
+
+
+def resnet50(input_shape=(32, 32, 3), num_classes=10, *, width=64, weight_decay=None):
+    """CIFAR ResNet-50 (bottleneck blocks 3-4-6-3).
+
+    23,520,842 trainable parameters for 10 classes (batch-norm scales and offsets
+    included), the count of the common PyTorch CIFAR ResNet-50; the non-trainable
+    weights are the batch-norm moving means and variances (53,120).
+    """
+    return cifar_resnet(
+        "bottleneck",
+        (3, 4, 6, 3),
+        input_shape,
+        num_classes,
+        width=width,
+        weight_decay=weight_decay,
+        name="resnet50",
+    )
+
+
+# --------------------------------------------------------------------------- lookup
+
+_MODELS: dict[str, Callable[..., keras.Model]] = {
+    "perceptron": perceptron,
+    "mlp1": mlp1,
+    "mlp2": mlp2,
+    "mlp4": mlp4,
+    "conv4": conv4,
+    "lenet5": lenet5,
+    "resnet18": resnet18,
+    "resnet50": resnet50,
+}
+
+
+def available() -> list[str]:
+    """Names accepted by :func:`get`."""
+    return list(_MODELS)
+
+
+def get(identifier: str, /, **kwargs: Any) -> keras.Model:
+    """A model by name, e.g. ``get("conv4", input_shape=(28, 28, 1), num_classes=10)``."""
+    key = identifier.lower().replace("-", "_") if isinstance(identifier, str) else identifier
+    if key not in _MODELS:
+        raise ValueError(f"unknown model {identifier!r}; available: {', '.join(_MODELS)}")
+    try:
+        return _MODELS[key](**kwargs)
+    except TypeError as err:
+        if "argument" in str(err):
+            raise TypeError(f"model {key!r}: {err}") from None
+        raise

@@ -1,0 +1,230 @@
+"""Model zoo: shapes, hand-counted parameters, training steps on real data, saving, errors."""
+
+import keras
+import numpy as np
+import pytest
+
+from kerasnoise import datasets, models
+
+MNIST = (28, 28, 1)
+CIFAR = (32, 32, 3)
+
+
+def dense(n_in, n_out):
+    return n_in * n_out + n_out
+
+
+def conv(k, c_in, c_out, bias=True):
+    return k * k * c_in * c_out + (c_out if bias else 0)
+
+
+def count(weights):
+    return sum(int(np.prod(w.shape)) for w in weights)
+
+
+# Parameter counts derived by hand from the layer sizes (28x28x1 input, 10 classes).
+SMALL_COUNTS = {
+    "perceptron": dense(784, 10),  # 7,850
+    "mlp1": dense(784, 256) + dense(256, 10),  # 203,530
+    "mlp2": dense(784, 256) + dense(256, 128) + dense(128, 10),  # 235,146
+    "mlp4": dense(784, 256) + dense(256, 128) + dense(128, 64) + dense(64, 10),  # 242,762
+    # 28 -> 14 -> 7 -> 3 -> 1 after the four poolings: 256 features into dense 1000
+    "conv4": conv(3, 1, 32)
+    + conv(3, 32, 64)
+    + conv(3, 64, 128)
+    + conv(3, 128, 256)
+    + dense(256, 1000)
+    + dense(1000, 10),  # 654,850
+    # conv 'same' 28x28 -> pool 14 -> conv valid 10 -> pool 5: 16 * 5 * 5 = 400 features
+    "lenet5": conv(5, 1, 6)
+    + conv(5, 6, 16)
+    + dense(400, 120)
+    + dense(120, 84)
+    + dense(84, 10),  # 61,706
+}
+
+
+@pytest.fixture(scope="module")
+def mnist(shared_data):
+    return datasets.load("mnist", shared_data)
+
+
+@pytest.mark.parametrize("name", list(SMALL_COUNTS))
+def test_small_models_shapes_and_counts(name):
+    model = models.get(name, input_shape=MNIST, num_classes=10)
+    assert count(model.trainable_weights) == SMALL_COUNTS[name]
+    assert count(model.non_trainable_weights) == 0
+    out = model(np.zeros((3, *MNIST), np.float32))
+    assert tuple(out.shape) == (3, 10)
+    assert keras.backend.standardize_dtype(out.dtype) == "float32"
+
+
+def test_widths_are_arguments():
+    m = models.mlp2(MNIST, 7, hidden=(32, 16))
+    assert count(m.trainable_weights) == dense(784, 32) + dense(32, 16) + dense(16, 7)
+    c = models.conv4((32, 32, 3), 5, filters=(8, 8, 8, 8), dense=20)
+    expected = conv(3, 3, 8) + 3 * conv(3, 8, 8) + dense(2 * 2 * 8, 20) + dense(20, 5)
+    assert count(c.trainable_weights) == expected
+
+
+def _bn_channels_resnet50(width=64):
+    """Batch-norm channels of the CIFAR ResNet-50: stem + 3 per block + stage shortcuts."""
+    total = width
+    for stage, blocks in enumerate((3, 4, 6, 3)):
+        w = width * 2**stage
+        total += blocks * (w + w + 4 * w) + 4 * w  # each stage's first block has a shortcut
+    return total
+
+
+def _bn_channels_resnet18(width=64):
+    total = width
+    for stage in range(4):
+        w = width * 2**stage
+        total += 2 * 2 * w + (w if stage > 0 else 0)  # stage 1 keeps its width: no shortcut
+    return total
+
+
+@pytest.mark.parametrize(
+    ("name", "trainable", "bn_channels"),
+    [
+        # the common PyTorch CIFAR variants (3x3 stem, BN scale and offset included)
+        ("resnet18", 11_173_962, _bn_channels_resnet18()),
+        ("resnet50", 23_520_842, _bn_channels_resnet50()),
+    ],
+)
+def test_resnet_reference_counts(name, trainable, bn_channels):
+    model = models.get(name, input_shape=CIFAR, num_classes=10)
+    assert count(model.trainable_weights) == trainable
+    # the only non-trainable weights are the moving mean and variance of each BN channel
+    assert count(model.non_trainable_weights) == 2 * bn_channels
+    assert {w.path.rsplit("/", 1)[-1] for w in model.non_trainable_weights} == {
+        "moving_mean",
+        "moving_variance",
+    }
+
+
+def test_resnet_stem_and_output():
+    model = models.resnet18(CIFAR, 100, width=8)
+    stem = model.get_layer("stem_conv")
+    assert stem.kernel_size == (3, 3) and stem.strides == (1, 1) and not stem.use_bias
+    assert not any(isinstance(layer, keras.layers.MaxPooling2D) for layer in model.layers)
+    out = model(np.zeros((2, *CIFAR), np.float32))
+    assert tuple(out.shape) == (2, 100)
+    # stride-1 stem keeps 32x32 into stage 1; three stride-2 stages leave 4x4
+    assert tuple(model.get_layer("stage1_block1_out").output.shape) == (None, 32, 32, 8)
+    assert tuple(model.get_layer("stage4_block2_out").output.shape) == (None, 4, 4, 64)
+
+
+def test_lenet_initialisation_is_truncated_normal_std_01():
+    model = models.lenet5(MNIST, 10)
+    kernel = keras.ops.convert_to_numpy(model.get_layer("dense_1").kernel).ravel()  # 48,000
+    # truncated at 2 std: |w| <= 0.2, std of the truncated normal = 0.1 * 0.8796
+    assert np.abs(kernel).max() <= 0.2 + 1e-6
+    assert kernel.std() == pytest.approx(0.1 * 0.8796, rel=0.03)
+    bias = keras.ops.convert_to_numpy(model.get_layer("dense_1").bias)
+    assert np.all(bias == 0)
+    assert isinstance(model.get_layer("pool_1"), keras.layers.AveragePooling2D)
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+def test_logits_are_float32_under_mixed_precision(policy):
+    keras.config.set_dtype_policy(policy)
+    try:
+        for model in (models.conv4(MNIST, 10), models.resnet18(CIFAR, 10, width=4)):
+            hidden = model.layers[1]
+            assert hidden.compute_dtype == policy.removeprefix("mixed_")
+            out = model(np.ones((2, *model.input_shape[1:]), np.float32))
+            assert keras.backend.standardize_dtype(out.dtype) == "float32"
+    finally:
+        keras.config.set_dtype_policy("float32")
+
+
+def _lowers_loss(model, x, y, steps, lr=1e-3):
+    """Training-mode loss on the fixed batch before the first and after the last step.
+
+    (Training mode: batch norm's moving statistics need far more than a few steps.)
+    """
+    model.compile(
+        optimizer=keras.optimizers.Adam(lr),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    history = [float(model.train_on_batch(x, y)) for _ in range(steps + 1)]
+    return history[0], history[-1]  # the value returned is the loss before that update
+
+
+@pytest.mark.parametrize("name", list(SMALL_COUNTS))
+def test_small_models_learn_real_mnist(mnist, name):
+    keras.utils.set_random_seed(0)
+    x = (mnist.x_train[:256].astype(np.float32) / 255 - 0.1307) / 0.3081
+    y = mnist.y_train[:256]
+    before, after = _lowers_loss(models.get(name), x, y, steps=15)
+    assert after < 0.7 * before, (before, after)
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet50"])
+def test_resnets_learn_real_cifar_subset(shared_data, name):
+    cifar = datasets.load("cifar10", shared_data, file="cifar10_subset.npz")
+    keras.utils.set_random_seed(0)
+    mean, std = np.array(cifar.info.mean), np.array(cifar.info.std)
+    x = ((cifar.x_train[:32].astype(np.float32) / 255 - mean) / std).astype(np.float32)
+    y = cifar.y_train[:32]
+    model = models.get(name, num_classes=10, width=4)  # reduced width for speed
+    before, after = _lowers_loss(model, x, y, steps=6, lr=1e-2)
+    assert after < 0.8 * before, (before, after)
+
+
+@pytest.mark.parametrize("name", ["mlp2", "conv4", "lenet5", "resnet18"])
+def test_save_and_load_identical_predictions(tmp_path, name):
+    kwargs = {"width": 4} if name == "resnet18" else {}
+    model = models.get(name, **kwargs)
+    x = np.random.default_rng(0).standard_normal((4, *model.input_shape[1:])).astype(np.float32)
+    path = tmp_path / f"{name}.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(loaded(x)), keras.ops.convert_to_numpy(model(x))
+    )
+
+
+def test_coupled_weight_decay_regularises_every_weight():
+    """``weight_decay=wd`` adds wd/2 * ||w||^2 of every trainable weight, like torch."""
+    wd = 5e-4
+    model = models.resnet18(CIFAR, 10, width=4, weight_decay=wd)
+    model(np.zeros((1, *CIFAR), np.float32))
+    expected = (
+        wd
+        / 2
+        * sum(float(np.sum(keras.ops.convert_to_numpy(w) ** 2)) for w in model.trainable_weights)
+    )
+    got = float(sum(keras.ops.convert_to_numpy(loss) for loss in model.losses))
+    assert got == pytest.approx(expected, rel=1e-5)
+    # BN scales and offsets and biases are regularised too (torch decays all parameters)
+    n_regularised = len(model.losses)
+    assert n_regularised == len(model.trainable_weights)
+    lenet = models.lenet5(weight_decay=1e-3)
+    assert len(lenet.losses) == len(lenet.trainable_weights) == 10
+    assert models.lenet5().losses == []
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: models.mlp1(hidden=(0,)), ValueError, "hidden"),
+        (lambda: models.mlp2(hidden=(256, -1)), ValueError, "hidden"),
+        (lambda: models.conv4(filters=(32, 0, 8, 8)), ValueError, "filters"),
+        (lambda: models.conv4(dense=0), ValueError, "dense must be a positive integer"),
+        (lambda: models.conv4((8, 8, 1)), ValueError, "too small"),
+        (lambda: models.conv4((28, 28)), ValueError, "3 entries"),
+        (lambda: models.lenet5((8, 8, 1)), ValueError, "too small"),
+        (lambda: models.resnet50(width=0), ValueError, "width must be a positive integer"),
+        (lambda: models.resnet18(num_classes=0), ValueError, "num_classes"),
+        (lambda: models.cifar_resnet("wide", (2, 2)), ValueError, "block must be"),
+        (lambda: models.mlp1(weight_decay=-1e-4), ValueError, "weight_decay must be >= 0"),
+        (lambda: models.get("vgg16"), ValueError, "unknown model 'vgg16'; available: perceptron"),
+        (lambda: models.get("conv4", widht=3), TypeError, "'conv4'"),
+        (lambda: models.mlp1(input_shape="28x28"), TypeError, "input_shape"),
+    ],
+)
+def test_bad_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
