@@ -173,9 +173,9 @@ def test_resnets_learn_real_cifar_subset(shared_data, name):
     assert after < 0.8 * before, (before, after)
 
 
-@pytest.mark.parametrize("name", ["mlp2", "conv4", "lenet5", "resnet18"])
+@pytest.mark.parametrize("name", models.available())
 def test_save_and_load_identical_predictions(tmp_path, name):
-    kwargs = {"width": 4} if name == "resnet18" else {}
+    kwargs = {"width": 4} if name.startswith("resnet") else {}
     model = models.get(name, **kwargs)
     x = np.random.default_rng(0).standard_normal((4, *model.input_shape[1:])).astype(np.float32)
     path = tmp_path / f"{name}.keras"
