@@ -1,6 +1,10 @@
 """The ``kerasnoise`` command line.
 
-    kerasnoise [--backend B] noise DATASET MODEL [key=value ...] [--seed S] [--data-dir D]
+    kerasnoise [--backend B] train PRESET [key=value ...] [--out DIR] [--force]
+    kerasnoise [--backend B] eval RUN_DIR_OR_MODEL [--split test|val|train]
+    kerasnoise presets
+    kerasnoise results [--out DIR] [--table]
+    kerasnoise noise DATASET MODEL [key=value ...] [--seed S] [--data-dir D] [--json FILE]
 
 ``--backend`` sets ``KERAS_BACKEND`` before Keras is imported (an alternative to
 the environment variable).  ``key=value`` parameters are parsed as Python
@@ -11,29 +15,14 @@ that is not a literal stays a string.
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import sys
-from typing import Any
 
 import numpy as np
 
+from kerasnoise.config import parse_overrides
+
 BACKENDS = ("tensorflow", "jax", "torch")
-
-
-def parse_overrides(items: list[str]) -> dict[str, Any]:
-    """``["rate=0.4", "mapping=mnist"]`` -> ``{"rate": 0.4, "mapping": "mnist"}``."""
-    params: dict[str, Any] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"expected key=value, got {item!r}")
-        try:
-            value = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            value = text
-        params[key.strip()] = value
-    return params
 
 
 def _noise(args: argparse.Namespace) -> int:
@@ -65,6 +54,59 @@ def _noise(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from kerasnoise import config as cfg
+
+    config = cfg.apply_overrides(cfg.preset(args.preset), parse_overrides(args.overrides))
+    if args.data_dir:
+        config.data_dir = args.data_dir
+    config.validate()  # before any data is loaded
+
+    from kerasnoise import training
+
+    record = training.train(config, args.out, force=args.force, verbose=args.verbose)
+    return 0 if record["status"] in ("finished", "diverged") else 1
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from kerasnoise import training
+
+    result = training.evaluate_run(args.path, split=args.split, data_dir=args.data_dir)
+    for key, value in result.items():
+        print(f"{key:24s} {value}")
+    return 0
+
+
+def _presets(args: argparse.Namespace) -> int:
+    from kerasnoise import config as cfg
+
+    for name in cfg.PRESETS:
+        preset = cfg.preset(name)
+        print(f"{name}\n    {preset.description}\n    source: {preset.source}")
+    return 0
+
+
+def _results(args: argparse.Namespace) -> int:
+    from kerasnoise.results import ResultsStore, format_table
+
+    store = ResultsStore(args.out)
+    if args.table:
+        print(format_table(store.summary()))
+        return 0
+    for run in store.runs():
+        result = run["result"] or {}
+
+        def pct(key, result=result):
+            value = result.get(key)
+            return "    -" if value is None else f"{100 * value:5.2f}"
+
+        print(
+            f"{run['run_id']:34s} {run['status']:9s} seed {run['seed']:<4d} "
+            f"test last {pct('test_accuracy_last')}  best {pct('test_accuracy_best')}"
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kerasnoise", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -73,6 +115,42 @@ def build_parser() -> argparse.ArgumentParser:
         help="Keras backend (default: $KERAS_BACKEND, else tensorflow)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train one preset configuration and record the run")
+    p.add_argument("preset", help="a preset name (see `kerasnoise presets`)")
+    p.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="key=value",
+        help="config overrides, e.g. epochs=2 loss=phuber_ce noise.rate=0.2",
+    )
+    p.add_argument("--out", default="runs", help="output folder (default: runs)")
+    p.add_argument("--data-dir", help="folder with the data files (default $KERASNOISE_DATA_DIR)")
+    p.add_argument("--force", action="store_true", help="train again even if already done")
+    p.add_argument(
+        "--verbose",
+        type=int,
+        default=1,
+        choices=(0, 1, 2),
+        help="Keras progress output: 0 silent, 1 progress bar, 2 one line per epoch",
+    )
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("eval", help="evaluate a finished run's saved model on a split")
+    p.add_argument("path", help="a run directory, or the model.keras inside one")
+    p.add_argument("--split", choices=("test", "val", "train"), default="test")
+    p.add_argument("--data-dir", help="folder with the data files, if not the recorded one")
+    p.set_defaults(func=_eval)
+
+    p = sub.add_parser("presets", help="list the presets with their sources")
+    p.set_defaults(func=_presets)
+
+    p = sub.add_parser("results", help="summarise the finished runs of an output folder")
+    p.add_argument("--out", default="runs", help="output folder (default: runs)")
+    p.add_argument(
+        "--table", action="store_true", help="mean ± std over training seeds per configuration"
+    )
+    p.set_defaults(func=_results)
 
     p = sub.add_parser(
         "noise", help="apply a noise model to a data set's training labels and report what it did"

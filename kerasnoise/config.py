@@ -1,0 +1,517 @@
+"""Experiment configuration: one typed, serialisable config, paper presets, overrides.
+
+An :class:`ExperimentConfig` says everything a run depends on.  Components whose
+parameters depend on their name (``model``, ``loss``, ``noise``) are dicts
+``{"name": ..., **params}``; the rest are typed fields.  ``validate()`` checks
+every name and parameter against the registries of :mod:`kerasnoise.models`,
+:mod:`kerasnoise.losses` and :mod:`kerasnoise.noise` *before* any data is
+loaded, and every error lists the allowed values.
+
+Overrides are ``key=value`` strings with dotted keys, parsed as Python literals
+(never evaluated as code)::
+
+    epochs=2  noise.rate=0.4  loss=phuber_ce  loss.tau=2  optimizer.learning_rate=0.1
+
+``loss=NAME`` (or ``noise=NAME``, ``model=NAME``) switches the component and
+takes the preset's parameters for that name (``preset_params``), e.g. tau = 10
+for PHuber-CE in the MNIST preset.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import dataclasses
+import hashlib
+import inspect
+import json
+import numbers
+import types
+from dataclasses import dataclass, field
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+from kerasnoise import datasets
+from kerasnoise import noise as noise_lib
+
+__all__ = [
+    "ExperimentConfig",
+    "OptimizerConfig",
+    "EarlyStoppingConfig",
+    "PRESETS",
+    "preset",
+    "parse_overrides",
+    "apply_overrides",
+]
+
+OPTIMIZERS = ("adam", "adadelta", "sgd")
+SCHEDULES = ("constant", "exponential", "multistep")
+DECAY_MODES = ("coupled", "decoupled")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16", "auto")
+
+
+@dataclass
+class OptimizerConfig:
+    """Optimizer, learning-rate schedule, weight decay and gradient clipping.
+
+    ``schedule``: ``constant``; ``exponential`` (``lr * decay_rate ** (step /
+    decay_steps)``, continuous unless ``staircase``); ``multistep`` (``lr`` times
+    ``gamma`` at each epoch in ``milestones``).  ``weight_decay_mode``:
+    ``coupled`` = L2 added to the gradient on every weight (PyTorch's
+    ``weight_decay``), ``decoupled`` = the Keras optimizer's ``weight_decay``.
+    ``global_clipnorm`` clips the global gradient norm (Menon et al.'s "CE +
+    clipping"); ``clipnorm`` clips each variable's gradient on its own.
+    """
+
+    name: str = "adam"
+    learning_rate: float = 1e-3
+    momentum: float = 0.0
+    nesterov: bool = False
+    rho: float = 0.95
+    epsilon: float = 1e-7
+    schedule: str = "constant"
+    decay_rate: float = 0.1
+    decay_steps: int = 10_000
+    staircase: bool = False
+    milestones: list[int] = field(default_factory=list)
+    gamma: float = 0.1
+    weight_decay: float = 0.0
+    weight_decay_mode: str = "coupled"
+    global_clipnorm: float | None = None
+    clipnorm: float | None = None
+
+
+@dataclass
+class EarlyStoppingConfig:
+    """``keras.callbacks.EarlyStopping`` settings (needs a validation split)."""
+
+    enabled: bool = False
+    monitor: str = "val_accuracy"
+    patience: int = 5
+    restore_best_weights: bool = True
+
+
+@dataclass
+class ExperimentConfig:
+    """Everything one training run depends on.
+
+    ``validation``: fraction (0 < v < 1) or count of training examples held out,
+    stratified unless ``stratify`` is false, drawn with ``noise_seed`` (data-side
+    randomness stays fixed across training seeds); 0 = no validation set.
+    ``train_limit``: use only the first N training examples (quick runs).
+    ``seed``: weights, example order, augmentation.  ``noise_seed``: label noise.
+    """
+
+    preset: str | None = None
+    source: str = ""
+    description: str = ""
+    dataset: str = "mnist"
+    data_dir: str | None = None
+    data_file: str | None = None
+    validation: float | int = 0.0
+    stratify: bool = True
+    train_limit: int | None = None
+    augment: bool = False
+    model: dict = field(default_factory=lambda: {"name": "lenet5"})
+    loss: dict = field(default_factory=lambda: {"name": "ce"})
+    noise: dict = field(default_factory=lambda: {"name": "symmetric_exclusive", "rate": 0.0})
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    batch_size: int = 128
+    eval_batch_size: int = 1000
+    epochs: int = 10
+    early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
+    precision: str = "float32"
+    seed: int = 0
+    noise_seed: int = 0
+    tensorboard: bool = False
+    preset_params: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ (de)serialisation
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ExperimentConfig:
+        return _build(cls, data, "")
+
+    def run_key(self) -> dict:
+        """The parts of the config that change results (not where data or logs live)."""
+        key = self.to_dict()
+        for name in ("data_dir", "tensorboard", "description", "source", "preset_params"):
+            key.pop(name)
+        return key
+
+    def run_id(self) -> str:
+        """A stable id of the run: preset (or 'custom') and a hash of :meth:`run_key`."""
+        return f"{self.preset or 'custom'}-{_digest(self.run_key())}"
+
+    def group_id(self) -> str:
+        """Like :meth:`run_id` but without the training seed: runs to average over."""
+        key = self.run_key()
+        key.pop("seed")
+        return f"{self.preset or 'custom'}-{_digest(key)}"
+
+    # ------------------------------------------------------------------ validation
+
+    def validate(self) -> ExperimentConfig:
+        """Check names, parameters and combinations; raise ``ValueError``/``TypeError``.
+
+        Touches no data: safe to call before anything is loaded.
+        """
+        from kerasnoise import losses, models
+
+        datasets.get_info(self.dataset)
+        _check_fraction_or_count(self.validation)
+        if self.train_limit is not None:
+            _positive(self.train_limit, "train_limit")
+        for name in ("batch_size", "eval_batch_size", "epochs"):
+            _positive(getattr(self, name), name)
+        for name in ("seed", "noise_seed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+        _choice(self.precision, PRECISIONS, "precision")
+        _check_component(self.noise, "noise", noise_lib.available(), noise_lib.from_config)
+        _check_component(
+            self.loss, "loss", losses.available(), lambda c: losses.get(c["name"], **_params(c))
+        )
+        _check_component(self.model, "model", models.available(), _check_model_args)
+        _check_optimizer(self.optimizer)
+        es = self.early_stopping
+        if es.enabled:
+            _positive(es.patience, "early_stopping.patience")
+            if es.monitor.startswith("val_") and not self.validation:
+                raise ValueError(
+                    f"early_stopping.monitor={es.monitor!r} needs a validation split: "
+                    "set validation=0.1 (or a count), or monitor a training metric"
+                )
+        if self.augment and datasets.get_info(self.dataset).image_shape[-1] != 3:
+            raise ValueError("augment=True is the CIFAR crop-and-flip; use it with cifar10/100")
+        return self
+
+
+def _digest(obj: Any) -> str:
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _positive(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def _choice(value: Any, allowed: tuple[str, ...] | list[str], name: str) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def _check_fraction_or_count(value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
+        raise ValueError(f"validation must be 0, a fraction in (0, 1) or a count, got {value!r}")
+    if value >= 1 and int(value) != value:
+        raise ValueError(f"validation >= 1 is a count and must be an integer, got {value}")
+
+
+def _params(component: dict) -> dict:
+    return {k: v for k, v in component.items() if k != "name"}
+
+
+def _check_component(component: Any, section: str, allowed: list[str], build) -> None:
+    if not isinstance(component, dict) or "name" not in component:
+        raise TypeError(f"{section} must be a dict with a 'name' key, got {component!r}")
+    if component["name"] not in allowed:
+        raise ValueError(
+            f"{section}.name must be one of {', '.join(allowed)}; got {component['name']!r}"
+        )
+    try:
+        build(component)
+    except TypeError as err:
+        raise TypeError(f"{section}: {err}") from None
+    except ValueError as err:
+        raise ValueError(f"{section}: {err}") from None
+
+
+def _check_model_args(component: dict) -> None:
+    """Bind the builder's arguments without building the model."""
+    from kerasnoise import models
+
+    builder = getattr(models, component["name"])
+    params = _params(component)
+    for reserved in ("input_shape", "num_classes", "weight_decay"):
+        if reserved in params:
+            raise ValueError(f"model.{reserved} is set by the runner, not in the config")
+    signature = inspect.signature(builder)
+    try:
+        signature.bind_partial(**params)
+    except TypeError:
+        allowed = [
+            p
+            for p in signature.parameters
+            if p not in ("input_shape", "num_classes", "weight_decay")
+        ]
+        raise TypeError(
+            f"unknown parameter for model {component['name']!r}: {sorted(params)}; "
+            f"allowed: {', '.join(allowed)}"
+        ) from None
+
+
+def _check_optimizer(opt: OptimizerConfig) -> None:
+    _choice(opt.name, OPTIMIZERS, "optimizer.name")
+    _choice(opt.schedule, SCHEDULES, "optimizer.schedule")
+    _choice(opt.weight_decay_mode, DECAY_MODES, "optimizer.weight_decay_mode")
+    for name in ("learning_rate", "epsilon", "decay_rate", "gamma"):
+        if getattr(opt, name) <= 0:
+            raise ValueError(f"optimizer.{name} must be > 0, got {getattr(opt, name)}")
+    for name in ("momentum", "weight_decay"):
+        if getattr(opt, name) < 0:
+            raise ValueError(f"optimizer.{name} must be >= 0, got {getattr(opt, name)}")
+    if not 0 <= opt.rho < 1:
+        raise ValueError(f"optimizer.rho must be in [0, 1), got {opt.rho}")
+    _positive(opt.decay_steps, "optimizer.decay_steps")
+    if opt.schedule == "multistep" and not opt.milestones:
+        raise ValueError("optimizer.schedule='multistep' needs optimizer.milestones (epochs)")
+    if any(not isinstance(m, int) or m < 1 for m in opt.milestones) or sorted(
+        opt.milestones
+    ) != list(opt.milestones):
+        raise ValueError(
+            f"optimizer.milestones must be increasing epochs >= 1, got {opt.milestones}"
+        )
+    if opt.global_clipnorm is not None and opt.clipnorm is not None:
+        raise ValueError(
+            "set either optimizer.global_clipnorm (global norm, Menon et al.) or "
+            "optimizer.clipnorm (per variable), not both"
+        )
+    for name in ("global_clipnorm", "clipnorm"):
+        value = getattr(opt, name)
+        if value is not None and value <= 0:
+            raise ValueError(f"optimizer.{name} must be > 0 or None, got {value}")
+    if opt.nesterov and opt.name != "sgd":
+        raise ValueError("optimizer.nesterov applies to optimizer.name='sgd' only")
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _build(cls, data: Any, prefix: str):
+    """Typed construction of a config dataclass from a dict, with clear errors."""
+    if not isinstance(data, dict):
+        raise TypeError(f"{prefix or 'config'} must be a mapping, got {data!r}")
+    hints = get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        where = f"{prefix}." if prefix else ""
+        allowed = f"{prefix} keys" if prefix else "keys"
+        raise ValueError(
+            f"unknown config key {where}{unknown[0]}; allowed {allowed}: {', '.join(names)}"
+        )
+    kwargs = {}
+    for name, value in data.items():
+        kwargs[name] = _coerce(value, hints[name], f"{prefix}.{name}" if prefix else name)
+    return cls(**kwargs)
+
+
+def _coerce(value: Any, hint: Any, key: str) -> Any:
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, key)
+    union = get_origin(hint) in (Union, types.UnionType)
+    kinds = set(get_args(hint)) if union else {get_origin(hint) or hint}
+    if value is None:
+        if type(None) in kinds:
+            return None
+        raise TypeError(f"{key} must not be None")
+    if bool in kinds:
+        if not isinstance(value, bool):
+            raise TypeError(f"{key} must be True or False, got {value!r}")
+        return value
+    if kinds & {int, float}:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            kind = "a number" if float in kinds else "an integer"
+            raise TypeError(f"{key} must be {kind}, got {value!r}")
+        if int in kinds and (float not in kinds or isinstance(value, numbers.Integral)):
+            if not isinstance(value, numbers.Integral):
+                raise TypeError(f"{key} must be an integer, got {value!r}")
+            return int(value)
+        return float(value)
+    for kind, label in ((str, "a string"), (dict, "a mapping"), (list, "a list")):
+        if kind in kinds:
+            if kind is list and isinstance(value, tuple):
+                value = list(value)
+            if not isinstance(value, kind):
+                raise TypeError(f"{key} must be {label}, got {value!r}")
+            return copy.deepcopy(value)
+    return value
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``["epochs=2", "noise.rate=0.4"]`` -> ``{"epochs": 2, "noise.rate": 0.4}``.
+
+    Values are Python literals (``ast.literal_eval``); anything else is a string.
+    """
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ValueError(f"expected key=value, got {item!r}")
+        try:
+            out[key] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            out[key] = text
+    return out
+
+
+COMPONENTS = ("model", "loss", "noise")
+
+
+def apply_overrides(config: ExperimentConfig, overrides: dict[str, Any]) -> ExperimentConfig:
+    """A new config with dotted-key ``overrides`` applied (``loss=NAME`` switches the loss)."""
+    data = config.to_dict()
+    # component switches first, so that 'loss=gce loss.q=0.5' works in any order
+    for key, value in overrides.items():
+        if key in COMPONENTS:
+            if not isinstance(value, str):
+                raise TypeError(f"{key}=NAME expects a name, got {value!r}")
+            defaults = data["preset_params"].get(key, {}).get(value, {})
+            data[key] = {"name": value, **copy.deepcopy(defaults)}
+    for key, value in overrides.items():
+        if key in COMPONENTS:
+            continue
+        section, _, leaf = key.partition(".")
+        if not leaf:
+            data[section] = value if section in data else _unknown(section, data)
+            continue
+        if section not in data or not isinstance(data[section], dict):
+            _unknown(section, data)
+        target = data[section]
+        if section not in COMPONENTS and leaf not in target:
+            raise ValueError(
+                f"unknown config key {key}; allowed {section} keys: {', '.join(target)}"
+            )
+        if "." in leaf:
+            raise ValueError(f"config keys are at most two levels deep, got {key}")
+        target[leaf] = value
+    return ExperimentConfig.from_dict(data)
+
+
+def _unknown(key: str, data: dict):
+    raise ValueError(f"unknown config key {key}; allowed keys: {', '.join(data)}")
+
+
+# --------------------------------------------------------------------------- presets
+
+_MENON = "Menon, Rawat, Reddi, Kumar, ICLR 2020, with the corrections of Mizrahi et al. 2021"
+_LOSS_PARAMS_MNIST = {
+    "gce": {"q": 0.7},
+    "phuber_ce": {"tau": 10.0},
+    "phuber_gce": {"tau": 10.0, "q": 0.7},
+}
+
+
+def _menon_mnist() -> ExperimentConfig:
+    return ExperimentConfig(
+        preset="menon-mnist-lenet",
+        source=f"{_MENON}: MNIST, LeNet-5",
+        description="LeNet-5 on MNIST, Adam 1e-3 decayed x0.1 per 10k steps, L2 1e-3, "
+        "batch 32, 20 epochs, symmetric exclusive noise",
+        dataset="mnist",
+        model={"name": "lenet5"},
+        loss={"name": "ce"},
+        noise={"name": "symmetric_exclusive", "rate": 0.0},
+        optimizer=OptimizerConfig(
+            name="adam",
+            learning_rate=1e-3,
+            epsilon=1e-8,
+            schedule="exponential",
+            decay_rate=0.1,
+            decay_steps=10_000,
+            staircase=False,
+            weight_decay=1e-3,
+            weight_decay_mode="coupled",
+        ),
+        batch_size=32,
+        epochs=20,
+        preset_params={"loss": _LOSS_PARAMS_MNIST},
+    )
+
+
+def _menon_cifar(classes: int) -> ExperimentConfig:
+    c10 = classes == 10
+    tau = 2.0 if c10 else 10.0
+    return ExperimentConfig(
+        preset=f"menon-cifar{classes}-resnet50",
+        source=f"{_MENON}: CIFAR-{classes}, ResNet-50",
+        description=(
+            f"ResNet-50 (CIFAR stem) on CIFAR-{classes}, SGD Nesterov momentum 0.1 as reported, "
+            f"L2 5e-4, batch {64 if c10 else 128}, {400 if c10 else 200} epochs, crop+flip"
+        ),
+        dataset=f"cifar{classes}",
+        augment=True,
+        model={"name": "resnet50"},
+        loss={"name": "ce"},
+        noise={"name": "symmetric_exclusive", "rate": 0.0},
+        optimizer=OptimizerConfig(
+            name="sgd",
+            learning_rate=0.1,
+            momentum=0.1,
+            nesterov=True,
+            schedule="multistep",
+            milestones=[160, 300, 360] if c10 else [60, 120, 160],
+            gamma=0.1 if c10 else 0.2,
+            weight_decay=5e-4,
+            weight_decay_mode="coupled",
+        ),
+        batch_size=64 if c10 else 128,
+        epochs=400 if c10 else 200,
+        eval_batch_size=500,
+        preset_params={
+            "loss": {
+                "gce": {"q": 0.7},
+                "phuber_ce": {"tau": tau},
+                "phuber_gce": {"tau": 10.0, "q": 0.7},
+            }
+        },
+    )
+
+
+def _rolnick_mnist() -> ExperimentConfig:
+    return ExperimentConfig(
+        preset="rolnick-mnist",
+        source="Rolnick, Veit, Belongie, Shavit 2017, 'Deep Learning is Robust to Massive "
+        "Label Noise': MNIST (hidden sizes of a public re-implementation)",
+        description="Conv4 (model=perceptron|mlp1|mlp2|mlp4|conv4) on MNIST with alpha "
+        "uniform-label copies per clean example (noise.alpha), Adadelta, batch 128",
+        dataset="mnist",
+        validation=5000,
+        model={"name": "conv4"},
+        loss={"name": "ce"},
+        noise={"name": "additive", "alpha": 10},
+        # PyTorch's Adadelta rho and eps (Keras's defaults differ), lr from the paper's grid
+        optimizer=OptimizerConfig(name="adadelta", learning_rate=0.1, rho=0.9, epsilon=1e-6),
+        batch_size=128,
+        epochs=10,
+        early_stopping=EarlyStoppingConfig(enabled=True, monitor="val_accuracy", patience=3),
+        preset_params={"noise": {"structured": {"alpha": 20, "delta": 0.5}}},
+    )
+
+
+PRESETS = {
+    "menon-mnist-lenet": _menon_mnist,
+    "menon-cifar10-resnet50": lambda: _menon_cifar(10),
+    "menon-cifar100-resnet50": lambda: _menon_cifar(100),
+    "rolnick-mnist": _rolnick_mnist,
+}
+
+
+def preset(name: str) -> ExperimentConfig:
+    """A fresh copy of a named preset."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; available: {', '.join(PRESETS)}")
+    return PRESETS[name]()

@@ -1,0 +1,460 @@
+"""The results store of an experiment output folder: one SQLite file, ``<out>/results.sqlite``.
+
+Every training run (one resolved experiment config plus its seeds) records one
+row when it starts and again when it ends.  SQLite is in the standard library,
+transactional and safe to share between processes on a local file system, so
+several workers may finish at the same moment without a lock file of our own.
+
+Schema (``PRAGMA user_version`` = 1)::
+
+    CREATE TABLE runs (
+        run_id  TEXT PRIMARY KEY,       -- ExperimentConfig.run_id()
+        grp     TEXT NOT NULL,          -- ExperimentConfig.group_id(): runs to average over
+        seed    INTEGER NOT NULL,       -- the training seed
+        status  TEXT NOT NULL CHECK (status IN ('running','finished','diverged','failed')),
+        updated TEXT NOT NULL,          -- UTC ISO 8601 time of the last write
+        config  TEXT NOT NULL,          -- JSON object: the resolved config
+        result  TEXT NOT NULL           -- JSON object: metrics, history, ...
+    );
+    CREATE INDEX runs_grp_seed ON runs (grp, seed);
+
+Guarantees:
+
+- **No half-written record.**  A record (status, config and result together) is
+  written by a single ``INSERT ... ON CONFLICT DO UPDATE`` statement inside its
+  own ``BEGIN IMMEDIATE ... COMMIT`` transaction.  A process killed at any point
+  leaves either the old row or the new one; SQLite discards the uncommitted part
+  when the database is next opened.
+- **No lost record under concurrency.**  The database is in WAL journal mode
+  (readers never block the writer and are never blocked by it), every connection
+  waits up to ``timeout`` seconds (``busy_timeout``, default 60 s) for the write
+  lock, writes take that lock up front with ``BEGIN IMMEDIATE`` (no deadlock on
+  upgrading a read lock), and an operation that still fails with "database is
+  locked"/"busy" is retried a few times with exponential backoff and jitter.
+- **Durable.**  ``synchronous = FULL``: a committed record survives a power cut.
+- **No leaked handles.**  Each operation opens its own connection and closes it
+  before returning, so a :class:`ResultsStore` holds no open file and may be
+  pickled or used after ``fork``.
+
+Values are stored as strict JSON.  JSON has no NaN or infinity, and a diverged
+run has NaN losses, so float NaN/+inf/-inf (Python or NumPy) are stored as
+``null`` and read back as ``None``; NumPy scalars and arrays become Python
+numbers and lists, tuples become lists.  Anything else that is not JSON
+serialisable raises ``TypeError`` before the database is touched.
+
+WAL needs a local file system (not NFS/SMB); on one that cannot do WAL a
+``RuntimeWarning`` is issued and SQLite's default rollback journal is used, which
+is still transactional but lets writers block readers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import random
+import sqlite3
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+__all__ = ["STATUSES", "DONE_STATUSES", "FILENAME", "ResultsStore", "describe", "format_table"]
+
+FILENAME = "results.sqlite"
+STATUSES = ("running", "finished", "diverged", "failed")
+#: A run with one of these statuses has a result and is not re-run unless forced.
+DONE_STATUSES = ("finished", "diverged")
+DEFAULT_METRICS = ("test_accuracy_best", "test_accuracy_last")
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id  TEXT PRIMARY KEY,
+    grp     TEXT NOT NULL,
+    seed    INTEGER NOT NULL,
+    status  TEXT NOT NULL CHECK (status IN ('running', 'finished', 'diverged', 'failed')),
+    updated TEXT NOT NULL,
+    config  TEXT NOT NULL,
+    result  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_grp_seed ON runs (grp, seed);
+"""
+
+_UPSERT = """
+INSERT INTO runs (run_id, grp, seed, status, updated, config, result)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (run_id) DO UPDATE SET
+    grp = excluded.grp, seed = excluded.seed, status = excluded.status,
+    updated = excluded.updated, config = excluded.config, result = excluded.result
+"""
+
+_COLUMNS = "run_id, grp, seed, status, config, result, updated"
+_ORDER = "ORDER BY grp, seed, run_id"
+
+T = TypeVar("T")
+
+
+def _check_status(status: Any) -> str:
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}; got {status!r}")
+    return status
+
+
+def _is_lock_error(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+def to_json_safe(obj: Any) -> Any:
+    """A copy of ``obj`` that strict JSON can hold: NaN/inf -> ``None``, NumPy -> Python.
+
+    Mappings become dicts (keys unchanged), tuples/lists/arrays become lists.
+    """
+    if isinstance(obj, np.ndarray):
+        return [to_json_safe(v) for v in obj.tolist()]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, Mapping):
+        return {k: to_json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_json_safe(v) for v in obj]
+    return obj
+
+
+def _dumps(obj: Mapping[str, Any], what: str) -> str:
+    if not isinstance(obj, Mapping):
+        raise TypeError(f"{what} must be a dict, got {type(obj).__name__}")
+    try:
+        return json.dumps(to_json_safe(obj), allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{what} is not JSON serialisable: {e}") from e
+
+
+def _row_to_dict(row: tuple) -> dict[str, Any]:
+    run_id, group, seed, status, config, result, updated = row
+    return {
+        "run_id": run_id,
+        "group": group,
+        "seed": seed,
+        "status": status,
+        "config": json.loads(config),
+        "result": json.loads(result),
+        "updated": updated,
+    }
+
+
+class ResultsStore:
+    """The runs recorded in ``<folder>/results.sqlite`` (see the module docstring).
+
+    ``timeout``: seconds a connection waits for the write lock (``busy_timeout``).
+    ``retries``: further attempts after a "database is locked" error, with
+    exponential backoff starting at ``backoff`` seconds.
+    """
+
+    def __init__(
+        self,
+        folder: str | os.PathLike,
+        *,
+        timeout: float = 60.0,
+        retries: int = 5,
+        backoff: float = 0.05,
+    ) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / FILENAME
+        self.timeout = float(timeout)
+        self.retries = int(retries)
+        self.backoff = float(backoff)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._retry(self._create_schema)
+
+    def __repr__(self) -> str:
+        return f"ResultsStore({str(self.folder)!r})"
+
+    # ------------------------------------------------------------------ connections
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A fresh connection in autocommit mode (transactions are explicit), always closed."""
+        con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        try:
+            con.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            con.execute("PRAGMA synchronous = FULL")
+            yield con
+        finally:
+            con.close()
+
+    def _retry(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``operation(connection)``, retrying on "database is locked" with backoff."""
+        for attempt in range(self.retries + 1):
+            try:
+                with self._connect() as con:
+                    return operation(con)
+            except sqlite3.OperationalError as e:
+                if not _is_lock_error(e) or attempt == self.retries:
+                    raise
+            time.sleep(self.backoff * 2**attempt * (1.0 + random.random()))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _write_transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; ``ROLLBACK`` on any error."""
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    con.execute("ROLLBACK")
+            raise
+
+    def _create_schema(self, con: sqlite3.Connection) -> None:
+        mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            warnings.warn(
+                f"{self.path}: SQLite could not use WAL mode (got {mode!r}); "
+                "is the folder on a network file system?",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+        with self._write_transaction(con):
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self.path} has schema version {version}; this kerasnoise reads "
+                    f"version {SCHEMA_VERSION} (upgrade kerasnoise)"
+                )
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    con.execute(statement)
+            con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    # ------------------------------------------------------------------ writing
+
+    def record(
+        self,
+        run_id: str,
+        *,
+        group: str,
+        seed: int,
+        status: str,
+        config: Mapping[str, Any],
+        result: Mapping[str, Any],
+    ) -> None:
+        """Insert or replace the record of ``run_id`` (a forced re-run replaces the old one).
+
+        ``status`` is one of :data:`STATUSES`.  ``config`` and ``result`` are
+        stored as strict JSON: float NaN and +-inf (e.g. the losses of a diverged
+        run) become ``None``, NumPy values become Python ones.  The time of the
+        write is stored as a UTC ISO 8601 timestamp.  Status, config and result
+        are written by one statement in one transaction: all or nothing.
+        """
+        _check_status(status)
+        if not isinstance(run_id, str) or not run_id:
+            raise ValueError(f"run_id must be a non-empty string, got {run_id!r}")
+        if not isinstance(group, str) or not group:
+            raise ValueError(f"group must be a non-empty string, got {group!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+            raise TypeError(f"seed must be an integer, got {seed!r}")
+        params = (
+            run_id,
+            group,
+            int(seed),
+            status,
+            datetime.now(UTC).isoformat(timespec="microseconds"),
+            _dumps(config, "config"),
+            _dumps(result, "result"),
+        )
+
+        def write(con: sqlite3.Connection) -> None:
+            with self._write_transaction(con):
+                con.execute(_UPSERT, params)
+
+        self._retry(write)
+
+    # ------------------------------------------------------------------ reading
+
+    def _select(self, where: str = "", params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        sql = f"SELECT {_COLUMNS} FROM runs {where} {_ORDER}"
+        rows = self._retry(lambda con: con.execute(sql, tuple(params)).fetchall())
+        return [_row_to_dict(row) for row in rows]
+
+    def get(self, run_id: str) -> dict[str, Any] | None:
+        """``{"run_id", "group", "seed", "status", "config", "result", "updated"}`` or ``None``."""
+        rows = self._select("WHERE run_id = ?", (run_id,))
+        return rows[0] if rows else None
+
+    def status(self, run_id: str) -> str | None:
+        """The status of ``run_id``, ``None`` if it was never recorded."""
+        row = self._retry(
+            lambda con: con.execute(
+                "SELECT status FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        )
+        return row[0] if row else None
+
+    def is_done(self, run_id: str) -> bool:
+        """True if ``run_id`` is "finished" or "diverged" (a diverged run is a result).
+
+        False if it is missing, "running" (perhaps killed) or "failed": run it (again).
+        """
+        return self.status(run_id) in DONE_STATUSES
+
+    def runs(self, status: str | None = None) -> list[dict[str, Any]]:
+        """All records (or those with ``status``), ordered by group, seed, run id."""
+        if status is None:
+            return self._select()
+        return self._select("WHERE status = ?", (_check_status(status),))
+
+    def summary(self, metrics: Sequence[str] = DEFAULT_METRICS) -> list[dict[str, Any]]:
+        """One row per group, ordered by group, averaging the "finished" runs.
+
+        Each row: ``group``; ``label`` (:func:`describe` of the config of the
+        group's first finished run, by seed, or of its first diverged run if none
+        finished); ``n`` (finished runs); ``seeds`` (their seeds); ``diverged``
+        (diverged runs, not part of any mean); and for each metric ``m``:
+        ``m_mean`` and ``m_std``, the sample standard deviation (ddof = 1) over
+        the finished runs whose result has a numeric ``m``; a run without it (or
+        with ``None``, a stored NaN) is skipped for that metric only.  With one
+        such run ``m_std`` is 0.0; with none both are ``None``.  Groups with only
+        diverged runs have a row with ``n`` = 0.  "running" and "failed" runs are
+        ignored.
+        """
+        records = self._select("WHERE status IN ('finished', 'diverged')")
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for rec in records:
+            groups.setdefault(rec["group"], []).append(rec)
+        rows = []
+        for group, recs in groups.items():
+            finished = [r for r in recs if r["status"] == "finished"]
+            first = finished[0] if finished else recs[0]
+            row: dict[str, Any] = {
+                "group": group,
+                "label": describe(first["config"]),
+                "n": len(finished),
+                "seeds": [r["seed"] for r in finished],
+                "diverged": sum(r["status"] == "diverged" for r in recs),
+            }
+            for m in metrics:
+                values = [
+                    float(r["result"][m])
+                    for r in finished
+                    if isinstance(r["result"].get(m), int | float)
+                    and not isinstance(r["result"][m], bool)
+                ]
+                row[f"{m}_mean"], row[f"{m}_std"] = _mean_std(values)
+            rows.append(row)
+        return rows
+
+
+def _mean_std(values: Sequence[float]) -> tuple[float | None, float | None]:
+    """Mean and sample standard deviation (ddof = 1; 0.0 for one value; None for none)."""
+    if not values:
+        return None, None
+    array = np.asarray(values, dtype=np.float64)
+    std = float(array.std(ddof=1)) if array.size > 1 else 0.0
+    return float(array.mean()), std
+
+
+# --------------------------------------------------------------------------- presentation
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, str | int | bool) or value is None:
+        return str(value)
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def _format_component(part: Any) -> str:
+    """``{"name": n, **params}`` -> ``n(k=v, ...)``; a string stays as it is."""
+    if isinstance(part, Mapping):
+        params = ", ".join(f"{k}={_format_value(v)}" for k, v in part.items() if k != "name")
+        name = part.get("name")
+        if name is None:
+            return params
+        return f"{name}({params})" if params else str(name)
+    return _format_value(part)
+
+
+def describe(config: Mapping[str, Any]) -> str:
+    """A short label of a run config: preset, loss, noise and model, the parts present.
+
+    ``{"preset": "menon-mnist-lenet", "loss": {"name": "phuber_ce", "tau": 10},
+    "noise": {"name": "symmetric_exclusive", "rate": 0.2}}`` ->
+    ``menon-mnist-lenet | loss=phuber_ce(tau=10) | noise=symmetric_exclusive(rate=0.2)``.
+    Missing (or ``None``) parts are skipped; integral floats print without ``.0``.
+    """
+    parts = []
+    if config.get("preset") is not None:
+        parts.append(_format_component(config["preset"]))
+    for key in ("loss", "noise", "model"):
+        if config.get(key) is not None:
+            parts.append(f"{key}={_format_component(config[key])}")
+    return " | ".join(parts)
+
+
+def _is_fraction_metric(rows: Sequence[Mapping[str, Any]], metric: str) -> bool:
+    """Accuracies in [0, 1] are shown in percent."""
+    values = [row.get(f"{metric}_mean") for row in rows] + [
+        row.get(f"{metric}_std") for row in rows
+    ]
+    values = [v for v in values if v is not None]
+    return "acc" in metric.lower() and all(0.0 <= v <= 1.0 for v in values)
+
+
+def format_table(
+    rows: Sequence[Mapping[str, Any]], metrics: Sequence[str] = DEFAULT_METRICS
+) -> str:
+    """A markdown table of :meth:`ResultsStore.summary` rows.
+
+    Columns: label (the group id if the label is empty), n, each metric as
+    ``mean ± std`` and diverged.  Accuracy metrics whose values lie in [0, 1] are
+    shown in percent with 2 decimals (``98.71 ± 0.12``), others with 4 decimals;
+    a metric with no value shows ``-``.
+    """
+    percent = {m: _is_fraction_metric(rows, m) for m in metrics}
+    header = ["label", "n"] + [f"{m} (%)" if percent[m] else m for m in metrics] + ["diverged"]
+    body = []
+    for row in rows:
+        cells = [str(row.get("label") or row["group"]).replace("|", "\\|"), str(row["n"])]
+        for m in metrics:
+            mean, std = row.get(f"{m}_mean"), row.get(f"{m}_std")
+            if mean is None:
+                cells.append("-")
+            elif percent[m]:
+                cells.append(f"{100 * mean:.2f} ± {100 * std:.2f}")
+            else:
+                cells.append(f"{mean:.4f} ± {std:.4f}")
+        cells.append(str(row.get("diverged", 0)))
+        body.append(cells)
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+    right = [False, True] + [True] * len(metrics) + [True]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [
+            c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right, strict=True)
+        ]
+        return "| " + " | ".join(padded) + " |"
+
+    rule = (
+        "|"
+        + "|".join(
+            ("-" * (w + 1) + ":") if r else ("-" * (w + 2))
+            for w, r in zip(widths, right, strict=True)
+        )
+        + "|"
+    )
+    return "\n".join([line(header), rule, *(line(cells) for cells in body)])

@@ -1,0 +1,142 @@
+"""Experiment configs: presets, overrides, validation before any data is loaded."""
+
+import json
+
+import pytest
+
+from kerasnoise import config as cfg
+
+
+def test_presets_validate_and_name_their_source():
+    assert set(cfg.PRESETS) == {
+        "menon-mnist-lenet",
+        "menon-cifar10-resnet50",
+        "menon-cifar100-resnet50",
+        "rolnick-mnist",
+    }
+    for name in cfg.PRESETS:
+        preset = cfg.preset(name).validate()
+        assert preset.preset == name and preset.source and preset.description
+
+
+def test_menon_mnist_settings_match_the_paper():
+    c = cfg.preset("menon-mnist-lenet")
+    assert (c.dataset, c.model["name"], c.batch_size, c.epochs) == ("mnist", "lenet5", 32, 20)
+    o = c.optimizer
+    assert (o.name, o.learning_rate, o.schedule, o.decay_rate, o.decay_steps) == (
+        "adam",
+        1e-3,
+        "exponential",
+        0.1,
+        10_000,
+    )
+    assert not o.staircase  # continuous decay
+    assert (o.weight_decay, o.weight_decay_mode) == (1e-3, "coupled")
+    assert c.noise == {"name": "symmetric_exclusive", "rate": 0.0}
+
+
+def test_menon_cifar_settings_match_the_paper():
+    c10, c100 = cfg.preset("menon-cifar10-resnet50"), cfg.preset("menon-cifar100-resnet50")
+    assert (c10.batch_size, c10.epochs, c10.optimizer.milestones, c10.optimizer.gamma) == (
+        64,
+        400,
+        [160, 300, 360],
+        0.1,
+    )
+    assert (c100.batch_size, c100.epochs, c100.optimizer.milestones, c100.optimizer.gamma) == (
+        128,
+        200,
+        [60, 120, 160],
+        0.2,
+    )
+    for c in (c10, c100):
+        o = c.optimizer
+        assert (o.name, o.momentum, o.nesterov, o.weight_decay) == ("sgd", 0.1, True, 5e-4)
+        assert c.augment and c.model["name"] == "resnet50"
+    # tau = 2 for PHuber-CE on CIFAR-10, 10 on CIFAR-100
+    assert cfg.apply_overrides(c10, {"loss": "phuber_ce"}).loss == {"name": "phuber_ce", "tau": 2.0}
+    assert cfg.apply_overrides(c100, {"loss": "phuber_ce"}).loss["tau"] == 10.0
+
+
+def test_overrides_dotted_keys_and_component_switch():
+    base = cfg.preset("menon-mnist-lenet")
+    over = cfg.parse_overrides(
+        [
+            "loss.tau=2",
+            "loss=phuber_ce",
+            "noise.rate=0.4",
+            "epochs=3",
+            "validation=0.1",
+            "optimizer.global_clipnorm=0.1",
+            "early_stopping.enabled=True",
+        ]
+    )
+    c = cfg.apply_overrides(base, over).validate()
+    assert c.loss == {"name": "phuber_ce", "tau": 2}  # switch first, then the parameter
+    assert c.noise["rate"] == 0.4 and c.epochs == 3 and c.validation == 0.1
+    assert c.optimizer.global_clipnorm == 0.1 and c.early_stopping.enabled
+    assert base.epochs == 20  # the preset object is untouched
+    assert cfg.apply_overrides(cfg.preset("rolnick-mnist"), {"noise": "structured"}).noise == {
+        "name": "structured",
+        "alpha": 20,
+        "delta": 0.5,
+    }
+
+
+def test_overrides_are_literals_never_code(tmp_path):
+    marker = tmp_path / "evaluated"
+    parsed = cfg.parse_overrides([f"description=open({str(marker)!r}, 'w')"])
+    c = cfg.apply_overrides(cfg.preset("menon-mnist-lenet"), parsed)
+    assert c.description.startswith("open(") and not marker.exists()
+
+
+def test_round_trip_and_ids():
+    c = cfg.apply_overrides(cfg.preset("rolnick-mnist"), {"noise.alpha": 50, "seed": 3})
+    again = cfg.ExperimentConfig.from_dict(json.loads(json.dumps(c.to_dict())))
+    assert again == c and again.run_id() == c.run_id()
+    other_seed = cfg.apply_overrides(c, {"seed": 4})
+    assert other_seed.run_id() != c.run_id() and other_seed.group_id() == c.group_id()
+    # where the data lives does not change the run
+    assert cfg.apply_overrides(c, {"data_dir": "/elsewhere"}).run_id() == c.run_id()
+    assert cfg.apply_overrides(c, {"noise_seed": 1}).group_id() != c.group_id()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "message"),
+    [
+        ({"lossx": 1}, ValueError, "unknown config key lossx; allowed keys: preset"),
+        ({"optimizer.lr": 1}, ValueError, "allowed optimizer keys: name, learning_rate"),
+        ({"loss": "focal"}, ValueError, "loss.name must be one of cross_entropy, ce, gce"),
+        ({"noise": "gaussian"}, ValueError, "noise.name must be one of symmetric_exclusive"),
+        ({"model": "vgg"}, ValueError, "model.name must be one of perceptron"),
+        ({"noise.rate": 1.5}, ValueError, r"rate must be in \[0, 1\]"),
+        ({"loss": "phuber_ce", "loss.tau": 0.5}, ValueError, "tau must be > 1"),
+        ({"loss.tau": 10}, TypeError, "loss 'ce'.*unexpected keyword argument 'tau'"),
+        ({"model.widht": 3}, TypeError, "unknown parameter for model 'lenet5'"),
+        ({"model.num_classes": 3}, ValueError, "set by the runner"),
+        ({"optimizer.name": "rmsprop"}, ValueError, "optimizer.name must be one of adam, adadelta"),
+        ({"optimizer.schedule": "cosine"}, ValueError, "constant, exponential, multistep"),
+        ({"optimizer.clipnorm": 1.0, "optimizer.global_clipnorm": 0.1}, ValueError, "not both"),
+        ({"optimizer.schedule": "multistep"}, ValueError, "needs optimizer.milestones"),
+        ({"optimizer.weight_decay_mode": "l2"}, ValueError, "coupled, decoupled"),
+        ({"epochs": 0}, ValueError, "epochs must be a positive integer"),
+        ({"epochs": 2.5}, TypeError, "epochs must be an integer"),
+        ({"batch_size": "32"}, TypeError, "batch_size must be an integer"),
+        ({"precision": "fp8"}, ValueError, "float32, mixed_bfloat16, mixed_float16, auto"),
+        ({"dataset": "imagenet"}, ValueError, "choose one of mnist, fashion_mnist"),
+        ({"early_stopping.enabled": True}, ValueError, "needs a validation split"),
+        ({"augment": True}, ValueError, "cifar10/100"),
+        ({"validation": 2.5}, ValueError, "must be an integer"),
+        ({"seed": -1}, ValueError, "seed must be a non-negative integer"),
+        ({"noise.rate.x": 1}, ValueError, "at most two levels"),
+    ],
+)
+def test_invalid_configs_fail_before_data(overrides, error, message, monkeypatch):
+    from kerasnoise import datasets
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("data must not be loaded for an invalid config")
+
+    monkeypatch.setattr(datasets, "load", no_loading)
+    with pytest.raises(error, match=message):
+        cfg.apply_overrides(cfg.preset("menon-mnist-lenet"), overrides).validate()

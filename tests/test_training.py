@@ -1,0 +1,240 @@
+"""The runner end to end on real MNIST: run records, eval, skip, resume, divergence."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from kerasnoise import cli, noise, training
+from kerasnoise import config as cfg
+from kerasnoise.results import ResultsStore
+
+SMALL = ["epochs=2", "train_limit=1000", "validation=200", "batch_size=64", "eval_batch_size=500"]
+
+
+def small_config(shared_data, *overrides):
+    items = SMALL + list(overrides)
+    config = cfg.apply_overrides(cfg.preset("menon-mnist-lenet"), cfg.parse_overrides(items))
+    config.data_dir = str(shared_data)
+    return config
+
+
+def test_train_command_end_to_end_and_eval(shared_data, tmp_path, capsys):
+    out = tmp_path / "runs"
+    code = cli.main(
+        [
+            "train",
+            "menon-mnist-lenet",
+            *SMALL,
+            "loss=phuber_ce",
+            "noise.rate=0.2",
+            "--out",
+            str(out),
+            "--data-dir",
+            str(shared_data),
+            "--verbose",
+            "0",
+        ]
+    )
+    assert code == 0
+    (run_dir,) = [p for p in out.iterdir() if p.is_dir()]
+    for name in (
+        "config.json",
+        "noise.json",
+        "history.json",
+        "history.csv",
+        "model.keras",
+        "result.json",
+    ):
+        assert (run_dir / name).is_file(), name
+    assert not (run_dir / "backup").exists()  # removed once the run finished
+
+    config = cfg.ExperimentConfig.from_dict(json.loads((run_dir / "config.json").read_text()))
+    assert config.loss == {"name": "phuber_ce", "tau": 10.0} and config.epochs == 2
+    noise_record = json.loads((run_dir / "noise.json").read_text())
+    assert noise_record["num_examples"] == 800 and abs(noise_record["rate"] - 0.2) < 0.06
+    history = json.loads((run_dir / "history.json").read_text())
+    assert list(history) == ["0", "1"]
+    for key in (
+        "loss",
+        "accuracy",
+        "val_accuracy",
+        "test_accuracy",
+        "train_clean_accuracy",
+        "train_noisy_accuracy",
+        "train_noisy_memorised",
+        "examples_per_second",
+    ):
+        assert history["1"][key] is not None, key
+
+    record = json.loads((run_dir / "result.json").read_text())
+    assert record["status"] == "finished" and record["epochs_run"] == 2
+    assert record["backend"] == keras.backend.backend() and record["precision"] == "float32"
+    assert record["best_by"] == "val_accuracy"
+    best = max((0, 1), key=lambda e: history[str(e)]["val_accuracy"])
+    assert record["best_epoch"] == best
+    assert record["test_accuracy_best"] == history[str(best)]["test_accuracy"]
+    assert record["test_accuracy_last"] == history["1"]["test_accuracy"]
+    assert record["test_accuracy_last"] > 0.5  # 2 epochs on 800 noisy examples
+    assert {"keras", "tensorflow", "numpy"} <= set(record["versions"])
+    assert f"{100 * record['test_accuracy_last']:.2f}%" in capsys.readouterr().out
+
+    # eval reproduces the recorded accuracy of the saved model
+    evaluated = training.evaluate_run(run_dir)
+    assert evaluated["accuracy"] == record["test_accuracy_final_model"]
+    assert record["test_accuracy_final_model"] == record["test_accuracy_last"]
+    assert cli.main(["eval", str(run_dir / "model.keras"), "--split", "val"]) == 0
+
+    store = ResultsStore(out)
+    assert store.get(record["run_id"])["status"] == "finished"
+    assert cli.main(["results", "--out", str(out), "--table"]) == 0
+    table = capsys.readouterr().out
+    assert "loss=phuber_ce(tau=10" in table and f"{100 * record['test_accuracy_best']:.2f}" in table
+
+
+def test_done_run_is_not_trained_again(shared_data, tmp_path, monkeypatch):
+    config = small_config(shared_data, "epochs=1")
+    first = training.train(config, tmp_path, verbose=0)
+    assert first["status"] == "finished"
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a finished run must not be trained again")
+
+    monkeypatch.setattr(keras.Model, "fit", no_fit)
+    again = training.train(config, tmp_path, verbose=0)
+    assert again["skipped"] and again["test_accuracy_last"] == first["test_accuracy_last"]
+    monkeypatch.undo()
+    forced = training.train(config, tmp_path, verbose=0, force=True)
+    assert "skipped" not in forced and forced["status"] == "finished"
+
+
+class Interrupt(Exception):
+    pass
+
+
+class StopAfterFirstEpoch(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        raise Interrupt("simulated kill after epoch 0")
+
+
+class EpochsSeen(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.seen.append(epoch)
+
+
+def test_interrupted_run_resumes_instead_of_restarting(shared_data, tmp_path):
+    config = small_config(shared_data, "epochs=3")
+    with pytest.raises(Interrupt):
+        training.train(config, tmp_path, verbose=0, callbacks=[StopAfterFirstEpoch()])
+    store = ResultsStore(tmp_path)
+    assert store.get(config.run_id())["status"] == "failed"
+    assert not store.is_done(config.run_id())
+    run_dir = tmp_path / config.run_id()
+    epoch0 = json.loads((run_dir / "history.json").read_text())["0"]
+
+    seen = EpochsSeen()
+    record = training.train(config, tmp_path, verbose=0, callbacks=[seen])
+    assert seen.seen == [1, 2]  # continued at epoch 1, did not redo epoch 0
+    history = json.loads((run_dir / "history.json").read_text())
+    assert list(history) == ["0", "1", "2"] and history["0"] == epoch0
+    assert record["epochs_run"] == 3 and record["status"] == "finished"
+
+
+def test_divergence_is_recorded_not_lost(shared_data, tmp_path):
+    config = small_config(
+        shared_data,
+        "epochs=2",
+        "optimizer.learning_rate=1e30",
+        "optimizer.schedule='constant'",
+        "optimizer.name='sgd'",
+    )
+    record = training.train(config, tmp_path, verbose=0)
+    assert record["status"] == "diverged"
+    assert not (tmp_path / config.run_id() / "model.keras").exists()
+    stored = ResultsStore(tmp_path).get(config.run_id())
+    assert stored["status"] == "diverged" and stored["result"]["status"] == "diverged"
+    assert ResultsStore(tmp_path).is_done(config.run_id())  # a result, not retried
+
+
+def test_noise_subset_metrics_on_a_hand_built_case():
+    # 2 images, alpha = 1: examples 0,1 clean; 2,3 are copies of images 0,1 with wrong labels
+    result = noise.NoiseResult(
+        labels=np.array([0, 1, 1, 0]),
+        true_labels=np.array([0, 1, 0, 1]),
+        is_noisy=np.array([False, False, True, True]),
+        num_classes=2,
+        num_clean=2,
+        transition=np.eye(2),
+        transition_counts=np.eye(2, dtype=int),
+        rate=0.5,
+        seed=0,
+        rng_state={},
+        model={"name": "additive", "alpha": 1},
+        alpha=1,
+    )
+    # the model predicts class 0 for both images
+    got = training.noise_subset_metrics(np.array([0, 0]), result)
+    # clean: ex0 right (0 == 0), ex1 wrong (0 != 1); noisy vs true: ex2 right, ex3 wrong;
+    # noisy vs their wrong labels: ex2 (label 1) no, ex3 (label 0) yes
+    assert got == {
+        "train_clean_accuracy": 0.5,
+        "train_noisy_accuracy": 0.5,
+        "train_noisy_memorised": 0.5,
+    }
+    got = training.noise_subset_metrics(np.array([0, 1]), result)
+    assert got == {
+        "train_clean_accuracy": 1.0,
+        "train_noisy_accuracy": 1.0,
+        "train_noisy_memorised": 0.0,
+    }
+    clean_only = noise.SymmetricExclusive(0.0).apply([0, 1, 1], num_classes=2, seed=0)
+    assert training.noise_subset_metrics(np.array([0, 1, 0]), clean_only) == {
+        "train_clean_accuracy": 2 / 3,
+        "train_noisy_accuracy": None,
+        "train_noisy_memorised": None,
+    }
+
+
+def test_optimizer_schedules_and_clipping():
+    opt = cfg.OptimizerConfig(
+        name="sgd",
+        learning_rate=0.1,
+        momentum=0.1,
+        nesterov=True,
+        schedule="multistep",
+        milestones=[2, 4],
+        gamma=0.5,
+        global_clipnorm=0.1,
+    )
+    o = training.build_optimizer(opt, steps_per_epoch=10)
+    assert isinstance(o, keras.optimizers.SGD) and o.nesterov and o.global_clipnorm == 0.1
+    schedule = training.learning_rate_schedule(opt, steps_per_epoch=10)
+    rates = [float(keras.ops.convert_to_numpy(schedule(s))) for s in (0, 19, 20, 39, 40)]
+    np.testing.assert_allclose(rates, [0.1, 0.1, 0.05, 0.05, 0.025], rtol=1e-6)
+    exp = training.learning_rate_schedule(
+        cfg.OptimizerConfig(schedule="exponential", decay_rate=0.1, decay_steps=100), 10
+    )
+    value = float(keras.ops.convert_to_numpy(exp(50)))
+    assert value == pytest.approx(1e-3 * 0.1**0.5, rel=1e-5)  # continuous decay
+    assert training.learning_rate_schedule(cfg.OptimizerConfig(), 10) == 1e-3
+    per_var = training.build_optimizer(cfg.OptimizerConfig(clipnorm=1.0), 10)
+    assert per_var.clipnorm == 1.0 and per_var.global_clipnorm is None
+    decoupled = training.build_optimizer(
+        cfg.OptimizerConfig(weight_decay=1e-4, weight_decay_mode="decoupled"), 10
+    )
+    assert decoupled.weight_decay == pytest.approx(1e-4)
+    coupled = training.build_optimizer(cfg.OptimizerConfig(weight_decay=1e-4), 10)
+    assert not coupled.weight_decay  # coupled decay lives in the model's regularisers
+    ada = training.build_optimizer(cfg.OptimizerConfig(name="adadelta", rho=0.9, epsilon=1e-6), 1)
+    assert (ada.rho, ada.epsilon) == (0.9, 1e-6)
+
+
+def test_auto_precision_on_this_machine():
+    policy, why = training.resolve_precision("auto")
+    assert (policy, why.startswith("auto")) == ("float32", True)  # CI and dev machines: CPU
+    assert training.resolve_precision("mixed_bfloat16") == ("mixed_bfloat16", "as configured")
