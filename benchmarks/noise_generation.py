@@ -50,12 +50,12 @@ def run(n: int, repeats: int) -> list[dict]:
     return rows
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", help="write the rows as JSON here")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rows = run(args.n, args.repeats)
     cpu = platform.processor() or platform.machine()
     print(f"noise generation, {args.n:,} labels, K = 10 ({cpu})")

@@ -1,0 +1,271 @@
+"""Training throughput of kerasnoise against a plain PyTorch loop, measured in one run.
+
+    python -m benchmarks.throughput [--data-dir ../shared/data] [--models mlp1 lenet5 conv4]
+        [--backends tensorflow jax torch] [--precisions float32 bfloat16] [--epochs 2]
+        [--limit N] [--out benchmarks/results]
+
+For each model (batch size 128, real MNIST) it runs, each in a fresh process:
+
+- the *reference*: the papers' public-code style PyTorch loop — ``TensorDataset`` +
+  ``DataLoader(shuffle=True)`` over in-memory tensors, ``nn.CrossEntropyLoss``,
+  ``torch.optim.Adadelta`` — with the same architecture;
+- kerasnoise's real training path (``kerasnoise.training.train``: noisy ``tf.data``
+  pipeline + ``model.fit``, the ``rolnick-mnist`` preset) on every backend and
+  precision.
+
+Throughput is training examples per second after a warm-up epoch (the first
+epoch compiles), from epoch start to its last batch; kerasnoise's per-epoch
+evaluation is not counted.  Every kerasnoise figure is reported as a ratio to the
+reference of the same model measured in the same invocation.  Results go to
+``<out>/throughput.json`` and ``<out>/throughput.md``.  No test asserts on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+MODELS = ("mlp1", "lenet5", "conv4")
+BACKENDS = ("tensorflow", "jax", "torch")
+PRECISIONS = ("float32", "bfloat16")
+BATCH = 128
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --------------------------------------------------------------------------- reference
+
+
+def torch_model(name: str):
+    """The same architectures as kerasnoise.models, in PyTorch (NCHW, 28x28x1)."""
+    from torch import nn
+
+    if name == "mlp1":
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    if name == "lenet5":
+        return nn.Sequential(
+            nn.Conv2d(1, 6, 5, padding=2),
+            nn.ReLU(),
+            nn.AvgPool2d(2),
+            nn.Conv2d(6, 16, 5),
+            nn.ReLU(),
+            nn.AvgPool2d(2),
+            nn.Flatten(),
+            nn.Linear(400, 120),
+            nn.ReLU(),
+            nn.Linear(120, 84),
+            nn.ReLU(),
+            nn.Linear(84, 10),
+        )
+    if name == "conv4":
+        layers, c = [], 1
+        for f in (32, 64, 128, 256):
+            layers += [nn.Conv2d(c, f, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+            c = f
+        return nn.Sequential(
+            *layers, nn.Flatten(), nn.Linear(256, 1000), nn.ReLU(), nn.Linear(1000, 10)
+        )
+    raise ValueError(name)
+
+
+def run_reference(model_name: str, data_dir: str, epochs: int, limit: int | None) -> dict:
+    import numpy as np
+    import torch
+    from torch import nn
+    from torch.utils.data import DataLoader, TensorDataset
+
+    torch.manual_seed(0)
+    with np.load(Path(data_dir) / "mnist.npz") as f:
+        x, y, xt, yt = f["x_train"], f["y_train"], f["x_test"], f["y_test"]
+    if limit:
+        x, y = x[:limit], y[:limit]
+
+    def prep(a):
+        return torch.tensor((a.astype(np.float32) / 255 - 0.1307) / 0.3081).unsqueeze(1)
+
+    loader = DataLoader(
+        TensorDataset(prep(x), torch.tensor(y, dtype=torch.long)), batch_size=BATCH, shuffle=True
+    )
+    model = torch_model(model_name)
+    optimizer = torch.optim.Adadelta(model.parameters(), lr=0.1, rho=0.9, eps=1e-6)
+    loss_fn = nn.CrossEntropyLoss()
+    rates = []
+    for _ in range(epochs):
+        model.train()
+        start = time.perf_counter()
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+        rates.append(len(x) / (time.perf_counter() - start))
+    model.eval()
+    with torch.no_grad():
+        accuracy = float((model(prep(xt)).argmax(1).numpy() == yt).mean())
+    return {
+        "examples_per_second": float(np.median(rates[1:] or rates)),
+        "test_accuracy": accuracy,
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+    }
+
+
+# --------------------------------------------------------------------------- kerasnoise
+
+
+def run_kerasnoise(
+    model_name: str, precision: str, data_dir: str, epochs: int, limit: int | None
+) -> dict:
+    from kerasnoise import config as cfg
+    from kerasnoise import training
+
+    overrides = {
+        "model": model_name,
+        "noise": "symmetric_exclusive",
+        "noise.rate": 0.0,
+        "validation": 0,
+        "early_stopping.enabled": False,
+        "epochs": epochs,
+        "batch_size": BATCH,
+        "precision": "float32" if precision == "float32" else f"mixed_{precision}",
+        "data_dir": data_dir,
+        "train_limit": limit,
+    }
+    config = cfg.apply_overrides(cfg.preset("rolnick-mnist"), overrides)
+    with tempfile.TemporaryDirectory() as out:
+        record = training.train(config, out, verbose=0)
+    return {
+        "examples_per_second": record["examples_per_second"],
+        "test_accuracy": record["test_accuracy_last"],
+        "status": record["status"],
+    }
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def worker(args) -> None:
+    start = time.perf_counter()
+    if args.worker == "reference":
+        row = run_reference(args.model, args.data_dir, args.epochs, args.limit)
+    else:
+        row = run_kerasnoise(args.model, args.precision, args.data_dir, args.epochs, args.limit)
+    row.update(wall_s=time.perf_counter() - start, peak_rss_mb=peak_rss_mb())
+    print("RESULT " + json.dumps(row))
+
+
+def spawn(
+    kind: str, model: str, args, backend: str | None = None, precision: str | None = None
+) -> dict:
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.throughput",
+        "--worker",
+        kind,
+        "--model",
+        model,
+        "--data-dir",
+        args.data_dir,
+        "--epochs",
+        str(args.epochs),
+    ]
+    if args.limit:
+        cmd += ["--limit", str(args.limit)]
+    if precision:
+        cmd += ["--precision", precision]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    if backend:
+        env["KERAS_BACKEND"] = backend
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
+    if done.returncode or not lines:
+        return {"error": (done.stderr or done.stdout)[-2000:]}
+    return json.loads(lines[-1].removeprefix("RESULT "))
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data-dir", default=os.environ.get("KERASNOISE_DATA_DIR", "../shared/data")
+    )
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
+    parser.add_argument("--precisions", nargs="+", default=list(PRECISIONS), choices=PRECISIONS)
+    parser.add_argument("--epochs", type=int, default=2, help="epochs per run; the first warms up")
+    parser.add_argument("--limit", type=int, help="use only the first N training examples")
+    parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--worker", choices=("reference", "kerasnoise"), help=argparse.SUPPRESS)
+    parser.add_argument("--model", help=argparse.SUPPRESS)
+    parser.add_argument("--precision", default="float32", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker(args)
+        return
+
+    rows = []
+    for model in args.models:
+        ref = spawn("reference", model, args)
+        rows.append({"model": model, "run": "pytorch reference", **ref})
+        print(f"{model:7s} reference            {ref.get('examples_per_second', 0):10,.0f} ex/s")
+        for backend in args.backends:
+            for precision in args.precisions:
+                row = spawn("kerasnoise", model, args, backend, precision)
+                base = ref.get("examples_per_second")
+                if base and row.get("examples_per_second"):
+                    row["ratio"] = row["examples_per_second"] / base
+                rows.append({"model": model, "run": f"{backend} {precision}", **row})
+                print(
+                    f"{model:7s} {backend:10s} {precision:9s} "
+                    f"{row.get('examples_per_second') or 0:10,.0f} ex/s  "
+                    f"x{row.get('ratio', float('nan')):.2f}  acc {row.get('test_accuracy')}"
+                )
+    meta = {
+        "date": date.today().isoformat(),
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "epochs": args.epochs,
+        "limit": args.limit,
+        "batch_size": BATCH,
+    }
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "throughput.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+    (out / "throughput.md").write_text(to_markdown(meta, rows))
+    print(to_markdown(meta, rows))
+
+
+def to_markdown(meta: dict, rows: list[dict]) -> str:
+    lines = [
+        f"Training throughput, MNIST, batch {meta['batch_size']}, {meta['date']}, "
+        f"{meta['cores']} cores ({meta['cpu']}), epochs {meta['epochs']} (first = warm-up)",
+        "",
+        "| model | run | examples/s | × reference | test accuracy | peak RSS (MB) |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['model']} | {r['run']} | error | | | |")
+            continue
+        ratio = f"{r['ratio']:.2f}" if "ratio" in r else ("1.00" if "reference" in r["run"] else "")
+        acc = r.get("test_accuracy")
+        lines.append(
+            f"| {r['model']} | {r['run']} | {r['examples_per_second']:,.0f} | {ratio} | "
+            f"{'' if acc is None else f'{100 * acc:.2f}'} | {r['peak_rss_mb']:,.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

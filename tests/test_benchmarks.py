@@ -1,0 +1,44 @@
+"""Smoke tests: the benchmark scripts run with minimal settings (no timing assertions)."""
+
+import json
+
+import keras
+import pytest
+
+from benchmarks import noise_generation, throughput
+
+
+def test_noise_generation_runs(tmp_path):
+    out = tmp_path / "noise.json"
+    noise_generation.main(["--n", "1000", "--repeats", "1", "--out", str(out)])
+    rows = json.loads(out.read_text())["rows"]
+    assert [r["model"] for r in rows] == [m.name for m in noise_generation.MODELS]
+    assert all(r["best_s"] > 0 for r in rows)
+
+
+def test_throughput_runs_with_a_minimal_setting(shared_data, tmp_path, monkeypatch):
+    pytest.importorskip("torch")  # the reference loop is PyTorch
+    monkeypatch.chdir(throughput.Path(__file__).resolve().parents[1])
+    throughput.main(
+        [
+            "--data-dir",
+            str(shared_data),
+            "--models",
+            "mlp1",
+            "--backends",
+            keras.backend.backend(),
+            "--precisions",
+            "float32",
+            "--epochs",
+            "1",
+            "--limit",
+            "512",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    rows = json.loads((tmp_path / "throughput.json").read_text())["rows"]
+    assert [r["run"] for r in rows] == ["pytorch reference", f"{keras.backend.backend()} float32"]
+    assert all("error" not in r and r["examples_per_second"] > 0 for r in rows), rows
+    assert rows[1]["ratio"] == rows[1]["examples_per_second"] / rows[0]["examples_per_second"]
+    assert "| mlp1 | pytorch reference |" in (tmp_path / "throughput.md").read_text()
