@@ -141,13 +141,19 @@ class ExperimentConfig:
             key.pop(name)
         return key
 
-    def run_id(self) -> str:
-        """A stable id of the run: preset (or 'custom') and a hash of :meth:`run_key`."""
-        return f"{self.preset or 'custom'}-{_digest(self.run_key())}"
+    def run_id(self, backend: str | None = None) -> str:
+        """A stable id of the run: preset (or 'custom') and a hash of :meth:`run_key`.
 
-    def group_id(self) -> str:
+        The training runner passes the Keras ``backend``: the same config on another
+        backend is another run (its numbers differ in the last bits, and comparing
+        backends is the point).
+        """
+        key = self.run_key() | ({"backend": backend} if backend else {})
+        return f"{self.preset or 'custom'}-{_digest(key)}"
+
+    def group_id(self, backend: str | None = None) -> str:
         """Like :meth:`run_id` but without the training seed: runs to average over."""
-        key = self.run_key()
+        key = self.run_key() | ({"backend": backend} if backend else {})
         key.pop("seed")
         return f"{self.preset or 'custom'}-{_digest(key)}"
 

@@ -390,7 +390,7 @@ def _format_component(part: Any) -> str:
 
 
 def describe(config: Mapping[str, Any]) -> str:
-    """A short label of a run config: preset, loss, noise and model, the parts present.
+    """A short label of a run config: preset, loss, noise, model, backend: the parts present.
 
     ``{"preset": "menon-mnist-lenet", "loss": {"name": "phuber_ce", "tau": 10},
     "noise": {"name": "symmetric_exclusive", "rate": 0.2}}`` ->
@@ -400,7 +400,7 @@ def describe(config: Mapping[str, Any]) -> str:
     parts = []
     if config.get("preset") is not None:
         parts.append(_format_component(config["preset"]))
-    for key in ("loss", "noise", "model"):
+    for key in ("loss", "noise", "model", "backend"):
         if config.get(key) is not None:
             parts.append(f"{key}={_format_component(config[key])}")
     return " | ".join(parts)

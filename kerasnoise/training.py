@@ -279,7 +279,9 @@ def train(
     config.validate()
     out = Path(out_dir)
     store = ResultsStore(out)
-    run_id, group = config.run_id(), config.group_id()
+    backend = keras.backend.backend()
+    run_id, group = config.run_id(backend), config.group_id(backend)
+    stored_config = config.to_dict() | {"backend": backend}
     run_dir = out / run_id
     if store.is_done(run_id) and not force:
         record = store.get(run_id)["result"]
@@ -323,7 +325,7 @@ def train(
     atomic_write_json(run_dir / "config.json", config.to_dict())
     atomic_write_json(run_dir / "noise.json", built.noise.summary())
     store.record(
-        run_id, group=group, seed=config.seed, status="running", config=config.to_dict(), result={}
+        run_id, group=group, seed=config.seed, status="running", config=stored_config, result={}
     )
 
     train_images = pipelines.eval_pipeline(
@@ -362,7 +364,7 @@ def train(
     cbs += list(callbacks)
 
     print(
-        f"{run_id}: {config.preset or 'custom'} on {keras.backend.backend()}, precision "
+        f"{run_id}: {config.preset or 'custom'} on {backend}, precision "
         f"{precision} ({why}); noise {built.noise.model} realised rate {built.noise.rate:.4f}"
     )
     start = time.perf_counter()
@@ -381,7 +383,7 @@ def train(
             group=group,
             seed=config.seed,
             status="failed",
-            config=config.to_dict(),
+            config=stored_config,
             result={"error": repr(err)},
         )
         raise
@@ -405,7 +407,7 @@ def train(
         record["test_accuracy_final_model"] = final
     record.update(
         wall_time_s=wall,
-        backend=keras.backend.backend(),
+        backend=backend,
         precision=precision,
         precision_reason=why,
         noise_rate=built.noise.rate,
@@ -417,7 +419,7 @@ def train(
         group=group,
         seed=config.seed,
         status=record["status"],
-        config=config.to_dict(),
+        config=stored_config,
         result=record,
     )
     print(_one_line(record))

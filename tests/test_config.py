@@ -96,6 +96,9 @@ def test_round_trip_and_ids():
     assert again == c and again.run_id() == c.run_id()
     other_seed = cfg.apply_overrides(c, {"seed": 4})
     assert other_seed.run_id() != c.run_id() and other_seed.group_id() == c.group_id()
+    # the training runner keys runs by backend too: comparing backends needs both
+    assert c.run_id("jax") != c.run_id("torch") != c.run_id()
+    assert c.group_id("jax") == other_seed.group_id("jax") != c.group_id("torch")
     # where the data lives does not change the run
     assert cfg.apply_overrides(c, {"data_dir": "/elsewhere"}).run_id() == c.run_id()
     assert cfg.apply_overrides(c, {"noise_seed": 1}).group_id() != c.group_id()

@@ -132,9 +132,9 @@ def test_interrupted_run_resumes_instead_of_restarting(shared_data, tmp_path):
     with pytest.raises(Interrupt):
         training.train(config, tmp_path, verbose=0, callbacks=[StopAfterFirstEpoch()])
     store = ResultsStore(tmp_path)
-    assert store.get(config.run_id())["status"] == "failed"
-    assert not store.is_done(config.run_id())
-    run_dir = tmp_path / config.run_id()
+    assert store.get(config.run_id(keras.backend.backend()))["status"] == "failed"
+    assert not store.is_done(config.run_id(keras.backend.backend()))
+    run_dir = tmp_path / config.run_id(keras.backend.backend())
     epoch0 = json.loads((run_dir / "history.json").read_text())["0"]
 
     seen = EpochsSeen()
@@ -155,10 +155,12 @@ def test_divergence_is_recorded_not_lost(shared_data, tmp_path):
     )
     record = training.train(config, tmp_path, verbose=0)
     assert record["status"] == "diverged"
-    assert not (tmp_path / config.run_id() / "model.keras").exists()
-    stored = ResultsStore(tmp_path).get(config.run_id())
+    assert not (tmp_path / config.run_id(keras.backend.backend()) / "model.keras").exists()
+    stored = ResultsStore(tmp_path).get(config.run_id(keras.backend.backend()))
     assert stored["status"] == "diverged" and stored["result"]["status"] == "diverged"
-    assert ResultsStore(tmp_path).is_done(config.run_id())  # a result, not retried
+    assert ResultsStore(tmp_path).is_done(
+        config.run_id(keras.backend.backend())
+    )  # a result, not retried
 
 
 def test_noise_subset_metrics_on_a_hand_built_case():
