@@ -99,6 +99,7 @@ class ExperimentConfig:
     randomness stays fixed across training seeds); 0 = no validation set.
     ``train_limit``: use only the first N training examples (quick runs).
     ``seed``: weights, example order, augmentation.  ``noise_seed``: label noise.
+    ``steps_per_execution`` and ``jit_compile`` go to ``model.compile`` (speed only).
     """
 
     preset: str | None = None
@@ -120,6 +121,8 @@ class ExperimentConfig:
     epochs: int = 10
     early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
     precision: str = "float32"
+    steps_per_execution: int = 1
+    jit_compile: bool | str = "auto"
     seed: int = 0
     noise_seed: int = 0
     tensorboard: bool = False
@@ -137,7 +140,15 @@ class ExperimentConfig:
     def run_key(self) -> dict:
         """The parts of the config that change results (not where data or logs live)."""
         key = self.to_dict()
-        for name in ("data_dir", "tensorboard", "description", "source", "preset_params"):
+        for name in (
+            "data_dir",
+            "tensorboard",
+            "description",
+            "source",
+            "preset_params",
+            "steps_per_execution",
+            "jit_compile",
+        ):
             key.pop(name)
         return key
 
@@ -177,6 +188,9 @@ class ExperimentConfig:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
         _choice(self.precision, PRECISIONS, "precision")
+        _positive(self.steps_per_execution, "steps_per_execution")
+        if self.jit_compile not in (True, False, "auto"):
+            raise ValueError(f"jit_compile must be True, False or 'auto', got {self.jit_compile!r}")
         _check_component(self.noise, "noise", noise_lib.available(), noise_lib.from_config)
         _check_component(
             self.loss, "loss", losses.available(), lambda c: losses.get(c["name"], **_params(c))
@@ -330,7 +344,7 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
         if type(None) in kinds:
             return None
         raise TypeError(f"{key} must not be None")
-    if bool in kinds:
+    if bool in kinds and (isinstance(value, bool) or str not in kinds):
         if not isinstance(value, bool):
             raise TypeError(f"{key} must be True or False, got {value!r}")
         return value

@@ -320,6 +320,8 @@ def train(
         optimizer=build_optimizer(opt, len(built.train)),
         loss=loss,
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        steps_per_execution=config.steps_per_execution,
+        jit_compile=config.jit_compile,
     )
 
     atomic_write_json(run_dir / "config.json", config.to_dict())

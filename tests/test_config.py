@@ -76,6 +76,8 @@ def test_overrides_dotted_keys_and_component_switch():
     assert c.noise["rate"] == 0.4 and c.epochs == 3 and c.validation == 0.1
     assert c.optimizer.global_clipnorm == 0.1 and c.early_stopping.enabled
     assert base.epochs == 20  # the preset object is untouched
+    speed = cfg.apply_overrides(base, {"steps_per_execution": 8, "jit_compile": False})
+    assert speed.validate().run_id() == base.run_id()  # speed settings do not change the run
     assert cfg.apply_overrides(cfg.preset("rolnick-mnist"), {"noise": "structured"}).noise == {
         "name": "structured",
         "alpha": 20,
@@ -132,6 +134,9 @@ def test_round_trip_and_ids():
         ({"validation": 2.5}, ValueError, "must be an integer"),
         ({"seed": -1}, ValueError, "seed must be a non-negative integer"),
         ({"noise.rate.x": 1}, ValueError, "at most two levels"),
+        ({"steps_per_execution": 0}, ValueError, "steps_per_execution must be a positive"),
+        ({"jit_compile": "xla"}, ValueError, "jit_compile must be True, False or 'auto'"),
+        ({"stratify": "yes"}, TypeError, "stratify must be True or False"),
     ],
 )
 def test_invalid_configs_fail_before_data(overrides, error, message, monkeypatch):
