@@ -1,11 +1,14 @@
-"""Peak memory and batch throughput of the alpha = 100 additive pipeline on full MNIST.
+"""Peak memory of the alpha = 100 additive pipeline on full MNIST, iterated and trained.
 
-    python -m benchmarks.pipeline_memory [--data-dir ../shared/data] [--alpha 100] [--steps 500]
+    KERAS_BACKEND=jax python -m benchmarks.pipeline_memory [--data-dir ../shared/data]
+        [--alpha 100] [--steps 500] [--train-steps 300] [--model mlp1]
 
 Builds ``Additive(alpha)`` on the 60,000 MNIST training labels (6,060,000 examples
 an epoch at alpha = 100), iterates ``--steps`` batches of 128 through the
-``tf.data`` pipeline and reports the process's peak resident memory (ru_maxrss),
-split into the part after importing TensorFlow and the growth the pipeline adds.
+``tf.data`` pipeline (batch rate without a model), then trains ``--model`` for
+``--train-steps`` steps with ``model.fit`` on the active backend, and reports the
+process's peak resident memory (ru_maxrss) and the part reached after importing
+Keras and its backend.
 """
 
 from __future__ import annotations
@@ -29,12 +32,17 @@ def main() -> None:
     parser.add_argument("--alpha", type=int, default=100)
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--train-steps", type=int, default=300)
+    parser.add_argument("--model", default="mlp1")
     parser.add_argument("--out", help="write the figures as JSON here")
     args = parser.parse_args()
 
+    import keras
     import tensorflow as tf
 
-    from kerasnoise import datasets, noise, pipelines
+    from kerasnoise import datasets, models, noise, pipelines
+
+    keras.ops.zeros(())  # load the backend
 
     after_import = peak_mb()
     data = datasets.load("mnist", args.data_dir)
@@ -55,13 +63,22 @@ def main() -> None:
     for _ in range(args.steps):
         next(batches)
     seconds = time.perf_counter() - start
+    model = models.get(args.model)
+    model.compile(
+        optimizer=keras.optimizers.Adadelta(0.1, rho=0.9, epsilon=1e-6),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    if args.train_steps:
+        model.fit(pipe.dataset, epochs=1, steps_per_epoch=args.train_steps, verbose=0)
     row = {
+        "backend": keras.backend.backend(),
+        "trained_steps": args.train_steps,
         "examples_per_epoch": result.num_examples,
         "noise_apply_s": round(noise_s, 3),
         "batches_per_s": round(args.steps / seconds, 1),
         "examples_per_s": round(args.steps * args.batch_size / seconds),
         "peak_rss_mb": round(peak_mb()),
-        "rss_after_tf_import_mb": round(after_import),
+        "rss_after_imports_mb": round(after_import),
         "tensorflow": tf.__version__,
     }
     print(json.dumps(row, indent=1))

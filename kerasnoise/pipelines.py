@@ -217,7 +217,7 @@ class TrainPipeline:
 
         def gather_images(j):
             if extra is None:
-                return tf.gather(images, j % clean)
+                return tf.gather(images, j % clean if num > clean else j)
             is_extra = tf.cast(j >= clean, tf.int32)
             own, more = tf.dynamic_partition(j, is_extra, 2)
             where = tf.dynamic_partition(tf.range(tf.size(j)), is_extra, 2)
@@ -229,20 +229,20 @@ class TrainPipeline:
 
         def one_epoch(epoch):
             epoch_seed = tf.stack([seed, epoch])
-            index = tf.data.Dataset.range(num).batch(self.batch_size, self.drop_remainder)
-            if self.shuffle:
-                index = index.map(
-                    lambda j: tf.random.experimental.index_shuffle(j, epoch_seed, num - 1)
-                )
 
-            def load(batch, j):
+            def load(j):  # one map per batch: the per-op overhead dominates small batches
+                if self.augment:  # batch number from its first position, before shuffling
+                    batch = j[0] // self.batch_size
+                    batch_seed = tf.random.experimental.stateless_fold_in(epoch_seed, batch)
+                if self.shuffle:
+                    j = tf.random.experimental.index_shuffle(j, epoch_seed, num - 1)
                 xb = gather_images(j)
                 if self.augment:
-                    batch_seed = tf.random.experimental.stateless_fold_in(epoch_seed, batch)
                     xb = random_crop_flip(xb, batch_seed)
                 return standardize(xb), tf.gather(labels, j)
 
-            return index.enumerate().map(load, num_parallel_calls=AUTOTUNE)
+            index = tf.data.Dataset.range(num).batch(self.batch_size, self.drop_remainder)
+            return index.map(load, num_parallel_calls=AUTOTUNE)
 
         ds = tf.data.Dataset.range(1).map(next_epoch).flat_map(one_epoch)
         ds = ds.apply(tf.data.experimental.assert_cardinality(self.steps_per_epoch))

@@ -53,6 +53,8 @@ __all__ = [
     "evaluate_run",
     "load_data",
     "build_optimizer",
+    "learning_rate_schedule",
+    "resolve_jit_compile",
     "resolve_precision",
     "noise_subset_metrics",
 ]
@@ -61,12 +63,33 @@ __all__ = [
 # --------------------------------------------------------------------------- pieces
 
 
+def _device() -> str:
+    """Where the backend puts a new tensor, e.g. 'cpu', 'cuda:0' (no torch/jax import)."""
+    return str(getattr(keras.ops.zeros(()), "device", "")).lower()
+
+
+def _on_accelerator(device: str) -> bool:
+    return any(name in device for name in ("gpu", "cuda", "tpu"))
+
+
+def resolve_jit_compile(jit_compile: bool | str) -> bool | str:
+    """``auto`` is Keras's choice, except TensorFlow on a CPU: no XLA there.
+
+    Measured on the 2-core development CPU (benchmarks/README.md): XLA's CPU
+    convolutions made LeNet-5 2.4x slower than TensorFlow's oneDNN kernels, and no
+    model was faster with it.
+    """
+    if jit_compile == "auto" and keras.backend.backend() == "tensorflow":
+        return "auto" if _on_accelerator(_device()) else False
+    return jit_compile
+
+
 def resolve_precision(precision: str) -> tuple[str, str]:
     """The dtype policy to use and why: ``auto`` is bfloat16 on accelerators, float32 on CPU."""
     if precision != "auto":
         return precision, "as configured"
-    device = str(getattr(keras.ops.zeros(()), "device", "")).lower()  # where tensors live
-    if any(name in device for name in ("gpu", "cuda", "tpu")):
+    device = _device()
+    if _on_accelerator(device):
         return "mixed_bfloat16", f"auto: tensors live on an accelerator ({device})"
     return "float32", f"auto: tensors live on the CPU ({device or 'cpu'}), keep float32"
 
@@ -113,24 +136,31 @@ def load_data(config: ExperimentConfig) -> datasets.Dataset:
     return data
 
 
-def noise_subset_metrics(predicted: np.ndarray, noise: noise_lib.NoiseResult) -> dict:
+def noise_subset_metrics(
+    predicted: np.ndarray, noise: noise_lib.NoiseResult, images: np.ndarray | None = None
+) -> dict:
     """Accuracy of per-image predictions on the clean and the noisy training examples.
 
     Args:
-        predicted: predicted class of each of the N training images.
+        predicted: predicted class of each training image, or of the images listed
+            in ``images`` (in that order).
         noise: what the noise did; example ``j`` shows image ``noise.image_index(j)``.
+        images: indices of the training images that were predicted (default: all N).
 
     Returns ``train_clean_accuracy`` (clean examples, against their label),
     ``train_noisy_accuracy`` (noisy examples against their TRUE label) and
-    ``train_noisy_memorised`` (noisy examples against their WRONG label); ``None``
-    where a subset is empty.  Extra images from another array have no true class
-    and no prediction here; they are left out.
+    ``train_noisy_memorised`` (noisy examples against their WRONG label), over the
+    examples whose image was predicted; ``None`` where a subset is empty.  Extra
+    images from another array have no true class and are left out.
     """
+    per_image = np.full(noise.num_clean, -1)
+    per_image[slice(None) if images is None else images] = predicted
     index = np.arange(noise.num_examples)
     known = noise.true_labels >= 0
     pred = np.full(noise.num_examples, -1)
-    pred[known] = predicted[noise.image_index(index[known])]
-    clean, noisy = known & ~noise.is_noisy, known & noise.is_noisy
+    pred[known] = per_image[noise.image_index(index[known])]
+    scored = known & (pred >= 0)
+    clean, noisy = scored & ~noise.is_noisy, scored & noise.is_noisy
 
     def rate(mask, target):
         return float(np.mean(pred[mask] == target[mask])) if mask.any() else None
@@ -140,6 +170,13 @@ def noise_subset_metrics(predicted: np.ndarray, noise: noise_lib.NoiseResult) ->
         "train_noisy_accuracy": rate(noisy, noise.true_labels),
         "train_noisy_memorised": rate(noisy, noise.labels),
     }
+
+
+def _train_eval_images(n: int, limit: int | None, seed: int) -> np.ndarray:
+    """Sorted indices of the training images scored each epoch: all, or a seeded sample."""
+    if limit is None or limit >= n:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
 
 
 def _predict_classes(model, dataset) -> np.ndarray:
@@ -152,9 +189,17 @@ def _predict_classes(model, dataset) -> np.ndarray:
 class NoiseAwareEvaluation(keras.callbacks.Callback):
     """Adds ``test_accuracy`` and the clean/noisy-subset accuracies to each epoch's logs."""
 
-    def __init__(self, train_images, test, y_test: np.ndarray, noise: noise_lib.NoiseResult):
+    def __init__(
+        self,
+        train_images,
+        test,
+        y_test: np.ndarray,
+        noise: noise_lib.NoiseResult,
+        images: np.ndarray | None = None,
+    ):
         super().__init__()
         self.train_images, self.test, self.y_test, self.noise = train_images, test, y_test, noise
+        self.images = images  # which training images ``train_images`` holds (default: all)
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is None:
@@ -164,9 +209,8 @@ class NoiseAwareEvaluation(keras.callbacks.Callback):
         logs["test_accuracy"] = float(
             np.mean(_predict_classes(self.model, self.test) == self.y_test)
         )
-        logs.update(
-            noise_subset_metrics(_predict_classes(self.model, self.train_images), self.noise)
-        )
+        predicted = _predict_classes(self.model, self.train_images)
+        logs.update(noise_subset_metrics(predicted, self.noise, self.images))
 
 
 class ThroughputTimer(keras.callbacks.Callback):
@@ -320,8 +364,9 @@ def train(
         optimizer=build_optimizer(opt, len(built.train)),
         loss=loss,
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        steps_per_execution=config.steps_per_execution,
-        jit_compile=config.jit_compile,
+        # Keras runs one step per call on PyTorch (it refuses more)
+        steps_per_execution=1 if backend == "torch" else config.steps_per_execution,
+        jit_compile=resolve_jit_compile(config.jit_compile),
     )
 
     atomic_write_json(run_dir / "config.json", config.to_dict())
@@ -330,9 +375,10 @@ def train(
         run_id, group=group, seed=config.seed, status="running", config=stored_config, result={}
     )
 
+    images = _train_eval_images(len(data.y_train), config.train_eval_images, config.noise_seed)
     train_images = pipelines.eval_pipeline(
-        data.x_train,
-        data.y_train,
+        data.x_train[images],
+        data.y_train[images],
         batch_size=config.eval_batch_size,
         mean=info.mean,
         std=info.std,
@@ -343,7 +389,7 @@ def train(
     cbs: list = [
         built.train.epoch_callback(),
         ThroughputTimer(built.noise.num_examples),
-        NoiseAwareEvaluation(train_images, built.test, data.y_test, built.noise),
+        NoiseAwareEvaluation(train_images, built.test, data.y_test, built.noise, images),
         stops_on_nan,
     ]
     es = config.early_stopping

@@ -194,6 +194,13 @@ def test_noise_subset_metrics_on_a_hand_built_case():
         "train_noisy_accuracy": 1.0,
         "train_noisy_memorised": 0.0,
     }
+    # only image 1 scored (predicted 1): examples 1 (clean) and 3 (noisy, label 0)
+    got = training.noise_subset_metrics(np.array([1]), result, images=np.array([1]))
+    assert got == {
+        "train_clean_accuracy": 1.0,
+        "train_noisy_accuracy": 1.0,
+        "train_noisy_memorised": 0.0,
+    }
     clean_only = noise.SymmetricExclusive(0.0).apply([0, 1, 1], num_classes=2, seed=0)
     assert training.noise_subset_metrics(np.array([0, 1, 0]), clean_only) == {
         "train_clean_accuracy": 2 / 3,
@@ -234,6 +241,12 @@ def test_optimizer_schedules_and_clipping():
     assert not coupled.weight_decay  # coupled decay lives in the model's regularisers
     ada = training.build_optimizer(cfg.OptimizerConfig(name="adadelta", rho=0.9, epsilon=1e-6), 1)
     assert (ada.rho, ada.epsilon) == (0.9, 1e-6)
+
+
+def test_auto_jit_compile():
+    expected = False if keras.backend.backend() == "tensorflow" else "auto"  # CPU here
+    assert training.resolve_jit_compile("auto") == expected
+    assert training.resolve_jit_compile(True) is True
 
 
 def test_auto_precision_on_this_machine():
