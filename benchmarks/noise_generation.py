@@ -10,13 +10,13 @@ these numbers.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import time
 
 import numpy as np
 
 from kerasnoise import noise
+from kerasnoise._io import atomic_write_json
 
 MODELS = [
     noise.SymmetricExclusive(0.4),
@@ -64,8 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     for row in rows:
         print(f"| {row['model']:<20} | {row['best_s']:8.3f} | {row['median_s']:10.3f} |")
     if args.out:
-        with open(args.out, "w") as f:
-            json.dump({"numpy": np.__version__, "rows": rows}, f, indent=1)
+        atomic_write_json(args.out, {"numpy": np.__version__, "rows": rows})
 
 
 if __name__ == "__main__":

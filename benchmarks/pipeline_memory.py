@@ -19,6 +19,8 @@ import os
 import resource
 import time
 
+from kerasnoise._io import atomic_write_json
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
@@ -83,8 +85,7 @@ def main() -> None:
     }
     print(json.dumps(row, indent=1))
     if args.out:
-        with open(args.out, "w") as f:
-            json.dump(row, f, indent=1)
+        atomic_write_json(args.out, row)
 
 
 if __name__ == "__main__":

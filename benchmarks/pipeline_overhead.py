@@ -22,6 +22,8 @@ import json
 import os
 import time
 
+from kerasnoise._io import atomic_write_json
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
@@ -112,8 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     row = measure(args.model, args.images, args.alpha, args.epochs, args.batch_size, args.data_dir)
     print(json.dumps(row, indent=1))
     if args.out:
-        with open(args.out, "w") as f:
-            json.dump(row, f, indent=1)
+        atomic_write_json(args.out, row)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from kerasnoise._io import atomic_write_json, atomic_write_text
+
 MODELS = ("mlp1", "lenet5", "conv4")
 BACKENDS = ("tensorflow", "jax", "torch")
 PRECISIONS = ("float32", "bfloat16")
@@ -241,8 +243,8 @@ def main(argv=None) -> None:
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "throughput.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
-    (out / "throughput.md").write_text(to_markdown(meta, rows))
+    atomic_write_json(out / "throughput.json", {"meta": meta, "rows": rows})
+    atomic_write_text(out / "throughput.md", to_markdown(meta, rows))
     print(to_markdown(meta, rows))
 
 
