@@ -34,6 +34,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from kerasnoise._registry import lookup
+
 __all__ = [
     "CrossEntropy",
     "GeneralizedCrossEntropy",
@@ -640,12 +642,4 @@ def get(identifier: str, /, **params: Any) -> keras.losses.Loss:
 
     ``params`` go to the class, Keras's ``name``, ``reduction`` and ``dtype`` included.
     """
-    key = identifier.lower().replace("-", "_") if isinstance(identifier, str) else identifier
-    if key not in _LOSSES:
-        raise ValueError(f"unknown loss {identifier!r}; available: {', '.join(_LOSSES)}")
-    try:
-        return _LOSSES[key](**params)
-    except TypeError as err:
-        if "argument" in str(err):
-            raise TypeError(f"loss {key!r}: {err}") from None
-        raise
+    return lookup("loss", _LOSSES, identifier, params)

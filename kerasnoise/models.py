@@ -34,6 +34,8 @@ from typing import Any
 import keras
 from keras import layers
 
+from kerasnoise._registry import lookup
+
 __all__ = [
     "perceptron",
     "mlp",
@@ -357,12 +359,4 @@ def available() -> list[str]:
 
 def get(identifier: str, /, **kwargs: Any) -> keras.Model:
     """A model by name, e.g. ``get("conv4", input_shape=(28, 28, 1), num_classes=10)``."""
-    key = identifier.lower().replace("-", "_") if isinstance(identifier, str) else identifier
-    if key not in _MODELS:
-        raise ValueError(f"unknown model {identifier!r}; available: {', '.join(_MODELS)}")
-    try:
-        return _MODELS[key](**kwargs)
-    except TypeError as err:
-        if "argument" in str(err):
-            raise TypeError(f"model {key!r}: {err}") from None
-        raise
+    return lookup("model", _MODELS, identifier, kwargs)

@@ -48,6 +48,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from kerasnoise._registry import lookup
+
 __all__ = [
     "NoiseModel",
     "NoiseResult",
@@ -720,15 +722,7 @@ def available() -> list[str]:
 
 def get(name: str, **params: Any) -> NoiseModel:
     """A noise model by name, e.g. ``get("symmetric_exclusive", rate=0.4)``."""
-    key = name.replace("-", "_") if isinstance(name, str) else name
-    if key not in _MODELS:
-        raise ValueError(f"unknown noise model {name!r}; available: {', '.join(_MODELS)}")
-    try:
-        return _MODELS[key](**params)
-    except TypeError as err:
-        if "argument" in str(err):  # unexpected or missing keyword
-            raise TypeError(f"noise model {key!r}: {err}") from None
-        raise
+    return lookup("noise model", _MODELS, name, params)
 
 
 def from_config(config: Mapping[str, Any]) -> NoiseModel:
