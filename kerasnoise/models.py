@@ -34,6 +34,7 @@ from typing import Any
 import keras
 from keras import layers
 
+from kerasnoise._checks import positive_int as _positive_int
 from kerasnoise._registry import lookup
 
 __all__ = [
@@ -53,12 +54,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def _widths(values: Any, name: str) -> tuple[int, ...]:

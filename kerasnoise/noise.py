@@ -141,7 +141,9 @@ def check_transition_matrix(matrix: Any, name: str = "T", atol: float = 1e-6) ->
     if t.ndim != 2 or t.shape[0] != t.shape[1] or t.shape[0] < 2:
         raise ValueError(f"{name} must be a square K x K matrix with K >= 2, got shape {t.shape}")
     if not np.all(np.isfinite(t)) or np.any(t < 0) or np.any(t > 1):
-        raise ValueError(f"{name} must have entries in [0, 1] (row-stochastic)")
+        raise ValueError(
+            f"{name} must have finite entries in [0, 1] (non-negative, rows summing to 1)"
+        )
     sums = t.sum(axis=1)
     bad = np.flatnonzero(np.abs(sums - 1.0) > atol)
     if bad.size:

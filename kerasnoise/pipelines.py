@@ -30,18 +30,13 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from kerasnoise._checks import positive_int
 from kerasnoise.datasets import Dataset
 from kerasnoise.noise import NoiseModel, NoiseResult, check_labels
 
 __all__ = ["TrainPipeline", "NoisyData", "eval_pipeline", "random_crop_flip", "build"]
 
 AUTOTUNE = tf.data.AUTOTUNE
-
-
-def _check_positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def _check_seed(seed: Any) -> int:
@@ -146,7 +141,7 @@ class TrainPipeline:
                 f"{noise.num_clean} labels"
             )
         self.noise = noise
-        self.batch_size = _check_positive_int(batch_size, "batch_size")
+        self.batch_size = positive_int(batch_size, "batch_size")
         self.seed = _check_seed(seed)
         self.augment = bool(augment)
         self.shuffle = bool(shuffle)
@@ -270,7 +265,7 @@ def eval_pipeline(
     y = check_labels(y, num_classes if num_classes is not None else int(y.max()) + 1)
     if y.shape[0] != x.shape[0]:
         raise ValueError(f"images has {x.shape[0]} examples but labels has {y.shape[0]}")
-    batch_size = _check_positive_int(batch_size, "batch_size")
+    batch_size = positive_int(batch_size, "batch_size")
     images_t, labels_t = tf.constant(x), tf.constant(y.astype(np.int32))
     standardize = _standardizer(mean, std, x.shape[-1])
     ds = tf.data.Dataset.range(x.shape[0]).batch(batch_size)
