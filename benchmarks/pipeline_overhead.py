@@ -20,33 +20,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
 
 from kerasnoise._io import atomic_write_json
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-
-class EpochRate:
-    """Examples per second of each epoch, from its start to its last batch."""
-
-    def __init__(self, examples: int):
-        import keras
-
-        outer = self
-
-        class Timer(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch, logs=None):
-                self.start = self.last = time.perf_counter()
-
-            def on_train_batch_end(self, batch, logs=None):
-                self.last = time.perf_counter()
-
-            def on_epoch_end(self, epoch, logs=None):
-                outer.rates.append(examples / (self.last - self.start))
-
-        self.rates: list[float] = []
-        self.callback = Timer()
 
 
 def measure(
@@ -55,7 +32,7 @@ def measure(
     import keras
     import numpy as np
 
-    from kerasnoise import datasets, models, noise, pipelines
+    from kerasnoise import datasets, models, noise, pipelines, training
 
     data = datasets.load("mnist", data_dir)
     x, y = data.x_train[:images], data.y_train[:images]
@@ -76,12 +53,12 @@ def measure(
             optimizer=keras.optimizers.Adadelta(0.1, rho=0.9, epsilon=1e-6),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         )
-        timer = EpochRate(result.num_examples)
+        timer = training.ThroughputTimer(result.num_examples)
         model.fit(
             *args,
             epochs=epochs,
             verbose=0,
-            callbacks=[timer.callback, *kwargs.pop("callbacks", [])],
+            callbacks=[timer, *kwargs.pop("callbacks", [])],
             **kwargs,
         )
         return float(np.median(timer.rates[1:] or timer.rates))
