@@ -32,6 +32,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from kerasnoise import datasets
 from kerasnoise import noise as noise_lib
+from kerasnoise._checks import positive_int as _positive
 
 __all__ = [
     "ExperimentConfig",
@@ -199,6 +200,11 @@ class ExperimentConfig:
         if self.jit_compile not in (True, False, "auto"):
             raise ValueError(f"jit_compile must be True, False or 'auto', got {self.jit_compile!r}")
         _check_component(self.noise, "noise", noise_lib.available(), noise_lib.from_config)
+        if self.noise.get("source") == "other":
+            raise ValueError(
+                "noise.source='other' needs a second image array, which the runner does not "
+                "load; use kerasnoise.pipelines.build(..., extra_images=...) directly"
+            )
         _check_component(
             self.loss, "loss", losses.available(), lambda c: losses.get(c["name"], **_params(c))
         )
@@ -223,12 +229,6 @@ def _digest(obj: Any) -> str:
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def _positive(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
 
 
 def _choice(value: Any, allowed: tuple[str, ...] | list[str], name: str) -> None:

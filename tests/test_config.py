@@ -134,6 +134,11 @@ def test_round_trip_and_ids():
         ({"validation": 2.5}, ValueError, "must be an integer"),
         ({"seed": -1}, ValueError, "seed must be a non-negative integer"),
         ({"noise.rate.x": 1}, ValueError, "at most two levels"),
+        (
+            {"noise": "additive", "noise.alpha": 1, "noise.source": "other"},
+            ValueError,
+            "needs a second image array",
+        ),
         ({"steps_per_execution": 0}, ValueError, "steps_per_execution must be a positive"),
         ({"jit_compile": "xla"}, ValueError, "jit_compile must be True, False or 'auto'"),
         ({"stratify": "yes"}, TypeError, "stratify must be True or False"),
