@@ -71,7 +71,14 @@ def main() -> None:
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
     if args.train_steps:
-        model.fit(pipe.dataset, epochs=1, steps_per_epoch=args.train_steps, verbose=0)
+        model.fit(
+            pipe.for_fit(),
+            epochs=1,
+            steps_per_epoch=args.train_steps,
+            shuffle=False,
+            callbacks=[pipe.epoch_callback()],
+            verbose=0,
+        )
     row = {
         "backend": keras.backend.backend(),
         "trained_steps": args.train_steps,

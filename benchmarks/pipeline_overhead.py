@@ -7,12 +7,15 @@ Trains the same model with ``model.fit`` for ``--epochs`` epochs (the first warm
 on the same number of examples, (1 + alpha) x images, two ways:
 
 - ``pipeline``: :class:`kerasnoise.pipelines.TrainPipeline` over the images and
-  ``Additive(alpha)`` noise (index arithmetic, no copies);
+  ``Additive(alpha)`` noise (index arithmetic, no copies), fed as the runner feeds
+  it (``pipeline.for_fit()``: ``tf.data`` on TensorFlow, chunked batches elsewhere);
 - ``arrays``: the (1 + alpha) x images examples materialised as one standardised
   float32 array with their labels, ``model.fit(x, y, batch_size, shuffle=True)``.
 
-Prints examples per second of each and the ratio pipeline / arrays for the
-active backend.  Run it once per backend.
+Both use the runner's compile settings (16 steps per execution except on PyTorch,
+``jit_compile`` as ``training.resolve_jit_compile``).  Prints examples per second
+of each and the ratio pipeline / arrays for the active backend.  Run it once per
+backend.
 """
 
 from __future__ import annotations
@@ -49,9 +52,11 @@ def measure(
     def fit(*args, **kwargs):
         keras.utils.set_random_seed(0)
         model = models.get(model_name)
-        model.compile(
+        model.compile(  # the runner's settings, for both feeds
             optimizer=keras.optimizers.Adadelta(0.1, rho=0.9, epsilon=1e-6),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            steps_per_execution=1 if keras.backend.backend() == "torch" else 16,
+            jit_compile=training.resolve_jit_compile("auto", model),
         )
         timer = training.ThroughputTimer(result.num_examples)
         model.fit(
@@ -65,7 +70,7 @@ def measure(
 
     pipe = pipelines.TrainPipeline(x, result, batch_size=batch, seed=0, mean=mean, std=std)
     out["pipeline_examples_per_second"] = fit(
-        pipe.dataset, shuffle=False, callbacks=[pipe.epoch_callback()]
+        pipe.for_fit(), shuffle=False, callbacks=[pipe.epoch_callback()]
     )
     index = result.image_index(np.arange(result.num_examples))
     x_all = ((x[index].astype(np.float32) / 255 - mean[0]) / std[0]).astype(np.float32)

@@ -19,14 +19,23 @@ resume.
 
 Batches are ``(images, labels)``: images ``float32`` of shape ``(B, H, W, C)``,
 standardised as ``(x / 255 - mean) / std``; labels ``int32`` class indices.
+
+Two feeds give the same batches: ``pipeline.dataset`` (a ``tf.data.Dataset``,
+which TensorFlow runs inside its compiled training loop) and
+``pipeline.batches`` (a ``keras.utils.PyDataset`` that computes 16 batches per
+call and hands out NumPy views, because JAX and PyTorch pull every batch through
+Python, where ``tf.data`` costs ~1 ms of CPU per batch).  ``pipeline.for_fit()``
+picks the right one for the active backend.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -34,7 +43,14 @@ from kerasnoise._checks import positive_int
 from kerasnoise.datasets import Dataset
 from kerasnoise.noise import NoiseModel, NoiseResult, check_labels
 
-__all__ = ["TrainPipeline", "NoisyData", "eval_pipeline", "random_crop_flip", "build"]
+__all__ = [
+    "TrainPipeline",
+    "PipelineBatches",
+    "NoisyData",
+    "eval_pipeline",
+    "random_crop_flip",
+    "build",
+]
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -81,12 +97,21 @@ def random_crop_flip(images: tf.Tensor, seed: tf.Tensor, padding: int = 4) -> tf
     as torchvision's ``RandomCrop(size, padding=4)`` + ``RandomHorizontalFlip()``.
     Works on raw pixels (pad value 0 = black), before standardisation.
     """
-    batch = tf.shape(images)[0]
+    offsets, flip = _crop_flip_draws(seed, tf.shape(images)[0], padding)
+    return _crop_flip(images, offsets, flip, padding)
+
+
+def _crop_flip_draws(seed: tf.Tensor, size, padding: int) -> tuple[tf.Tensor, tf.Tensor]:
+    """Crop offsets ``[size, 2]`` and flip coins ``[size, 1]`` drawn from ``seed``."""
+    crop_seed, flip_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+    offsets = tf.random.stateless_uniform([size, 2], crop_seed, 0, 2 * padding + 1, tf.int32)
+    flip = tf.random.stateless_uniform([size, 1], flip_seed, 0, 2, tf.int32) > 0
+    return offsets, flip
+
+
+def _crop_flip(images: tf.Tensor, offsets: tf.Tensor, flip: tf.Tensor, padding: int) -> tf.Tensor:
     height, width = images.shape[1], images.shape[2]
     padded = tf.pad(images, [[0, 0], [padding, padding], [padding, padding], [0, 0]])
-    crop_seed, flip_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
-    offsets = tf.random.stateless_uniform([batch, 2], crop_seed, 0, 2 * padding + 1, tf.int32)
-    flip = tf.random.stateless_uniform([batch, 1], flip_seed, 0, 2, tf.int32) > 0
     rows = offsets[:, :1] + tf.range(height)
     cols = offsets[:, 1:] + tf.range(width)
     cols = tf.where(flip, tf.reverse(cols, axis=[1]), cols)  # flipping = reading columns backwards
@@ -113,7 +138,10 @@ class TrainPipeline:
             ``extra_source`` is ``"other"``; extra example ``N + k`` uses image
             ``k mod len(extra_images)``.
 
-    Use ``pipeline.dataset`` (a ``tf.data.Dataset``) with ``model.fit``.
+    Give ``pipeline.for_fit()`` to ``model.fit`` (``pipeline.dataset``, a
+    ``tf.data.Dataset``, on TensorFlow; ``pipeline.batches``, the same batches as a
+    ``keras.utils.PyDataset``, on JAX and PyTorch), with ``shuffle=False`` and
+    ``callbacks=[pipeline.epoch_callback()]``.
     """
 
     def __init__(
@@ -167,8 +195,10 @@ class TrainPipeline:
                     f"extra_images have shape {other.shape[1:]}, training images {x.shape[1:]}"
                 )
         self._epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
-        standardize = _standardizer(mean, std, x.shape[-1])
-        self.dataset = self._build(x, other, standardize)
+        load = self._loader(x, other, _standardizer(mean, std, x.shape[-1]))
+        self._load_fn = tf.function(load, input_signature=[tf.TensorSpec([], tf.int64)] * 3)
+        self._batches: PipelineBatches | None = None
+        self.dataset = self._build(load)
 
     @property
     def epoch(self) -> int:
@@ -189,8 +219,6 @@ class TrainPipeline:
         build the model, which would otherwise advance the epoch counter, and a resumed
         run (``initial_epoch``, ``BackupAndRestore``) continues with its own epoch's order.
         """
-        import keras
-
         pipeline = self
 
         class SetEpoch(keras.callbacks.Callback):
@@ -202,13 +230,56 @@ class TrainPipeline:
     def __len__(self) -> int:
         return self.steps_per_epoch
 
-    def _build(self, x: np.ndarray, other: np.ndarray | None, standardize) -> tf.data.Dataset:
-        num, clean = self.noise.num_examples, self.noise.num_clean
+    @property
+    def batches(self) -> PipelineBatches:
+        """The same batches as ``dataset``, as a ``keras.utils.PyDataset`` of NumPy arrays."""
+        if self._batches is None:
+            self._batches = PipelineBatches(self)
+        return self._batches
+
+    def for_fit(self):
+        """What to give ``model.fit`` on the active backend: ``dataset`` or ``batches``.
+
+        TensorFlow pulls ``tf.data`` batches inside its compiled loop; JAX and PyTorch
+        pull each batch through Python, where the chunked ``batches`` cost a fraction
+        of ``tf.data``'s per-batch overhead (benchmarks/README.md).
+        """
+        import keras
+
+        return self.dataset if keras.backend.backend() == "tensorflow" else self.batches
+
+    def load(self, epoch: int, first: int, count: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Batches ``first .. first + count - 1`` of epoch ``epoch``, concatenated.
+
+        Returns ``(images, labels)`` as NumPy arrays: what ``dataset`` yields for
+        those batches of that epoch, without touching the epoch counter.
+        """
+        for value, name in ((epoch, "epoch"), (first, "first")):
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+        count = positive_int(count, "count")
+        if first + count > self.steps_per_epoch:
+            raise ValueError(
+                f"batches {first}..{first + count - 1} do not exist: an epoch has "
+                f"{self.steps_per_epoch} batches"
+            )
+        images, labels = self._load_fn(
+            tf.constant(epoch, tf.int64), tf.constant(first, tf.int64), tf.constant(count, tf.int64)
+        )
+        return images.numpy(), labels.numpy()
+
+    def _loader(self, x: np.ndarray, other: np.ndarray | None, standardize):
+        """``load(epoch, first, count)`` as TensorFlow ops, shared by both feeds."""
+        num, clean, size = self.noise.num_examples, self.noise.num_clean, self.batch_size
         images = tf.constant(x)
         labels = tf.constant(self.noise.labels.astype(np.int32))
         extra = None if other is None else tf.constant(other)
         seed = tf.constant(self.seed, tf.int64)
-        counter = self._epoch
+        padding = 4
+        draws_spec = (
+            tf.TensorSpec([size, 2], tf.int32),
+            tf.TensorSpec([size, 1], tf.bool),
+        )
 
         def gather_images(j):
             if extra is None:
@@ -219,29 +290,108 @@ class TrainPipeline:
             more = (more - clean) % extra.shape[0]
             return tf.dynamic_stitch(where, [tf.gather(images, own), tf.gather(extra, more)])
 
+        def load(epoch, first, count):
+            epoch_seed = tf.stack([seed, epoch])
+            start = first * size
+            j = tf.range(start, tf.minimum(start + count * size, num))
+            if self.augment:
+                # each batch draws a full batch of crops and flips from its own seed
+                def draws(batch):
+                    batch_seed = tf.random.experimental.stateless_fold_in(epoch_seed, batch)
+                    return _crop_flip_draws(batch_seed, size, padding)
+
+                offsets, flip = tf.map_fn(
+                    draws, tf.range(first, first + count), fn_output_signature=draws_spec
+                )
+                offsets = tf.reshape(offsets, [-1, 2])[: tf.size(j)]
+                flip = tf.reshape(flip, [-1, 1])[: tf.size(j)]
+            if self.shuffle:
+                j = tf.random.experimental.index_shuffle(j, epoch_seed, num - 1)
+            xb = gather_images(j)
+            if self.augment:
+                xb = _crop_flip(xb, offsets, flip, padding)
+            return standardize(xb), tf.gather(labels, j)
+
+        return load
+
+    def _build(self, load) -> tf.data.Dataset:
+        counter = self._epoch
+        one = tf.constant(1, tf.int64)
+
         def next_epoch(_):
             return counter.assign_add(1) - 1
 
         def one_epoch(epoch):
-            epoch_seed = tf.stack([seed, epoch])
-
-            def load(j):  # one map per batch: the per-op overhead dominates small batches
-                if self.augment:  # batch number from its first position, before shuffling
-                    batch = j[0] // self.batch_size
-                    batch_seed = tf.random.experimental.stateless_fold_in(epoch_seed, batch)
-                if self.shuffle:
-                    j = tf.random.experimental.index_shuffle(j, epoch_seed, num - 1)
-                xb = gather_images(j)
-                if self.augment:
-                    xb = random_crop_flip(xb, batch_seed)
-                return standardize(xb), tf.gather(labels, j)
-
-            index = tf.data.Dataset.range(num).batch(self.batch_size, self.drop_remainder)
-            return index.map(load, num_parallel_calls=AUTOTUNE)
+            # one map per batch: the per-op overhead dominates small batches
+            batch = tf.data.Dataset.range(self.steps_per_epoch)
+            return batch.map(lambda b: load(epoch, b, one), num_parallel_calls=AUTOTUNE)
 
         ds = tf.data.Dataset.range(1).map(next_epoch).flat_map(one_epoch)
         ds = ds.apply(tf.data.experimental.assert_cardinality(self.steps_per_epoch))
         return _finish(ds)
+
+
+class PipelineBatches(keras.utils.PyDataset):
+    """A :class:`TrainPipeline`'s batches as NumPy arrays, for ``model.fit`` on JAX / PyTorch.
+
+    Batch ``i`` of the pipeline's current epoch is the same as the ``i``-th batch
+    ``pipeline.dataset`` yields for that epoch.  Batches are computed ``chunk`` at
+    a time (one TensorFlow call) and handed out as views, so the per-batch cost is
+    a slice; ``tf.data`` instead spends about a millisecond of CPU per batch
+    crossing into Python, which on a small CPU is time taken from the model.
+
+    The epoch is the pipeline's: pass ``callbacks=[pipeline.epoch_callback()]`` to
+    ``fit``; the counter also advances at the end of each pass.  Call ``fit`` with
+    ``shuffle=False`` (the pipeline shuffles): Keras would otherwise request the
+    batches in a random order of its own, which still gives the right batches but
+    not the pipeline's reproducible order, and computes them one by one.
+
+    Args:
+        pipeline: the :class:`TrainPipeline`.
+        chunk: batches computed per call.
+    """
+
+    def __init__(self, pipeline: TrainPipeline, chunk: int = 16):
+        super().__init__(workers=1, use_multiprocessing=False)  # in order, in this thread
+        if not isinstance(pipeline, TrainPipeline):
+            raise TypeError(f"pipeline must be a TrainPipeline, got {type(pipeline)}")
+        self.pipeline = pipeline
+        self.chunk = positive_int(chunk, "chunk")
+        self._cached: tuple | None = None  # (epoch, first, count, images, labels)
+        self._warned = False
+
+    def __len__(self) -> int:
+        return self.pipeline.steps_per_epoch
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        steps = len(self)
+        if isinstance(index, bool) or not isinstance(index, int | np.integer):
+            raise TypeError(f"index must be an integer, got {index!r}")
+        if not -steps <= index < steps:
+            raise IndexError(f"batch index {index} is out of range for {steps} batches")
+        index = int(index) % steps
+        epoch = self.pipeline.epoch
+        cached = self._cached
+        if cached is None or cached[0] != epoch or not 0 <= index - cached[1] < cached[2]:
+            if index % self.chunk == 0:
+                first, count = index, min(self.chunk, steps - index)
+            else:  # out of order: compute only this batch
+                if not self._warned:
+                    self._warned = True
+                    warnings.warn(
+                        "PipelineBatches: batches requested out of order (fit(shuffle=True)?); "
+                        "pass shuffle=False to keep the pipeline's reproducible order",
+                        stacklevel=2,
+                    )
+                first, count = index, 1
+            cached = self._cached = (epoch, first, count, *self.pipeline.load(epoch, first, count))
+        offset = (index - cached[1]) * self.pipeline.batch_size
+        size = self.pipeline.batch_size
+        return cached[3][offset : offset + size], cached[4][offset : offset + size]
+
+    def on_epoch_end(self) -> None:
+        self.pipeline.set_epoch(self.pipeline.epoch + 1)
+        self._cached = None
 
 
 def _finish(ds: tf.data.Dataset) -> tf.data.Dataset:

@@ -143,6 +143,63 @@ def test_eval_pipeline_in_order(mnist):
     np.testing.assert_array_equal(labels, mnist.y_test)
 
 
+@pytest.mark.parametrize("drop_remainder", [False, True])
+def test_batches_equal_dataset_batches(shared_data, drop_remainder):
+    """The PyDataset feed gives the tf.data feed's batches, epoch by epoch, bit for bit.
+
+    CIFAR images with augmentation, additive noise (examples beyond N reuse
+    images), a last partial batch, and chunks that do not divide the epoch.
+    """
+    cifar = datasets.load("cifar10", shared_data, file="cifar10_subset.npz")
+    x, y = cifar.x_train[:300], cifar.y_train[:300]
+    result = noise.Additive(1).apply(y, num_classes=10, seed=3)  # 600 examples
+    kw = dict(batch_size=64, seed=5, augment=True, mean=cifar.info.mean, std=cifar.info.std)
+    pipe = pipelines.TrainPipeline(x, result, drop_remainder=drop_remainder, **kw)
+    assert len(pipe) == (9 if drop_remainder else 10)
+    batches = pipelines.PipelineBatches(
+        pipelines.TrainPipeline(x, result, drop_remainder=drop_remainder, **kw), chunk=4
+    )
+    assert len(batches) == len(pipe)
+    for epoch in range(2):
+        expected = [(xb.numpy(), yb.numpy()) for xb, yb in pipe.dataset]
+        assert batches.pipeline.epoch == epoch
+        got = [batches[i] for i in range(len(batches))]
+        batches.on_epoch_end()  # what Keras calls after a pass
+        assert [len(yb) for _, yb in got] == [len(yb) for _, yb in expected]
+        for (gx, gy), (ex, ey) in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(gy, ey)
+            np.testing.assert_array_equal(gx, ex)
+            assert gx.dtype == np.float32 and gy.dtype == np.int32
+    if not drop_remainder:
+        assert len(got[-1][1]) == 600 - 9 * 64
+
+
+def test_batches_out_of_order_and_bad_index(small):
+    x, y = small
+    result = noise.PairFlip(0.2).apply(y, num_classes=10, seed=0)
+    pipe = pipelines.TrainPipeline(x, result, batch_size=100, seed=4)
+    ordered = [yb.numpy() for _, yb in pipe.dataset]
+    pipe.set_epoch(0)
+    batches = pipe.batches
+    assert pipe.batches is batches
+    with pytest.warns(UserWarning, match="out of order"):
+        np.testing.assert_array_equal(batches[7][1], ordered[7])
+    np.testing.assert_array_equal(batches[-1][1], ordered[-1])
+    np.testing.assert_array_equal(batches[0][1], ordered[0])
+    with pytest.raises(IndexError, match="out of range for 20 batches"):
+        batches[20]
+    with pytest.raises(TypeError, match="index must be an integer"):
+        batches[1.0]
+    with pytest.raises(ValueError, match="an epoch has 20 batches"):
+        pipe.load(0, 19, 2)
+    with pytest.raises(ValueError, match="epoch must be a non-negative integer"):
+        pipe.load(-1, 0)
+    with pytest.raises(ValueError, match="chunk must be a positive integer"):
+        pipelines.PipelineBatches(pipe, chunk=0)
+    with pytest.raises(TypeError, match="must be a TrainPipeline"):
+        pipelines.PipelineBatches(pipe.dataset)
+
+
 def _find_window(padded, out):
     """All (row, col, flipped) such that ``out`` is that window of ``padded``."""
     h, w = out.shape[:2]
@@ -269,8 +326,11 @@ def test_model_fit_one_epoch_from_pipeline(mnist):
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
+    feed = built.train.for_fit()
+    expected_feed = "Dataset" if keras.backend.backend() == "tensorflow" else "PipelineBatches"
+    assert expected_feed in type(feed).__name__
     history = model.fit(
-        built.train.dataset,
+        feed,
         validation_data=built.val,
         epochs=2,
         shuffle=False,  # the pipeline shuffles

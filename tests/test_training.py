@@ -244,9 +244,17 @@ def test_optimizer_schedules_and_clipping():
 
 
 def test_auto_jit_compile():
-    expected = False if keras.backend.backend() == "tensorflow" else "auto"  # CPU here
-    assert training.resolve_jit_compile("auto") == expected
-    assert training.resolve_jit_compile(True) is True
+    from kerasnoise import models
+
+    on_tf = keras.backend.backend() == "tensorflow"  # and on a CPU, as CI and dev machines
+    dense, conv = models.get("mlp1"), models.get("lenet5")
+    assert training.resolve_jit_compile("auto") == (False if on_tf else "auto")
+    assert training.resolve_jit_compile("auto", dense) == (True if on_tf else "auto")
+    assert training.resolve_jit_compile("auto", conv) == (False if on_tf else "auto")
+    nested = keras.Sequential([keras.Input((28, 28, 1)), conv])  # a convolution one level down
+    assert training.resolve_jit_compile("auto", nested) == (False if on_tf else "auto")
+    assert training.resolve_jit_compile(True, conv) is True
+    assert training.resolve_jit_compile(False, dense) is False
 
 
 def test_auto_precision_on_this_machine():
