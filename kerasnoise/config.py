@@ -102,8 +102,8 @@ class ExperimentConfig:
     ``seed``: weights, example order, augmentation.  ``noise_seed``: label noise.
     ``steps_per_execution`` and ``jit_compile`` go to ``model.compile`` (speed only;
     16 steps per call cut per-step overhead by 10-35 % on the MNIST models; PyTorch
-    always runs 1;
-    ``jit_compile="auto"`` leaves XLA off for TensorFlow on a CPU).
+    always runs 1; ``jit_compile="auto"`` is Keras's choice, except TensorFlow on a
+    CPU: XLA for models without convolutions, oneDNN's kernels for the others).
     ``train_eval_images``: the clean/noisy-subset accuracies of each epoch are measured
     on this many training images (a sample drawn with ``noise_seed``; None = all).
     """

@@ -186,6 +186,10 @@ def test_batches_out_of_order_and_bad_index(small):
         np.testing.assert_array_equal(batches[7][1], ordered[7])
     np.testing.assert_array_equal(batches[-1][1], ordered[-1])
     np.testing.assert_array_equal(batches[0][1], ordered[0])
+    np.testing.assert_array_equal(batches[1][1], ordered[1])
+    pipe.set_epoch(1)  # a new epoch starts at batch 0: the new order
+    np.testing.assert_array_equal(batches[0][1], pipe.load(1, 0)[1])
+    assert not np.array_equal(batches[0][1], ordered[0])
     with pytest.raises(IndexError, match="out of range for 20 batches"):
         batches[20]
     with pytest.raises(TypeError, match="index must be an integer"):
