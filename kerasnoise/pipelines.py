@@ -244,8 +244,6 @@ class TrainPipeline:
         pull each batch through Python, where the chunked ``batches`` cost a fraction
         of ``tf.data``'s per-batch overhead (benchmarks/README.md).
         """
-        import keras
-
         return self.dataset if keras.backend.backend() == "tensorflow" else self.batches
 
     def load(self, epoch: int, first: int, count: int = 1) -> tuple[np.ndarray, np.ndarray]:
