@@ -39,7 +39,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerasnoise._checks import positive_int
+from kerasnoise._checks import non_negative_int, positive_int
 from kerasnoise.datasets import Dataset
 from kerasnoise.noise import NoiseModel, NoiseResult, check_labels
 
@@ -207,9 +207,7 @@ class TrainPipeline:
 
     def set_epoch(self, epoch: int) -> None:
         """Make the next iteration produce epoch ``epoch``'s order (e.g. on resume)."""
-        if isinstance(epoch, bool) or not isinstance(epoch, int | np.integer) or epoch < 0:
-            raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}")
-        self._epoch.assign(int(epoch))
+        self._epoch.assign(non_negative_int(epoch, "epoch"))
 
     def epoch_callback(self):
         """A Keras callback that sets the epoch at the start of each ``fit`` epoch.
@@ -252,9 +250,7 @@ class TrainPipeline:
         Returns ``(images, labels)`` as NumPy arrays: what ``dataset`` yields for
         those batches of that epoch, without touching the epoch counter.
         """
-        for value, name in ((epoch, "epoch"), (first, "first")):
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+        epoch, first = non_negative_int(epoch, "epoch"), non_negative_int(first, "first")
         count = positive_int(count, "count")
         if first + count > self.steps_per_epoch:
             raise ValueError(
