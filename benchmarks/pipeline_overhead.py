@@ -55,7 +55,7 @@ def measure(
         model.compile(  # the runner's settings, for both feeds
             optimizer=keras.optimizers.Adadelta(0.1, rho=0.9, epsilon=1e-6),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            steps_per_execution=1 if keras.backend.backend() == "torch" else 16,
+            steps_per_execution=training.resolve_steps_per_execution(16),
             jit_compile=training.resolve_jit_compile("auto", model),
         )
         timer = training.ThroughputTimer(result.num_examples)

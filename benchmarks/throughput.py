@@ -176,7 +176,7 @@ def run_ceiling(model_name: str, precision: str, epochs: int, steps: int = 160) 
         optimizer=keras.optimizers.Adadelta(0.1, rho=0.9, epsilon=1e-6),
         loss=losses.get("ce"),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        steps_per_execution=1 if backend == "torch" else 16,
+        steps_per_execution=training.resolve_steps_per_execution(16),
         jit_compile=training.resolve_jit_compile("auto", model),
     )
     rng = np.random.default_rng(0)

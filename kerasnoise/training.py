@@ -55,6 +55,7 @@ __all__ = [
     "build_optimizer",
     "learning_rate_schedule",
     "resolve_jit_compile",
+    "resolve_steps_per_execution",
     "resolve_precision",
     "noise_subset_metrics",
 ]
@@ -103,6 +104,11 @@ def resolve_jit_compile(jit_compile: bool | str, model: keras.Model | None = Non
             return "auto"
         return model is not None and not _has_convolution(model)
     return jit_compile
+
+
+def resolve_steps_per_execution(steps: int) -> int:
+    """``steps``, except 1 on PyTorch, where Keras refuses more than one step per call."""
+    return 1 if keras.backend.backend() == "torch" else steps
 
 
 def resolve_precision(precision: str) -> tuple[str, str]:
@@ -387,8 +393,7 @@ def train(
         optimizer=build_optimizer(opt, len(built.train)),
         loss=loss,
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        # Keras runs one step per call on PyTorch (it refuses more)
-        steps_per_execution=1 if backend == "torch" else config.steps_per_execution,
+        steps_per_execution=resolve_steps_per_execution(config.steps_per_execution),
         jit_compile=resolve_jit_compile(config.jit_compile, model),
     )
 
