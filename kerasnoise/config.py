@@ -45,6 +45,8 @@ __all__ = [
 ]
 
 OPTIMIZERS = ("adam", "adadelta", "sgd")
+#: Field metadata of settings that do not change a run's results (left out of its id).
+_NOT_IDENTITY = types.MappingProxyType({"identity": False})
 SCHEDULES = ("constant", "exponential", "multistep")
 DECAY_MODES = ("coupled", "decoupled")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16", "auto")
@@ -109,10 +111,10 @@ class ExperimentConfig:
     """
 
     preset: str | None = None
-    source: str = ""
-    description: str = ""
+    source: str = field(default="", metadata=_NOT_IDENTITY)
+    description: str = field(default="", metadata=_NOT_IDENTITY)
     dataset: str = "mnist"
-    data_dir: str | None = None
+    data_dir: str | None = field(default=None, metadata=_NOT_IDENTITY)
     data_file: str | None = None
     validation: float | int = 0.0
     stratify: bool = True
@@ -128,12 +130,12 @@ class ExperimentConfig:
     early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
     precision: str = "float32"
     train_eval_images: int | None = 10_000
-    steps_per_execution: int = 16
-    jit_compile: bool | str = "auto"
+    steps_per_execution: int = field(default=16, metadata=_NOT_IDENTITY)
+    jit_compile: bool | str = field(default="auto", metadata=_NOT_IDENTITY)
     seed: int = 0
     noise_seed: int = 0
-    tensorboard: bool = False
-    preset_params: dict = field(default_factory=dict)
+    tensorboard: bool = field(default=False, metadata=_NOT_IDENTITY)
+    preset_params: dict = field(default_factory=dict, metadata=_NOT_IDENTITY)
 
     # ------------------------------------------------------------------ (de)serialisation
 
@@ -145,18 +147,12 @@ class ExperimentConfig:
         return _build(cls, data, "")
 
     def run_key(self) -> dict:
-        """The parts of the config that change results (not where data or logs live)."""
+        """The parts of the config that change results: every field not marked
+        ``metadata={"identity": False}`` (where data or logs live, speed settings, prose)."""
         key = self.to_dict()
-        for name in (
-            "data_dir",
-            "tensorboard",
-            "description",
-            "source",
-            "preset_params",
-            "steps_per_execution",
-            "jit_compile",
-        ):
-            key.pop(name)
+        for f in dataclasses.fields(self):
+            if not f.metadata.get("identity", True):
+                key.pop(f.name)
         return key
 
     def run_id(self, backend: str | None = None) -> str:

@@ -5,7 +5,7 @@ row when it starts and again when it ends.  SQLite is in the standard library,
 transactional and safe to share between processes on a local file system, so
 several workers may finish at the same moment without a lock file of our own.
 
-Schema (``PRAGMA user_version`` = 1)::
+Schema (``PRAGMA user_version`` = 2; a version-1 store gains the ``tags`` table)::
 
     CREATE TABLE runs (
         run_id  TEXT PRIMARY KEY,       -- ExperimentConfig.run_id()
@@ -17,6 +17,17 @@ Schema (``PRAGMA user_version`` = 1)::
         result  TEXT NOT NULL           -- JSON object: metrics, history, ...
     );
     CREATE INDEX runs_grp_seed ON runs (grp, seed);
+    CREATE TABLE tags (                 -- what sweeps a run belongs to (a run may be in many)
+        run_id  TEXT NOT NULL,
+        sweep   TEXT NOT NULL,          -- the sweep's name
+        method  TEXT NOT NULL,          -- the sweep's method name for this run
+        axes    TEXT NOT NULL,          -- JSON object: the sweep's axis values for this run
+        PRIMARY KEY (run_id, sweep)
+    );
+
+The run directories (``<out>/<run_id>/``) are the source of truth: :func:`rebuild`
+makes a new store from them, :meth:`ResultsStore.merge` folds another store (and
+:func:`merge_folders` another output folder) into this one.
 
 Guarantees:
 
@@ -54,7 +65,9 @@ import json
 import math
 import os
 import random
+import shutil
 import sqlite3
+import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -64,14 +77,26 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["STATUSES", "DONE_STATUSES", "FILENAME", "ResultsStore", "describe", "format_table"]
+from kerasnoise import rundir
+
+__all__ = [
+    "STATUSES",
+    "DONE_STATUSES",
+    "FILENAME",
+    "ResultsStore",
+    "StoreError",
+    "describe",
+    "format_table",
+    "merge_folders",
+    "rebuild",
+]
 
 FILENAME = "results.sqlite"
 STATUSES = ("running", "finished", "diverged", "failed")
 #: A run with one of these statuses has a result and is not re-run unless forced.
 DONE_STATUSES = ("finished", "diverged")
 DEFAULT_METRICS = ("test_accuracy_best", "test_accuracy_last")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -84,6 +109,17 @@ CREATE TABLE IF NOT EXISTS runs (
     result  TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS runs_grp_seed ON runs (grp, seed);
+CREATE TABLE IF NOT EXISTS tags (
+    run_id  TEXT NOT NULL,
+    sweep   TEXT NOT NULL,
+    method  TEXT NOT NULL,
+    axes    TEXT NOT NULL,
+    PRIMARY KEY (run_id, sweep)
+);
+"""
+_TAG_UPSERT = """
+INSERT INTO tags (run_id, sweep, method, axes) VALUES (?, ?, ?, ?)
+ON CONFLICT (run_id, sweep) DO UPDATE SET method = excluded.method, axes = excluded.axes
 """
 
 _UPSERT = """
@@ -98,6 +134,18 @@ _COLUMNS = "run_id, grp, seed, status, config, result, updated"
 _ORDER = "ORDER BY grp, seed, run_id"
 
 T = TypeVar("T")
+
+
+class StoreError(RuntimeError):
+    """The store file is corrupt or not a kerasnoise results store."""
+
+
+def _not_a_store(path: Path, reason: object) -> StoreError:
+    return StoreError(
+        f"{path} is not a readable kerasnoise results store ({reason}). The run "
+        f"directories beside it are the source of truth: move the file away and run "
+        f"`kerasnoise results rebuild --out {path.parent}` to make a new one from them."
+    )
 
 
 def _check_status(status: Any) -> str:
@@ -173,6 +221,8 @@ class ResultsStore:
         self.retries = int(retries)
         self.backoff = float(backoff)
         self.folder.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists() and rundir.run_dirs(self.folder):
+            rebuild(self.folder)  # e.g. run directories committed or copied without the store
         self._retry(self._create_schema)
 
     def __repr__(self) -> str:
@@ -200,6 +250,8 @@ class ResultsStore:
             except sqlite3.OperationalError as e:
                 if not _is_lock_error(e) or attempt == self.retries:
                     raise
+            except sqlite3.DatabaseError as e:  # not a database, malformed image, ...
+                raise _not_a_store(self.path, e) from e
             time.sleep(self.backoff * 2**attempt * (1.0 + random.random()))
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -228,6 +280,11 @@ class ResultsStore:
             )
         with self._write_transaction(con):
             version = con.execute("PRAGMA user_version").fetchone()[0]
+            tables = {
+                r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            if tables and "runs" not in tables:
+                raise _not_a_store(self.path, f"it holds the tables {sorted(tables)}, not 'runs'")
             if version > SCHEMA_VERSION:
                 raise RuntimeError(
                     f"{self.path} has schema version {version}; this kerasnoise reads "
@@ -281,7 +338,78 @@ class ResultsStore:
 
         self._retry(write)
 
+    def tag(self, run_id: str, *, sweep: str, method: str, axes: Mapping[str, Any]) -> None:
+        """Record that ``run_id`` is ``method`` at ``axes`` in sweep ``sweep`` (upsert)."""
+        for name, value in (("run_id", run_id), ("sweep", sweep), ("method", method)):
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+        params = (run_id, sweep, method, _dumps(axes, "axes"))
+
+        def write(con: sqlite3.Connection) -> None:
+            with self._write_transaction(con):
+                con.execute(_TAG_UPSERT, params)
+
+        self._retry(write)
+
+    def merge(self, other: ResultsStore) -> dict[str, int]:
+        """Fold ``other``'s records and tags into this store, in one transaction.
+
+        A run missing here is copied; a run present in both keeps the more complete
+        record (a finished or diverged one over a running or failed one; of two done
+        ones, this store's).  Tags are unioned.  Returns counts of ``added``,
+        ``replaced`` and ``kept`` runs.
+        """
+        theirs = other.runs()
+        their_tags = other.tags()
+        mine = {r["run_id"]: r["status"] for r in self.runs()}
+        counts = {"added": 0, "replaced": 0, "kept": 0}
+        rows = []
+        for rec in theirs:
+            status = mine.get(rec["run_id"])
+            if status is None:
+                counts["added"] += 1
+            elif status not in DONE_STATUSES and rec["status"] in DONE_STATUSES:
+                counts["replaced"] += 1
+            else:
+                counts["kept"] += 1
+                continue
+            rows.append(
+                (
+                    rec["run_id"],
+                    rec["group"],
+                    rec["seed"],
+                    rec["status"],
+                    rec["updated"],
+                    _dumps(rec["config"], "config"),
+                    _dumps(rec["result"], "result"),
+                )
+            )
+        tag_rows = [
+            (t["run_id"], t["sweep"], t["method"], _dumps(t["axes"], "axes")) for t in their_tags
+        ]
+
+        def write(con: sqlite3.Connection) -> None:
+            with self._write_transaction(con):
+                con.executemany(_UPSERT, rows)
+                con.executemany(_TAG_UPSERT, tag_rows)
+
+        self._retry(write)
+        return counts
+
     # ------------------------------------------------------------------ reading
+
+    def tags(self, sweep: str | None = None) -> list[dict[str, Any]]:
+        """``{"run_id", "sweep", "method", "axes"}`` of every tagged run (of ``sweep``)."""
+        sql = "SELECT run_id, sweep, method, axes FROM tags"
+        params: tuple = ()
+        if sweep is not None:
+            sql, params = sql + " WHERE sweep = ?", (sweep,)
+        rows = self._retry(
+            lambda con: con.execute(sql + " ORDER BY sweep, run_id", params).fetchall()
+        )
+        return [
+            {"run_id": r, "sweep": s, "method": m, "axes": json.loads(a)} for r, s, m, a in rows
+        ]
 
     def _select(self, where: str = "", params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         sql = f"SELECT {_COLUMNS} FROM runs {where} {_ORDER}"
@@ -354,6 +482,94 @@ class ResultsStore:
                 row[f"{m}_mean"], row[f"{m}_std"] = _mean_std(values)
             rows.append(row)
         return rows
+
+
+def rebuild(folder: str | os.PathLike) -> dict[str, int]:
+    """Make ``<folder>/results.sqlite`` anew from the run directories in ``folder``.
+
+    The new store is written beside the old one and moved into place only when
+    complete; an old file that was there is kept as ``results.sqlite.old``.  Returns
+    ``{"runs": n, "tags": m}``.
+    """
+    folder = Path(folder)
+    records = [r for r in map(rundir.read_record, rundir.run_dirs(folder)) if r is not None]
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".rebuild-") as tmp:
+        store = ResultsStore(tmp)
+        tags = 0
+        for rec in records:
+            store.record(
+                rec["run_id"],
+                group=rec["group"],
+                seed=rec["seed"],
+                status=rec["status"],
+                config=rec["config"],
+                result=rec["result"],
+            )
+            for sweep, tag in rundir.read_tags(folder / rec["run_id"]).items():
+                store.tag(rec["run_id"], sweep=sweep, method=tag["method"], axes=tag["axes"])
+                tags += 1
+        _checkpoint_wal(store.path)
+        target = folder / FILENAME
+        if target.exists():
+            os.replace(target, target.with_name(FILENAME + ".old"))
+        for suffix in ("-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        os.replace(store.path, target)
+    return {"runs": len(records), "tags": tags}
+
+
+def _checkpoint_wal(path: Path) -> None:
+    """Fold the write-ahead log into the database file so that the file alone is complete."""
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        con.close()
+
+
+def merge_folders(target: str | os.PathLike, sources: Sequence[str | os.PathLike]) -> dict:
+    """Fold the output folders ``sources`` (e.g. one per machine) into ``target``.
+
+    Run directories missing in ``target`` are copied (through a temporary name, so a
+    half-copied directory never appears); an unfinished one is replaced by a finished
+    copy.  Each source's store is then merged with :meth:`ResultsStore.merge` (a
+    source without a store is read from its run directories).  Every run ends up
+    once, keyed by its run id.  Returns per-source counts.
+    """
+    store = ResultsStore(target)
+    summary = {}
+    for source in map(Path, sources):
+        if source.resolve() == store.folder.resolve():
+            raise ValueError(f"cannot merge {source} into itself")
+        if not source.is_dir():
+            raise FileNotFoundError(f"{source} is not a folder")
+        copied = 0
+        for run_dir in rundir.run_dirs(source):
+            mine = store.folder / run_dir.name
+            if mine.exists() and (rundir.is_finished(mine) or not rundir.is_finished(run_dir)):
+                continue
+            tmp = store.folder / f".{run_dir.name}.merge-tmp"
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.copytree(run_dir, tmp)
+            if mine.exists():
+                shutil.rmtree(mine)
+            os.replace(tmp, mine)
+            copied += 1
+        if (source / FILENAME).is_file():
+            counts = store.merge(ResultsStore(source))
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                shutil.copytree(source, tmp, dirs_exist_ok=True, ignore=_only_run_files)
+                rebuild(tmp)
+                counts = store.merge(ResultsStore(tmp))
+        summary[str(source)] = {"copied_dirs": copied, **counts}
+    return summary
+
+
+def _only_run_files(folder: str, names: list[str]) -> list[str]:
+    """``shutil.copytree`` ignore: copy only the small JSON files a record is read from."""
+    keep = {rundir.RUN, rundir.CONFIG, rundir.RESULT, rundir.TAGS}
+    return [n for n in names if Path(folder, n).is_file() and n not in keep]
 
 
 def _mean_std(values: Sequence[float]) -> tuple[float | None, float | None]:

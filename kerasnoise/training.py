@@ -1,25 +1,22 @@
 """Train one experiment configuration with ``model.fit`` and leave a complete run record.
 
-:func:`train` resolves a validated :class:`~kerasnoise.config.ExperimentConfig`
-into data, noise, pipelines, model, loss and optimizer, trains with Keras
-callbacks, and writes a run directory ``<out>/<run_id>/``:
-
-==================  =================================================================
-``config.json``     the resolved config (reload with ``ExperimentConfig.from_dict``)
-``noise.json``      the realised noise: rate, transition matrix, seeds, generator state
-``history.json``    one entry per finished epoch (survives interruption and resume)
-``history.csv``     the same, from ``keras.callbacks.CSVLogger``
-``model.keras``     the final model (best weights when early stopping restores them)
-``result.json``     the result record, also stored in ``<out>/results.sqlite``
-``backup/``         ``BackupAndRestore`` state while the run is unfinished
-==================  =================================================================
+:func:`train` is a sequence of steps that sweeps, tuning and experiments reuse:
+:func:`open_run` (where the run lives, is it done?), :func:`build_data` (data,
+noise, pipelines), :func:`build_model` (model, loss, optimizer, compiled),
+:func:`build_callbacks` (the run's instruments and its checkpoint),
+:func:`fit` and :func:`finish` (the result record).  :func:`isolated_keras_state`
+keeps one run's global Keras state (dtype policy, seeds, layer names) from
+leaking into the next, so repeated runs in one process give the numbers of
+separate processes.  The run directory's files are listed in
+:mod:`kerasnoise.rundir`.
 
 Per epoch, besides Keras's loss and accuracy on the *noisy* training labels and
 the validation metrics, the history holds ``test_accuracy`` and, because the
 library knows which labels are noisy, ``train_clean_accuracy`` (examples whose
 label is right), ``train_noisy_accuracy`` (examples whose label is wrong,
 scored against their TRUE label) and ``train_noisy_memorised`` (the same
-examples, scored against their WRONG label: memorisation).
+examples, scored against their WRONG label: memorisation); a subset that is
+empty (no noisy label) is absent from the history and ``None`` in the record.
 
 The result record names both test accuracies: ``test_accuracy_last`` (last
 epoch) and ``test_accuracy_best`` at ``best_epoch``, chosen by ``best_by`` —
@@ -29,27 +26,41 @@ the test accuracy itself, which is an optimistic oracle and labelled as such.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.metadata
 import json
-import math
 import os
+import random
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 
-from kerasnoise import datasets, losses, models, pipelines
+from kerasnoise import callbacks as cbs
+from kerasnoise import datasets, losses, models, pipelines, rundir
 from kerasnoise import noise as noise_lib
-from kerasnoise._io import atomic_write_json
+from kerasnoise._io import atomic_write_json, atomic_write_text
+from kerasnoise.callbacks import (  # noqa: F401  (re-exported: part of this module's API)
+    HistoryRecorder,
+    NoiseAwareEvaluation,
+    ThroughputTimer,
+    noise_subset_metrics,
+)
 from kerasnoise.config import ExperimentConfig, OptimizerConfig
 from kerasnoise.results import ResultsStore
 
 __all__ = [
     "train",
+    "open_run",
+    "isolated_keras_state",
+    "build_data",
+    "build_model",
+    "build_callbacks",
+    "fit",
+    "finish",
     "evaluate_run",
     "load_data",
     "build_optimizer",
@@ -163,129 +174,11 @@ def load_data(config: ExperimentConfig) -> datasets.Dataset:
     return data
 
 
-def noise_subset_metrics(
-    predicted: np.ndarray, noise: noise_lib.NoiseResult, images: np.ndarray | None = None
-) -> dict:
-    """Accuracy of per-image predictions on the clean and the noisy training examples.
-
-    Args:
-        predicted: predicted class of each training image, or of the images listed
-            in ``images`` (in that order).
-        noise: what the noise did; example ``j`` shows image ``noise.image_index(j)``.
-        images: indices of the training images that were predicted (default: all N).
-
-    Returns ``train_clean_accuracy`` (clean examples, against their label),
-    ``train_noisy_accuracy`` (noisy examples against their TRUE label) and
-    ``train_noisy_memorised`` (noisy examples against their WRONG label), over the
-    examples whose image was predicted; ``None`` where a subset is empty.  Extra
-    images from another array have no true class and are left out.
-    """
-    per_image = np.full(noise.num_clean, -1)
-    per_image[slice(None) if images is None else images] = predicted
-    index = np.arange(noise.num_examples)
-    known = noise.true_labels >= 0
-    pred = np.full(noise.num_examples, -1)
-    pred[known] = per_image[noise.image_index(index[known])]
-    scored = known & (pred >= 0)
-    clean, noisy = scored & ~noise.is_noisy, scored & noise.is_noisy
-
-    def rate(mask, target):
-        return float(np.mean(pred[mask] == target[mask])) if mask.any() else None
-
-    return {
-        "train_clean_accuracy": rate(clean, noise.true_labels),
-        "train_noisy_accuracy": rate(noisy, noise.true_labels),
-        "train_noisy_memorised": rate(noisy, noise.labels),
-    }
-
-
 def _train_eval_images(n: int, limit: int | None, seed: int) -> np.ndarray:
     """Sorted indices of the training images scored each epoch: all, or a seeded sample."""
     if limit is None or limit >= n:
         return np.arange(n)
     return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
-
-
-def _predict_classes(model, dataset) -> np.ndarray:
-    return np.argmax(model.predict(dataset, verbose=0), axis=-1)
-
-
-# --------------------------------------------------------------------------- callbacks
-
-
-class NoiseAwareEvaluation(keras.callbacks.Callback):
-    """Adds ``test_accuracy`` and the clean/noisy-subset accuracies to each epoch's logs."""
-
-    def __init__(
-        self,
-        train_images,
-        test,
-        y_test: np.ndarray,
-        noise: noise_lib.NoiseResult,
-        images: np.ndarray | None = None,
-    ):
-        super().__init__()
-        self.train_images, self.test, self.y_test, self.noise = train_images, test, y_test, noise
-        self.images = images  # which training images ``train_images`` holds (default: all)
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is None:
-            return
-        if not np.isfinite(logs.get("loss", 0.0)):
-            return  # diverged: TerminateOnNaN stops the run
-        logs["test_accuracy"] = float(
-            np.mean(_predict_classes(self.model, self.test) == self.y_test)
-        )
-        predicted = _predict_classes(self.model, self.train_images)
-        logs.update(noise_subset_metrics(predicted, self.noise, self.images))
-
-
-class ThroughputTimer(keras.callbacks.Callback):
-    """Training examples per second of each epoch, from its start to its last batch."""
-
-    def __init__(self, examples_per_epoch: int):
-        super().__init__()
-        self.examples = examples_per_epoch
-        self.rates: list[float] = []  # one per finished epoch
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = self.last = time.perf_counter()
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.last = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        seconds = max(self.last - self.start, 1e-9)
-        self.rates.append(self.examples / seconds)
-        if logs is not None:
-            logs["epoch_train_seconds"] = seconds
-            logs["examples_per_second"] = self.rates[-1]
-
-
-class HistoryRecorder(keras.callbacks.Callback):
-    """Writes every finished epoch's logs to ``history.json`` atomically; keeps earlier
-    epochs across a resume."""
-
-    def __init__(self, path: Path):
-        super().__init__()
-        self.path = path
-        self.epochs: dict[int, dict] = {}
-        if path.exists():
-            self.epochs = {int(k): v for k, v in json.loads(path.read_text()).items()}
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.epochs[epoch] = {k: _plain(v) for k, v in (logs or {}).items()}
-        self.epochs = {e: v for e, v in self.epochs.items() if e <= epoch}
-        atomic_write_json(self.path, {str(e): self.epochs[e] for e in sorted(self.epochs)})
-
-
-def _plain(value: Any) -> Any:
-    """JSON-safe numbers: floats, with NaN/inf as None."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return value if value is None or isinstance(value, str) else str(value)
-    return value if math.isfinite(value) else None
 
 
 # --------------------------------------------------------------------------- results
@@ -331,42 +224,106 @@ def _versions() -> dict:
     return out
 
 
-# --------------------------------------------------------------------------- train
+# --------------------------------------------------------------------------- steps
 
 
-def train(
-    config: ExperimentConfig,
-    out_dir: str | os.PathLike = "runs",
-    *,
-    force: bool = False,
-    verbose: int | str = "auto",
-    callbacks: list | tuple = (),
-) -> dict:
-    """Train ``config``; return its result record.
+@dataclasses.dataclass
+class Run:
+    """Where one config's run lives and how it is keyed (see :func:`open_run`)."""
 
-    A run that is already finished (or diverged) in ``out_dir``'s results store
-    is not trained again unless ``force``; its record comes back with
-    ``"skipped": True``.  An interrupted run resumes at its last finished epoch
-    (``BackupAndRestore``).  ``callbacks`` are appended to the library's own.
-    """
+    config: ExperimentConfig
+    store: ResultsStore
+    backend: str
+    run_id: str
+    group: str
+    run_dir: Path
+
+    @property
+    def stored_config(self) -> dict:
+        """The config as the store holds it: with the backend it ran on."""
+        return self.config.to_dict() | {"backend": self.backend}
+
+    def is_done(self) -> bool:
+        return self.store.is_done(self.run_id)
+
+    def record(self, status: str, result: dict) -> None:
+        self.store.record(
+            self.run_id,
+            group=self.group,
+            seed=self.config.seed,
+            status=status,
+            config=self.stored_config,
+            result=result,
+        )
+
+    def tag(self, sweep: str, method: str, axes: dict) -> None:
+        """Record in the store and in ``tags.json`` that this run belongs to ``sweep``."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        rundir.add_tag(self.run_dir, sweep=sweep, method=method, axes=axes)
+        self.store.tag(self.run_id, sweep=sweep, method=method, axes=axes)
+
+
+def open_run(config: ExperimentConfig, out_dir: str | os.PathLike = "runs") -> Run:
+    """Validate ``config`` and find its run directory and store under ``out_dir``."""
     config.validate()
     out = Path(out_dir)
-    store = ResultsStore(out)
     backend = keras.backend.backend()
-    run_id, group = config.run_id(backend), config.group_id(backend)
-    stored_config = config.to_dict() | {"backend": backend}
-    run_dir = out / run_id
-    if store.is_done(run_id) and not force:
-        record = store.get(run_id)["result"]
-        print(f"{run_id}: already {store.get(run_id)['status']} (force=True to train again)")
-        return {**record, "skipped": True}
-    if force and run_dir.exists():
-        shutil.rmtree(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run_id = config.run_id(backend)
+    return Run(
+        config=config,
+        store=ResultsStore(out),
+        backend=backend,
+        run_id=run_id,
+        group=config.group_id(backend),
+        run_dir=out / run_id,
+    )
 
-    precision, why = resolve_precision(config.precision)
+
+@contextlib.contextmanager
+def isolated_keras_state(precision: str):
+    """Run a block in a fresh Keras session with ``precision`` as the dtype policy.
+
+    On exit the session is cleared again and what was found on entry comes back: the
+    dtype policy, Keras's global seed and the states of Python's and NumPy's global
+    generators (which ``keras.utils.set_random_seed`` inside the block reseeds).
+    """
+    policy = keras.config.dtype_policy()
+    seed = _keras_global_seed()
+    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+    keras.backend.clear_session(free_memory=False)
     keras.config.set_dtype_policy(precision)
-    keras.utils.set_random_seed(config.seed)
+    try:
+        yield
+    finally:
+        keras.backend.clear_session(free_memory=False)
+        keras.config.set_dtype_policy(policy)
+        if seed is not None:
+            keras.utils.set_random_seed(seed)
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)  # noqa: NPY002
+
+
+def _keras_global_seed() -> int | None:
+    """The seed of ``keras.utils.set_random_seed``, if any (Keras has no public getter)."""
+    try:
+        from keras.src.utils.rng_utils import get_random_seed
+    except ImportError:  # pragma: no cover - a Keras that moved it
+        return None
+    return get_random_seed()
+
+
+@dataclasses.dataclass
+class RunData:
+    """The data of a run: the data set, its noisy pipelines, the images scored per epoch."""
+
+    data: datasets.Dataset
+    built: pipelines.NoisyData
+    scored_images: np.ndarray  # indices of the training images scored each epoch
+    train_images: Any  # their evaluation pipeline
+
+
+def build_data(config: ExperimentConfig) -> RunData:
+    """Load the data, apply the noise and build the pipelines the config asks for."""
     data = load_data(config)
     info = data.info
     built = pipelines.build(
@@ -378,6 +335,23 @@ def train(
         eval_batch_size=config.eval_batch_size,
         augment=config.augment,
     )
+    images = _train_eval_images(len(data.y_train), config.train_eval_images, config.noise_seed)
+    train_images = pipelines.eval_pipeline(
+        data.x_train[images],
+        data.y_train[images],
+        batch_size=config.eval_batch_size,
+        mean=info.mean,
+        std=info.std,
+        num_classes=info.num_classes,
+    )
+    return RunData(data=data, built=built, scored_images=images, train_images=train_images)
+
+
+def build_model(
+    config: ExperimentConfig, info: datasets.DatasetInfo, steps_per_epoch: int
+) -> keras.Model:
+    """The config's model with its loss and optimizer, compiled (call inside
+    :func:`isolated_keras_state`, which sets the precision)."""
     opt = config.optimizer
     model_params = {k: v for k, v in config.model.items() if k != "name"}
     coupled = opt.weight_decay if opt.weight_decay_mode == "coupled" else None
@@ -390,115 +364,192 @@ def train(
     )
     loss = losses.get(config.loss["name"], **{k: v for k, v in config.loss.items() if k != "name"})
     model.compile(
-        optimizer=build_optimizer(opt, len(built.train)),
+        optimizer=build_optimizer(opt, steps_per_epoch),
         loss=loss,
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
         steps_per_execution=resolve_steps_per_execution(config.steps_per_execution),
         jit_compile=resolve_jit_compile(config.jit_compile, model),
     )
+    return model
 
-    atomic_write_json(run_dir / "config.json", config.to_dict())
-    atomic_write_json(run_dir / "noise.json", built.noise.summary())
-    store.record(
-        run_id, group=group, seed=config.seed, status="running", config=stored_config, result={}
-    )
 
-    images = _train_eval_images(len(data.y_train), config.train_eval_images, config.noise_seed)
-    train_images = pipelines.eval_pipeline(
-        data.x_train[images],
-        data.y_train[images],
-        batch_size=config.eval_batch_size,
-        mean=info.mean,
-        std=info.std,
-        num_classes=info.num_classes,
-    )
-    history_cb = HistoryRecorder(run_dir / "history.json")
-    stops_on_nan = keras.callbacks.TerminateOnNaN()
-    cbs: list = [
+@dataclasses.dataclass
+class RunCallbacks:
+    """The callbacks of a run, in the order ``fit`` calls them, and the two read back."""
+
+    all: list
+    history: cbs.HistoryRecorder
+    checkpoint: cbs.RunCheckpoint
+
+
+def build_callbacks(
+    config: ExperimentConfig, run_dir: Path, run_data: RunData, extra: list | tuple = ()
+) -> RunCallbacks:
+    """The run's instruments, early stopping and checkpoint; ``extra`` goes last."""
+    built = run_data.built
+    history = cbs.HistoryRecorder(run_dir / rundir.HISTORY)
+    out: list = [
         built.train.epoch_callback(),
-        ThroughputTimer(built.noise.num_examples),
-        NoiseAwareEvaluation(train_images, built.test, data.y_test, built.noise, images),
-        stops_on_nan,
+        cbs.ThroughputTimer(built.noise.num_examples),
+        cbs.NoiseAwareEvaluation(
+            run_data.train_images,
+            built.test,
+            run_data.data.y_test,
+            built.noise,
+            run_data.scored_images,
+        ),
+        keras.callbacks.TerminateOnNaN(),
     ]
     es = config.early_stopping
+    early_stopping = None
     if es.enabled:
-        cbs.append(
-            keras.callbacks.EarlyStopping(
-                monitor=es.monitor,
-                patience=es.patience,
-                mode="auto",
-                restore_best_weights=es.restore_best_weights,
-            )
+        early_stopping = keras.callbacks.EarlyStopping(
+            monitor=es.monitor,
+            patience=es.patience,
+            mode="auto",
+            restore_best_weights=es.restore_best_weights,
         )
-    cbs += [
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
-        keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
-        history_cb,
-    ]
+        out.append(early_stopping)
+    checkpoint = cbs.RunCheckpoint(run_dir / rundir.CHECKPOINT, early_stopping)
+    out += [history, checkpoint]  # the checkpoint commits the epoch: after all it saves
     if config.tensorboard:
-        cbs.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard")))
-    cbs += list(callbacks)
+        out.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard")))
+    out += list(extra)
+    return RunCallbacks(all=out, history=history, checkpoint=checkpoint)
 
-    print(
-        f"{run_id}: {config.preset or 'custom'} on {backend}, precision "
-        f"{precision} ({why}); noise {built.noise.model} realised rate {built.noise.rate:.4f}"
+
+def fit(
+    model: keras.Model,
+    config: ExperimentConfig,
+    run_data: RunData,
+    callbacks: RunCallbacks,
+    verbose: int | str = "auto",
+) -> None:
+    """``model.fit`` from the checkpoint's epoch (0 for a fresh run) to ``config.epochs``."""
+    initial_epoch = callbacks.checkpoint.restore(model)
+    model.fit(
+        run_data.built.train.for_fit(),  # tf.data on TensorFlow, chunked NumPy elsewhere
+        validation_data=run_data.built.val,
+        epochs=config.epochs,
+        initial_epoch=initial_epoch,
+        callbacks=callbacks.all,
+        verbose=verbose,
+        shuffle=False,
     )
-    start = time.perf_counter()
-    try:
-        model.fit(
-            built.train.for_fit(),  # tf.data on TensorFlow, chunked NumPy batches elsewhere
-            validation_data=built.val,
-            epochs=config.epochs,
-            callbacks=cbs,
-            verbose=verbose,
-            shuffle=False,
-        )
-    except BaseException as err:
-        store.record(
-            run_id,
-            group=group,
-            seed=config.seed,
-            status="failed",
-            config=stored_config,
-            result={"error": repr(err)},
-        )
-        raise
-    wall = time.perf_counter() - start
 
-    history = history_cb.epochs
+
+def finish(
+    run: Run, model: keras.Model, run_data: RunData, callbacks: RunCallbacks, extra: dict
+) -> dict:
+    """Write the model, ``history.csv`` and ``result.json``; store the result record."""
+    history = callbacks.history.epochs
     diverged = any(h.get("loss") is None for h in history.values()) or not history
     record: dict[str, Any] = {
-        "run_id": run_id,
-        "group": group,
+        "run_id": run.run_id,
+        "group": run.group,
         "status": "diverged" if diverged else "finished",
     }
     if history:
-        record.update(_summarise(history, has_val=built.val is not None))
+        record.update(_summarise(history, has_val=run_data.built.val is not None))
     if not diverged:
-        model_path = run_dir / "model.keras"
-        tmp = run_dir / "model.tmp.keras"
+        tmp = run.run_dir / "model.tmp.keras"
         model.save(tmp)
-        os.replace(tmp, model_path)
-        final = float(np.mean(_predict_classes(model, built.test) == data.y_test))
-        record["test_accuracy_final_model"] = final
+        os.replace(tmp, run.run_dir / rundir.MODEL)
+        predicted = cbs.predict_classes(model, run_data.built.test)
+        record["test_accuracy_final_model"] = float(np.mean(predicted == run_data.data.y_test))
+    parts = [callbacks.checkpoint.seconds_before, callbacks.checkpoint.seconds()]
+    parts = parts[1:] if not parts[0] else parts
     record.update(
-        wall_time_s=wall,
-        backend=backend,
-        precision=precision,
-        precision_reason=why,
-        noise_rate=built.noise.rate,
+        wall_time_s=sum(parts),
+        wall_time_parts_s=parts,
+        backend=run.backend,
+        noise_rate=run_data.built.noise.rate,
         versions=_versions(),
+        **extra,
     )
-    atomic_write_json(run_dir / "result.json", record)
-    store.record(
-        run_id,
-        group=group,
-        seed=config.seed,
-        status=record["status"],
-        config=stored_config,
-        result=record,
-    )
-    print(_one_line(record))
+    _write_history_csv(run.run_dir / rundir.HISTORY_CSV, history)
+    atomic_write_json(run.run_dir / rundir.RESULT, record)
+    run.record(record["status"], record)
+    shutil.rmtree(run.run_dir / rundir.CHECKPOINT, ignore_errors=True)
+    return record
+
+
+def _write_history_csv(path: Path, history: dict[int, dict]) -> None:
+    keys = sorted({k for h in history.values() for k in h})
+    rows = [",".join(["epoch", *keys])]
+    for epoch in sorted(history):
+        values = ["" if history[epoch].get(k) is None else str(history[epoch][k]) for k in keys]
+        rows.append(",".join([str(epoch), *values]))
+    atomic_write_text(path, "\n".join(rows) + "\n")
+
+
+# --------------------------------------------------------------------------- train
+
+
+def train(
+    config: ExperimentConfig,
+    out_dir: str | os.PathLike = "runs",
+    *,
+    force: bool = False,
+    verbose: int | str = "auto",
+    callbacks: list | tuple = (),
+    tag: dict | None = None,
+    quiet: bool = False,
+) -> dict:
+    """Train ``config``; return its result record.
+
+    A run that is already finished (or diverged) in ``out_dir``'s results store
+    is not trained again unless ``force``; its record comes back with
+    ``"skipped": True``.  An interrupted run resumes at its last finished epoch
+    and ends with the history an uninterrupted run would have.  ``callbacks`` are
+    appended to the library's own.  ``tag`` (``{"sweep", "method", "axes"}``)
+    records the sweep the run belongs to.  ``verbose`` is Keras's progress output;
+    ``quiet`` also silences the run's own start and result lines.
+    """
+    run = open_run(config, out_dir)
+    say = (lambda *a, **k: None) if quiet else print
+    if run.is_done() and not force:
+        if tag:
+            run.tag(**tag)
+        stored = run.store.get(run.run_id)
+        say(f"{run.run_id}: already {stored['status']} (force=True to train again)")
+        return {**stored["result"], "skipped": True}
+    if force and run.run_dir.exists():
+        shutil.rmtree(run.run_dir)
+    run.run_dir.mkdir(parents=True, exist_ok=True)
+    if tag:
+        run.tag(**tag)
+
+    precision, why = resolve_precision(config.precision)
+    with isolated_keras_state(precision):
+        keras.utils.set_random_seed(config.seed)
+        run_data = build_data(config)
+        model = build_model(config, run_data.data.info, len(run_data.built.train))
+        rundir.write_identity(
+            run.run_dir, run_id=run.run_id, group=run.group, seed=config.seed, backend=run.backend
+        )
+        atomic_write_json(run.run_dir / rundir.CONFIG, config.to_dict())
+        atomic_write_json(run.run_dir / rundir.NOISE, run_data.built.noise.summary())
+        run.record("running", {})
+        run_callbacks = build_callbacks(config, run.run_dir, run_data, callbacks)
+        noise = run_data.built.noise
+        say(
+            f"{run.run_id}: {config.preset or 'custom'} on {run.backend}, precision "
+            f"{precision} ({why}); noise {noise.model} realised rate {noise.rate:.4f}"
+        )
+        try:
+            fit(model, config, run_data, run_callbacks, verbose)
+        except BaseException as err:
+            run.record("failed", {"error": repr(err)})
+            raise
+        record = finish(
+            run,
+            model,
+            run_data,
+            run_callbacks,
+            {"precision": precision, "precision_reason": why},
+        )
+    say(_one_line(record))
     return record
 
 
@@ -558,7 +609,7 @@ def evaluate_run(
         std=info.std,
         num_classes=info.num_classes,
     )
-    predicted = _predict_classes(model, ds)
+    predicted = cbs.predict_classes(model, ds)
     out = {
         "run": str(run_dir),
         "split": split,

@@ -45,7 +45,7 @@ def test_creates_folder_schema_and_wal(tmp_path):
     con = sqlite3.connect(store.path)
     try:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 2
     finally:
         con.close()
     assert store.runs() == []

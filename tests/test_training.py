@@ -48,7 +48,7 @@ def test_train_command_end_to_end_and_eval(shared_data, tmp_path, capsys):
         "result.json",
     ):
         assert (run_dir / name).is_file(), name
-    assert not (run_dir / "backup").exists()  # removed once the run finished
+    assert not (run_dir / "checkpoint").exists()  # removed once the run finished
 
     config = cfg.ExperimentConfig.from_dict(json.loads((run_dir / "config.json").read_text()))
     assert config.loss == {"name": "phuber_ce", "tau": 10.0} and config.epochs == 2

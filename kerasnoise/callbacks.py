@@ -1,0 +1,237 @@
+"""The per-epoch instruments of a run, as Keras callbacks.
+
+- :class:`NoiseAwareEvaluation`: test accuracy and accuracy on the clean and the
+  noisy training examples (the library knows which labels are noisy);
+- :class:`ThroughputTimer`: training examples per second of each epoch;
+- :class:`HistoryRecorder`: every finished epoch's logs in ``history.json``;
+- :class:`RunCheckpoint`: everything a killed run needs to continue exactly as an
+  uninterrupted one, committed atomically at the end of every epoch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from kerasnoise import noise as noise_lib
+from kerasnoise._io import atomic_write_json
+
+__all__ = [
+    "NoiseAwareEvaluation",
+    "ThroughputTimer",
+    "HistoryRecorder",
+    "RunCheckpoint",
+    "noise_subset_metrics",
+    "predict_classes",
+]
+
+
+def predict_classes(model, dataset) -> np.ndarray:
+    return np.argmax(model.predict(dataset, verbose=0), axis=-1)
+
+
+def noise_subset_metrics(
+    predicted: np.ndarray, noise: noise_lib.NoiseResult, images: np.ndarray | None = None
+) -> dict:
+    """Accuracy of per-image predictions on the clean and the noisy training examples.
+
+    Args:
+        predicted: predicted class of each training image, or of the images listed
+            in ``images`` (in that order).
+        noise: what the noise did; example ``j`` shows image ``noise.image_index(j)``.
+        images: indices of the training images that were predicted (default: all N).
+
+    Returns ``train_clean_accuracy`` (clean examples, against their label),
+    ``train_noisy_accuracy`` (noisy examples against their TRUE label) and
+    ``train_noisy_memorised`` (noisy examples against their WRONG label), over the
+    examples whose image was predicted; ``None`` where a subset is empty.  Extra
+    images from another array have no true class and are left out.
+    """
+    per_image = np.full(noise.num_clean, -1)
+    per_image[slice(None) if images is None else images] = predicted
+    index = np.arange(noise.num_examples)
+    known = noise.true_labels >= 0
+    pred = np.full(noise.num_examples, -1)
+    pred[known] = per_image[noise.image_index(index[known])]
+    scored = known & (pred >= 0)
+    clean, noisy = scored & ~noise.is_noisy, scored & noise.is_noisy
+
+    def rate(mask, target):
+        return float(np.mean(pred[mask] == target[mask])) if mask.any() else None
+
+    return {
+        "train_clean_accuracy": rate(clean, noise.true_labels),
+        "train_noisy_accuracy": rate(noisy, noise.true_labels),
+        "train_noisy_memorised": rate(noisy, noise.labels),
+    }
+
+
+class NoiseAwareEvaluation(keras.callbacks.Callback):
+    """Adds ``test_accuracy`` and the clean/noisy-subset accuracies to each epoch's logs.
+
+    A subset that is empty (no noisy label at rate 0) is left out of the logs rather
+    than logged as ``None``: Keras's progress bar averages every logged value, and the
+    run record then holds ``None`` for it, which means and tables skip.
+    """
+
+    def __init__(
+        self,
+        train_images,
+        test,
+        y_test: np.ndarray,
+        noise: noise_lib.NoiseResult,
+        images: np.ndarray | None = None,
+    ):
+        super().__init__()
+        self.train_images, self.test, self.y_test, self.noise = train_images, test, y_test, noise
+        self.images = images  # which training images ``train_images`` holds (default: all)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None:
+            return
+        if not np.isfinite(logs.get("loss", 0.0)):
+            return  # diverged: TerminateOnNaN stops the run
+        logs["test_accuracy"] = float(
+            np.mean(predict_classes(self.model, self.test) == self.y_test)
+        )
+        predicted = predict_classes(self.model, self.train_images)
+        subsets = noise_subset_metrics(predicted, self.noise, self.images)
+        logs.update({k: v for k, v in subsets.items() if v is not None})
+
+
+class ThroughputTimer(keras.callbacks.Callback):
+    """Training examples per second of each epoch, from its start to its last batch."""
+
+    def __init__(self, examples_per_epoch: int):
+        super().__init__()
+        self.examples = examples_per_epoch
+        self.rates: list[float] = []  # one per finished epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = self.last = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.last = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = max(self.last - self.start, 1e-9)
+        self.rates.append(self.examples / seconds)
+        if logs is not None:
+            logs["epoch_train_seconds"] = seconds
+            logs["examples_per_second"] = self.rates[-1]
+
+
+def plain(value: Any) -> Any:
+    """JSON-safe numbers: floats, with NaN/inf as None."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return value if value is None or isinstance(value, str) else str(value)
+    return value if math.isfinite(value) else None
+
+
+class HistoryRecorder(keras.callbacks.Callback):
+    """Writes every finished epoch's logs to ``history.json`` atomically; keeps earlier
+    epochs across a resume."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+        self.epochs: dict[int, dict] = {}
+        if path.exists():
+            self.epochs = {int(k): v for k, v in json.loads(path.read_text()).items()}
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs[epoch] = {k: plain(v) for k, v in (logs or {}).items()}
+        self.epochs = {e: v for e, v in self.epochs.items() if e <= epoch}
+        atomic_write_json(self.path, {str(e): self.epochs[e] for e in sorted(self.epochs)})
+
+
+class RunCheckpoint(keras.callbacks.Callback):
+    """Saves, at the end of every epoch, all a run needs to continue as if never stopped.
+
+    One folder per saved epoch, ``<folder>/epoch-<k>/``, written under a temporary
+    name and renamed when complete (the rename is the commit; older folders are then
+    removed), holding the model's weights *and the optimizer's state* (moments,
+    iteration count, hence the learning-rate schedule's step), the early-stopping
+    state (wait counter, best value and epoch, best weights) and the training time
+    spent so far.  The data order needs no saving: the pipelines derive it from
+    ``(seed, epoch)``.
+
+    Use: compile the model, call :meth:`restore` (it returns the epoch to start
+    from, 0 when there is nothing to resume), pass that as ``fit(initial_epoch=)``
+    and put this callback after the ``EarlyStopping`` it saves.
+    """
+
+    def __init__(
+        self, folder: str | os.PathLike, early_stopping: keras.callbacks.EarlyStopping | None
+    ):
+        super().__init__()
+        self.folder = Path(folder)
+        self.early_stopping = early_stopping
+        self.seconds_before = 0.0  # training time of earlier, interrupted parts
+        self._restored_state: dict | None = None
+        self._best_weights: list | None = None
+
+    def latest(self) -> Path | None:
+        """The newest complete epoch folder, or ``None``."""
+        done = [p for p in self.folder.glob("epoch-*") if p.is_dir() and p.suffix != ".tmp"]
+        return max(done, key=lambda p: int(p.name.split("-")[1]), default=None)
+
+    def restore(self, model: keras.Model) -> int:
+        """Load the newest checkpoint into ``model``; return the epoch to start from."""
+        latest = self.latest()
+        if latest is None:
+            return 0
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        model.load_weights(latest / "model.weights.h5")
+        state = json.loads((latest / "state.json").read_text())
+        self.seconds_before = state["seconds"]
+        self._restored_state = state.get("early_stopping")
+        if self._restored_state is not None and (latest / "best.npz").is_file():
+            with np.load(latest / "best.npz") as best:
+                self._best_weights = [best[f"w{i}"] for i in range(len(best.files))]
+        return state["epoch"] + 1
+
+    def on_train_begin(self, logs=None):
+        self._start = time.perf_counter()
+        es, state = self.early_stopping, self._restored_state
+        if es is not None and state is not None:  # EarlyStopping.on_train_begin reset these
+            es.wait, es.best, es.best_epoch = state["wait"], state["best"], state["best_epoch"]
+            es.best_weights = self._best_weights
+
+    def seconds(self) -> float:
+        """Training time of this part so far."""
+        return time.perf_counter() - self._start
+
+    def on_epoch_end(self, epoch, logs=None):
+        tmp = self.folder / f"epoch-{epoch}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        self.model.save_weights(tmp / "model.weights.h5")
+        state: dict[str, Any] = {"epoch": epoch, "seconds": self.seconds_before + self.seconds()}
+        es = self.early_stopping
+        if es is not None:
+            state["early_stopping"] = {
+                "wait": es.wait,
+                "best": None if es.best is None else float(es.best),
+                "best_epoch": es.best_epoch,
+            }
+            if es.best_weights is not None:
+                np.savez(tmp / "best.npz", **{f"w{i}": w for i, w in enumerate(es.best_weights)})
+        atomic_write_json(tmp / "state.json", state)
+        final = self.folder / f"epoch-{epoch}"
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+        for old in self.folder.glob("epoch-*"):
+            if old != final:
+                shutil.rmtree(old, ignore_errors=True)
