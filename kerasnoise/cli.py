@@ -3,18 +3,25 @@
     kerasnoise [--backend B] train PRESET [key=value ...] [--out DIR] [--force]
     kerasnoise [--backend B] eval RUN_DIR_OR_MODEL [--split test|val|train]
     kerasnoise presets
-    kerasnoise results [--out DIR] [--table]
+    kerasnoise results [--out DIR] [--table] [--sweep NAME]
+    kerasnoise results merge TARGET SOURCE [SOURCE ...]
+    kerasnoise results rebuild [--out DIR]
     kerasnoise noise DATASET MODEL [key=value ...] [--seed S] [--data-dir D] [--json FILE]
 
 ``--backend`` sets ``KERAS_BACKEND`` before Keras is imported (an alternative to
 the environment variable).  ``key=value`` parameters are parsed as Python
 literals (``rate=0.4``, ``mapping={2: 7}``), never evaluated as code; anything
 that is not a literal stays a string.
+
+Errors in what the user asked for (an invalid config, a missing data file, a store
+that is not a store) print one line and exit with status 2.  Anything else is a
+bug and surfaces as one: a traceback and a non-zero exit.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -25,11 +32,24 @@ from kerasnoise.config import parse_overrides
 BACKENDS = ("tensorflow", "jax", "torch")
 
 
+class UsageError(Exception):
+    """What the user asked for is invalid: reported in one line, exit status 2."""
+
+
+@contextlib.contextmanager
+def _validating():
+    """Turn the validation errors of the block into a :class:`UsageError`."""
+    try:
+        yield
+    except (ValueError, TypeError) as err:
+        raise UsageError(str(err)) from err
+
+
 def _noise(args: argparse.Namespace) -> int:
     from kerasnoise import datasets, noise
 
-    params = parse_overrides(args.params)
-    model = noise.get(args.model, **params)  # bad parameters fail before data is loaded
+    with _validating():
+        model = noise.get(args.model, **parse_overrides(args.params))  # before data loads
     data = datasets.load(args.dataset, args.data_dir, file=args.file, download=args.download)
     result = model.apply(data.y_train, num_classes=data.info.num_classes, seed=args.seed)
     expected = model.expected_transition(data.info.num_classes)
@@ -57,10 +77,11 @@ def _noise(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from kerasnoise import config as cfg
 
-    config = cfg.apply_overrides(cfg.preset(args.preset), parse_overrides(args.overrides))
-    if args.data_dir:
-        config.data_dir = args.data_dir
-    config.validate()  # before any data is loaded
+    with _validating():
+        config = cfg.apply_overrides(cfg.preset(args.preset), parse_overrides(args.overrides))
+        if args.data_dir:
+            config.data_dir = args.data_dir
+        config.validate()  # before any data is loaded
 
     from kerasnoise import training
 
@@ -71,6 +92,8 @@ def _train(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from kerasnoise import training
 
+    with _validating():
+        training.check_run(args.path, split=args.split)
     result = training.evaluate_run(args.path, split=args.split, data_dir=args.data_dir)
     for key, value in result.items():
         print(f"{key:24s} {value}")
@@ -90,6 +113,9 @@ def _results(args: argparse.Namespace) -> int:
     from kerasnoise.results import ResultsStore, format_table
 
     store = ResultsStore(args.out)
+    if args.table and args.sweep:
+        print(_sweep_table(store, args.sweep, args.metric))
+        return 0
     if args.table:
         print(format_table(store.summary()))
         return 0
@@ -104,6 +130,38 @@ def _results(args: argparse.Namespace) -> int:
             f"{run['run_id']:34s} {run['status']:9s} seed {run['seed']:<4d} "
             f"test last {pct('test_accuracy_last')}  best {pct('test_accuracy_best')}"
         )
+    return 0
+
+
+def _sweep_table(store, sweep: str, metric: str) -> str:
+    """Mean ± std per method and axis values of a sweep's tagged runs."""
+    from kerasnoise import report
+
+    frame = report.runs_frame(store, sweep=sweep)
+    if frame.empty:
+        raise UsageError(f"no finished runs tagged with sweep {sweep!r} in {store.folder}")
+    known = {*report.RESULT_COLUMNS, *report.ID_COLUMNS}
+    axes = [c for c in frame.columns if c not in known]
+    if not axes:
+        raise UsageError(f"sweep {sweep!r} has no axes to tabulate over")
+    return "\n\n".join(report.markdown(report.summarise(frame, a, metric)) for a in axes)
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from kerasnoise.results import merge_folders
+
+    with _validating():
+        summary = merge_folders(args.target, args.sources)
+    for source, counts in summary.items():
+        print(f"{source}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    from kerasnoise.results import rebuild
+
+    counts = rebuild(args.out)
+    print(f"rebuilt {args.out}/results.sqlite: {counts['runs']} runs, {counts['tags']} tags")
     return 0
 
 
@@ -145,12 +203,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("presets", help="list the presets with their sources")
     p.set_defaults(func=_presets)
 
-    p = sub.add_parser("results", help="summarise the finished runs of an output folder")
+    p = sub.add_parser("results", help="summarise, merge or rebuild an output folder's runs")
     p.add_argument("--out", default="runs", help="output folder (default: runs)")
     p.add_argument(
         "--table", action="store_true", help="mean ± std over training seeds per configuration"
     )
+    p.add_argument("--sweep", help="with --table: per method and axis value of this sweep")
+    p.add_argument(
+        "--metric", default="test_accuracy_last", help="with --sweep (default %(default)s)"
+    )
     p.set_defaults(func=_results)
+    actions = p.add_subparsers(dest="action")
+    m = actions.add_parser(
+        "merge", help="fold the output folders of several machines into one, without duplicates"
+    )
+    m.add_argument("target", help="the folder to merge into (created if missing)")
+    m.add_argument("sources", nargs="+", help="output folders to merge from")
+    m.set_defaults(func=_merge)
+    r = actions.add_parser(
+        "rebuild", help="make results.sqlite anew from the run directories (the source of truth)"
+    )
+    r.add_argument("--out", default="runs", help="output folder (default: runs)")
+    r.set_defaults(func=_rebuild)
 
     p = sub.add_parser(
         "noise", help="apply a noise model to a data set's training labels and report what it did"
@@ -184,10 +258,17 @@ def main(argv: list[str] | None = None) -> int:
         if "keras" in sys.modules and os.environ.get("KERAS_BACKEND") != args.backend:
             parser.error("--backend must be chosen before Keras is imported")
         os.environ["KERAS_BACKEND"] = args.backend
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if args.command in ("train", "eval"):
+        from kerasnoise._quiet import import_keras_quietly
+
+        import_keras_quietly()
+    from kerasnoise.datasets import DatasetNotFoundError
+    from kerasnoise.results import StoreError
+
     try:
         return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError) as err:
+    except (UsageError, DatasetNotFoundError, StoreError) as err:
         print(f"kerasnoise {args.command}: error: {err}", file=sys.stderr)
         return 2
 

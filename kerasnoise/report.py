@@ -28,6 +28,7 @@ from kerasnoise.results import ResultsStore
 
 __all__ = [
     "RESULT_COLUMNS",
+    "ID_COLUMNS",
     "column_name",
     "runs_frame",
     "summarise",
@@ -56,6 +57,10 @@ RESULT_COLUMNS = (
 )
 
 
+#: The identifying columns of :func:`runs_frame` (the rest are axes and results).
+ID_COLUMNS = ("run_id", "group", "seed", "status", "backend", "sweep", "method")
+
+
 def column_name(key: str) -> str:
     """A config key as a column name: ``noise.rate`` -> ``noise_rate``."""
     return key.replace(".", "_")
@@ -79,23 +84,16 @@ def runs_frame(
         run = runs.get(tag["run_id"])
         if run is None:
             continue
-        row: dict[str, Any] = {
-            "run_id": run["run_id"],
-            "group": run["group"],
-            "seed": run["seed"],
-            "status": run["status"],
-            "backend": run["config"].get("backend"),
-            "sweep": tag["sweep"],
-            "method": tag["method"],
-        }
+        row: dict[str, Any] = {k: run.get(k) for k in ("run_id", "group", "seed", "status")}
+        row |= {"backend": run["config"].get("backend"), "sweep": tag["sweep"]}
+        row["method"] = tag["method"]
         row.update({column_name(k): v for k, v in tag["axes"].items()})
         result = run["result"] | {"realised_noise_rate": run["result"].get("noise_rate")}
         row.update({k: result.get(k) for k in RESULT_COLUMNS})
         rows.append(row)
     frame = pd.DataFrame(rows)
     if frame.empty:
-        columns = ["run_id", "group", "seed", "status", "backend", "sweep", "method"]
-        return pd.DataFrame(columns=columns + list(RESULT_COLUMNS))
+        return pd.DataFrame(columns=[*ID_COLUMNS, *RESULT_COLUMNS])
     numeric = [c for c in RESULT_COLUMNS if c != "precision"]
     frame[numeric] = frame[numeric].apply(pd.to_numeric, errors="coerce")
     return frame

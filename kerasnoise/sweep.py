@@ -44,6 +44,7 @@ __all__ = [
     "SweepRun",
     "SweepOutcome",
     "parse_shard",
+    "select_shard",
     "shard_from_env",
     "check_writable",
     "run_sweep",
@@ -145,6 +146,12 @@ def parse_shard(text: str) -> tuple[int, int]:
     if not sep or n < 1 or not 0 <= i < n:
         raise ValueError(f"shard must be I/N with 0 <= I < N (e.g. 0/4), got {text!r}")
     return i, n
+
+
+def select_shard(runs: Sequence[SweepRun], shard: tuple[int, int]) -> list[SweepRun]:
+    """The runs of shard ``(i, n)``: those whose index is ``i`` modulo ``n``."""
+    index, count = shard
+    return [r for r in runs if r.index % count == index]
 
 
 def shard_from_env(environ: dict | None = None) -> tuple[int, int] | None:
@@ -255,8 +262,7 @@ def run_sweep(
     jobs = non_negative_int(jobs, "jobs") or os.cpu_count() or 1
     out = check_writable(out)
     all_runs = sweep.expand() if runs is None else list(runs)
-    index, count = shard
-    mine = [r for r in all_runs if r.index % count == index]
+    mine = select_shard(all_runs, shard)
     store = ResultsStore(out)
     backend = keras.backend.backend()
     outcome = SweepOutcome()

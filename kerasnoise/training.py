@@ -570,6 +570,25 @@ def _one_line(record: dict) -> str:
 # --------------------------------------------------------------------------- evaluate
 
 
+def check_run(
+    path: str | os.PathLike, *, split: str = "test"
+) -> tuple[Path, Path, ExperimentConfig]:
+    """``(run_dir, model_path, config)`` of a finished run that can be evaluated on
+    ``split``; ``ValueError``/``FileNotFoundError`` naming what is wrong otherwise."""
+    path = Path(path)
+    run_dir = path if path.is_dir() else path.parent
+    model_path = run_dir / rundir.MODEL if path.is_dir() else path
+    if split not in ("test", "val", "train"):
+        raise ValueError(f"split must be 'test', 'val' or 'train', got {split!r}")
+    for needed in (run_dir / rundir.CONFIG, model_path):
+        if not needed.is_file():
+            raise ValueError(f"{needed} not found: is {run_dir} a finished run directory?")
+    config = ExperimentConfig.from_dict(json.loads((run_dir / rundir.CONFIG).read_text()))
+    if split == "val" and not config.validation:
+        raise ValueError("this run has no validation split (validation=0)")
+    return run_dir, model_path, config
+
+
 def evaluate_run(
     path: str | os.PathLike, *, split: str = "test", data_dir: str | None = None
 ) -> dict:
@@ -580,22 +599,12 @@ def evaluate_run(
     "train", the same noisy labels, so the test accuracy reproduces the record's
     ``test_accuracy_final_model``.
     """
-    path = Path(path)
-    run_dir = path if path.is_dir() else path.parent
-    model_path = run_dir / "model.keras" if path.is_dir() else path
-    if split not in ("test", "val", "train"):
-        raise ValueError(f"split must be 'test', 'val' or 'train', got {split!r}")
-    for needed in (run_dir / "config.json", model_path):
-        if not needed.is_file():
-            raise FileNotFoundError(f"{needed} not found: is {run_dir} a finished run directory?")
-    config = ExperimentConfig.from_dict(json.loads((run_dir / "config.json").read_text()))
+    run_dir, model_path, config = check_run(path, split=split)
     if data_dir is not None:
         config.data_dir = data_dir
     data = load_data(config)
     info = data.info
     model = keras.saving.load_model(model_path)
-    if split == "val" and data.x_val is None:
-        raise ValueError("this run has no validation split (validation=0)")
     x, y = {
         "test": (data.x_test, data.y_test),
         "val": (data.x_val, data.y_val),

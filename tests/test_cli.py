@@ -61,3 +61,49 @@ def test_noise_command_errors(tmp_path, capsys):
         == 2
     )
     assert "mnist.npz" in capsys.readouterr().err
+
+
+def test_a_bug_surfaces_as_a_bug_not_as_bad_input(monkeypatch):
+    from kerasnoise import training
+
+    def broken(*args, **kwargs):
+        raise TypeError("unsupported operand type(s) for /: 'NoneType' and 'int'")
+
+    monkeypatch.setattr(training, "train", broken)
+    with pytest.raises(TypeError, match="NoneType"):  # a traceback, not "error:" and exit 2
+        cli.main(["train", "menon-mnist-lenet", "epochs=1"])
+
+
+def test_invalid_config_is_a_usage_error(capsys):
+    assert cli.main(["train", "menon-mnist-lenet", "noise.rate=7"]) == 2
+    assert "error:" in capsys.readouterr().err
+    assert cli.main(["train", "menon-mnist-lenet", "bogus=1"]) == 2
+    assert "unknown config key bogus" in capsys.readouterr().err
+
+
+def test_results_rebuild_merge_and_corrupt_store(tmp_path, capsys):
+    from kerasnoise import rundir
+
+    for folder, run_id in ((tmp_path / "a", "r1"), (tmp_path / "b", "r2")):
+        d = folder / run_id
+        d.mkdir(parents=True)
+        rundir.write_identity(d, run_id=run_id, group="g", seed=0, backend="jax")
+        (d / "config.json").write_text("{}")
+        (d / "result.json").write_text('{"status": "finished"}')
+    (tmp_path / "a" / "results.sqlite").write_text("garbage" * 50)
+    assert cli.main(["results", "--out", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err
+    assert "results.sqlite" in err and "kerasnoise results rebuild --out" in err
+
+    assert cli.main(["results", "rebuild", "--out", str(tmp_path / "a")]) == 0
+    assert "1 runs" in capsys.readouterr().out
+    assert (
+        cli.main(
+            ["results", "merge", str(tmp_path / "all"), str(tmp_path / "a"), str(tmp_path / "b")]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert cli.main(["results", "--out", str(tmp_path / "all")]) == 0
+    listing = capsys.readouterr().out
+    assert "r1" in listing and "r2" in listing

@@ -286,6 +286,9 @@ def _worker(folder: str, worker: int, barrier) -> None:
             config={"worker": worker, "i": i, "pad": "x" * 200},
             result={"test_accuracy_best": i / 100, "loss": float("nan") if i % 5 == 0 else 0.1},
         )
+        # every worker also tags every run, as sweeps sharing one store do
+        store.tag(f"w{worker}-r{i}", sweep=f"s{worker}", method="m", axes={"i": i})
+        store.tag(f"w{(worker + 1) % N_WORKERS}-r{i}", sweep=f"t{worker}", method="m", axes={})
 
 
 def test_concurrent_writers(tmp_path):
@@ -311,6 +314,11 @@ def test_concurrent_writers(tmp_path):
         assert r["result"]["test_accuracy_best"] == i / 100
         assert r["result"]["loss"] == (None if i % 5 == 0 else 0.1)
     assert len(store.runs("diverged")) == N_WORKERS * 5
+    tags = store.tags()
+    assert len(tags) == 2 * N_WORKERS * RUNS_PER_WORKER  # no tag lost
+    assert {(t["run_id"], t["sweep"]) for t in store.tags("s0")} == {
+        (f"w0-r{i}", "s0") for i in range(RUNS_PER_WORKER)
+    }
     assert integrity(store.path) == "ok"
 
 
@@ -349,3 +357,120 @@ def test_killed_writer_leaves_no_partial_record(tmp_path, how):
     store.record("b", group="g", seed=1, status="finished", config={}, result={"ok": True})
     assert store.get("b")["result"] == {"ok": True}
     assert [r["run_id"] for r in store.runs()] == ["a", "b"]
+
+
+# --------------------------------------------------------------------------- tags, merge, rebuild
+
+
+def test_tags_round_trip_and_upsert(tmp_path):
+    store = ResultsStore(tmp_path)
+    store.tag("r1", sweep="s", method="ce", axes={"noise.rate": 0.2})
+    store.tag("r1", sweep="s", method="ce_clip", axes={"noise.rate": 0.4})  # replaces
+    store.tag("r1", sweep="other", method="x", axes={})
+    assert store.tags("s") == [
+        {"run_id": "r1", "sweep": "s", "method": "ce_clip", "axes": {"noise.rate": 0.4}}
+    ]
+    assert [t["sweep"] for t in store.tags()] == ["other", "s"]
+    with pytest.raises(ValueError, match="method"):
+        store.tag("r1", sweep="s", method="", axes={})
+
+
+def test_version_1_store_gains_tags(tmp_path):
+    con = sqlite3.connect(tmp_path / "results.sqlite")
+    con.executescript(results._SCHEMA.split("CREATE TABLE IF NOT EXISTS tags")[0])
+    con.execute("PRAGMA user_version = 1")
+    con.execute(results._UPSERT, ("a", "g", 0, "finished", "t", "{}", '{"x": 1}'))
+    con.commit()
+    con.close()
+    store = ResultsStore(tmp_path)
+    assert store.get("a")["result"] == {"x": 1} and store.tags() == []
+    store.tag("a", sweep="s", method="m", axes={})
+    assert len(store.tags()) == 1
+
+
+def test_merge_keeps_the_more_complete_record(tmp_path):
+    a, b = ResultsStore(tmp_path / "a"), ResultsStore(tmp_path / "b")
+    a.record("r1", group="g", seed=0, status="finished", config=CONFIG, result={"v": 1})
+    a.record("r2", group="g", seed=1, status="running", config=CONFIG, result={})
+    b.record("r1", group="g", seed=0, status="finished", config=CONFIG, result={"v": 99})
+    b.record("r2", group="g", seed=1, status="finished", config=CONFIG, result={"v": 2})
+    b.record("r3", group="g", seed=2, status="failed", config=CONFIG, result={})
+    b.tag("r3", sweep="s", method="m", axes={"k": 1})
+    assert a.merge(b) == {"added": 1, "replaced": 1, "kept": 1}
+    got = {r["run_id"]: (r["status"], r["result"]) for r in a.runs()}
+    assert got == {
+        "r1": ("finished", {"v": 1}),  # both done: ours is kept
+        "r2": ("finished", {"v": 2}),  # ours was unfinished
+        "r3": ("failed", {}),
+    }
+    assert a.tags() == [{"run_id": "r3", "sweep": "s", "method": "m", "axes": {"k": 1}}]
+    assert a.merge(b) == {"added": 0, "replaced": 0, "kept": 3}  # idempotent
+    assert len(a.runs()) == 3
+
+
+def _fake_run_dir(folder, run_id, *, finished, tags=None):
+    from kerasnoise import rundir
+
+    d = folder / run_id
+    d.mkdir(parents=True)
+    rundir.write_identity(d, run_id=run_id, group="g", seed=0, backend="jax")
+    (d / "config.json").write_text('{"preset": "p"}')
+    if finished:
+        (d / "result.json").write_text('{"status": "finished", "test_accuracy_last": 0.5}')
+    for sweep, (method, axes) in (tags or {}).items():
+        rundir.add_tag(d, sweep=sweep, method=method, axes=axes)
+    return d
+
+
+def test_corrupt_store_names_the_file_and_the_rebuild_command(tmp_path):
+    _fake_run_dir(tmp_path, "r1", finished=True, tags={"s": ("ce", {"noise.rate": 0.2})})
+    _fake_run_dir(tmp_path, "r2", finished=False)
+    (tmp_path / "results.sqlite").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(results.StoreError) as err:
+        ResultsStore(tmp_path)
+    message = str(err.value)
+    assert str(tmp_path / "results.sqlite") in message
+    assert f"kerasnoise results rebuild --out {tmp_path}" in message
+
+    assert results.rebuild(tmp_path) == {"runs": 2, "tags": 1}
+    store = ResultsStore(tmp_path)
+    assert {r["run_id"]: r["status"] for r in store.runs()} == {"r1": "finished", "r2": "failed"}
+    assert store.get("r1")["config"] == {"preset": "p", "backend": "jax"}
+    assert store.get("r1")["result"]["test_accuracy_last"] == 0.5
+    assert store.tags() == [
+        {"run_id": "r1", "sweep": "s", "method": "ce", "axes": {"noise.rate": 0.2}}
+    ]
+    assert (tmp_path / "results.sqlite.old").read_bytes().startswith(b"this is not")
+    assert not list(tmp_path.glob(".rebuild-*"))
+
+
+def test_a_database_of_something_else_is_refused(tmp_path):
+    con = sqlite3.connect(tmp_path / "results.sqlite")
+    con.execute("CREATE TABLE invoices (id INTEGER)")
+    con.commit()
+    con.close()
+    with pytest.raises(results.StoreError, match="invoices"):
+        ResultsStore(tmp_path)
+
+
+def test_missing_store_is_rebuilt_from_run_directories(tmp_path):
+    _fake_run_dir(tmp_path, "r1", finished=True)
+    assert ResultsStore(tmp_path).is_done("r1")  # e.g. a checkout of committed run records
+
+
+def test_merge_folders_copies_run_directories_once(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    _fake_run_dir(a, "r1", finished=True)
+    _fake_run_dir(b, "r1", finished=True)  # the same run on both machines
+    _fake_run_dir(b, "r2", finished=True, tags={"s": ("m", {})})
+    ResultsStore(a), ResultsStore(b)
+    target = tmp_path / "all"
+    summary = results.merge_folders(target, [a, b])
+    assert summary[str(a)]["copied_dirs"] == 1 and summary[str(b)]["copied_dirs"] == 1
+    store = ResultsStore(target)
+    assert sorted(r["run_id"] for r in store.runs()) == ["r1", "r2"]
+    assert (target / "r2" / "tags.json").is_file() and len(store.tags()) == 1
+    again = results.merge_folders(target, [a, b])
+    assert again[str(b)] == {"copied_dirs": 0, "added": 0, "replaced": 0, "kept": 2}
+    with pytest.raises(ValueError, match="itself"):
+        results.merge_folders(target, [target])

@@ -261,3 +261,130 @@ def test_auto_precision_on_this_machine():
     policy, why = training.resolve_precision("auto")
     assert (policy, why.startswith("auto")) == ("float32", True)  # CI and dev machines: CPU
     assert training.resolve_precision("mixed_bfloat16") == ("mixed_bfloat16", "as configured")
+
+
+# --------------------------------------------------------------------------- resume, isolation
+
+STATEFUL = [
+    "epochs=4",
+    "validation=200",
+    "early_stopping.enabled=True",
+    "early_stopping.patience=2",
+    "optimizer.decay_steps=20",  # the schedule moves within the run
+    "noise.rate=0.4",
+]
+TIMING = ("epoch_train_seconds", "examples_per_second")
+
+KILL_AFTER_EPOCH_1 = """
+import json, os, sys
+import keras
+from kerasnoise import config as cfg, training
+
+class Kill(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 1:
+            os._exit(9)  # no clean-up at all, as a SIGKILL or a power cut
+
+config = cfg.ExperimentConfig.from_dict(json.loads(sys.argv[1]))
+training.train(config, sys.argv[2], verbose=0, callbacks=[Kill()])
+"""
+
+
+def _without_timing(history: dict) -> dict:
+    return {e: {k: v for k, v in h.items() if k not in TIMING} for e, h in history.items()}
+
+
+def test_killed_run_resumes_with_the_history_of_an_uninterrupted_one(shared_data, tmp_path):
+    import subprocess
+    import sys
+
+    config = small_config(shared_data, *STATEFUL)
+    whole = training.train(config, tmp_path / "whole", verbose=0)
+    run_id = config.run_id(keras.backend.backend())
+    whole_history = json.loads((tmp_path / "whole" / run_id / "history.json").read_text())
+
+    parts = tmp_path / "parts"
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER_EPOCH_1, json.dumps(config.to_dict()), str(parts)],
+        check=False,
+    )
+    assert killed.returncode == 9
+    assert ResultsStore(parts).status(run_id) == "running"  # killed: nothing recorded after
+    assert (parts / run_id / "checkpoint" / "epoch-1" / "state.json").is_file()
+
+    seen = EpochsSeen()
+    resumed = training.train(config, parts, verbose=0, callbacks=[seen])
+    assert seen.seen[0] == 2  # went on after the last finished epoch
+    resumed_history = json.loads((parts / run_id / "history.json").read_text())
+    assert _without_timing(resumed_history) == _without_timing(whole_history)
+    for key in (
+        "epochs_run",
+        "best_epoch",
+        "test_accuracy_best",
+        "test_accuracy_last",
+        "test_accuracy_final_model",
+        "val_accuracy_best",
+    ):
+        assert resumed[key] == whole[key], key
+    assert len(resumed["wall_time_parts_s"]) == 2 and len(whole["wall_time_parts_s"]) == 1
+    assert resumed["wall_time_s"] == pytest.approx(sum(resumed["wall_time_parts_s"]))
+    assert not (parts / run_id / "checkpoint").exists()
+
+
+def test_repeated_runs_in_one_process_match_a_separate_process(shared_data, tmp_path):
+    import subprocess
+    import sys
+
+    config = small_config(shared_data, "epochs=1", "noise.rate=0.2")
+    run_id = config.run_id(keras.backend.backend())
+    script = (
+        "import json, sys\nfrom kerasnoise import config as cfg, training\n"
+        "training.train(cfg.ExperimentConfig.from_dict(json.loads(sys.argv[1])), sys.argv[2],"
+        " verbose=0)"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script, json.dumps(config.to_dict()), str(tmp_path / "fresh")],
+        check=True,
+    )
+    fresh = json.loads((tmp_path / "fresh" / run_id / "history.json").read_text())
+
+    keras.config.set_dtype_policy("mixed_bfloat16")  # a user's own global state...
+    keras.utils.set_random_seed(1234)
+    before = np.random.get_state()[1].copy()  # noqa: NPY002
+    try:
+        keras.layers.Dense(3)  # ... and a layer name counter moved on
+        for i in range(2):
+            training.train(config, tmp_path / f"again{i}", verbose=0)
+            again = json.loads((tmp_path / f"again{i}" / run_id / "history.json").read_text())
+            assert _without_timing(again) == _without_timing(fresh), i
+        assert keras.config.dtype_policy().name == "mixed_bfloat16"  # given back
+        np.testing.assert_array_equal(np.random.get_state()[1], before)  # noqa: NPY002
+    finally:
+        keras.config.set_dtype_policy("float32")
+
+
+@pytest.mark.parametrize(
+    "preset, overrides",
+    [
+        ("menon-mnist-lenet", ["noise.rate=0"]),
+        ("rolnick-mnist", ["model=mlp1", "noise.alpha=0", "validation=200"]),
+    ],
+)
+def test_clean_run_with_progress_bar_records_noisy_accuracy_as_absent(
+    shared_data, tmp_path, capsys, preset, overrides
+):
+    out = tmp_path / "runs"
+    argv = ["train", preset, "epochs=2", "train_limit=1000", *overrides]
+    code = cli.main([*argv, "--out", str(out), "--data-dir", str(shared_data)])  # default verbose
+    assert code == 0
+    (run_dir,) = [p for p in out.iterdir() if p.is_dir()]
+    history = json.loads((run_dir / "history.json").read_text())
+    assert (
+        "train_noisy_accuracy" not in history["1"] and "train_noisy_memorised" not in history["1"]
+    )
+    assert history["1"]["train_clean_accuracy"] is not None
+    record = json.loads((run_dir / "result.json").read_text())
+    assert record["status"] == "finished" and record["noise_rate"] == 0.0
+    assert record["train_noisy_accuracy_last"] is None  # absent, not 0 and not NaN
+    row = ResultsStore(out).summary(["train_noisy_accuracy_last", "test_accuracy_last"])[0]
+    assert row["train_noisy_accuracy_last_mean"] is None and row["test_accuracy_last_mean"] > 0.5

@@ -1,0 +1,113 @@
+"""Reports from a hand-made store: table values against hand computation, reference
+columns, missing metrics, outputs on disk and the figure."""
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from kerasnoise import report
+from kerasnoise.results import ResultsStore
+
+# (method, rate, seed) -> test_accuracy_last; ce_clip has a different config, same loss
+ACC = {
+    ("ce", 0.0, 0): 0.990,
+    ("ce", 0.0, 1): 0.980,
+    ("ce", 0.0, 2): 0.985,
+    ("ce", 0.6, 0): 0.900,
+    ("ce_clip", 0.0, 0): 0.970,
+    ("ce_clip", 0.6, 0): 0.950,
+    ("ce_clip", 0.6, 1): 0.930,
+}
+
+
+@pytest.fixture()
+def store(tmp_path):
+    store = ResultsStore(tmp_path)
+    for (method, rate, seed), acc in ACC.items():
+        run_id = f"{method}-{rate}-{seed}"
+        clip = 0.1 if method == "ce_clip" else None
+        config = {"loss": {"name": "ce"}, "optimizer": {"global_clipnorm": clip}, "backend": "jax"}
+        result = {
+            "test_accuracy_last": acc,
+            "train_noisy_accuracy_last": None if rate == 0 else 0.5,  # no noisy label at 0
+            "noise_rate": rate * 0.99,
+            "wall_time_s": 10.0,
+        }
+        store.record(
+            run_id,
+            group=f"{method}-{rate}",
+            seed=seed,
+            status="finished",
+            config=config,
+            result=result,
+        )
+        store.tag(run_id, sweep="sw", method=method, axes={"noise.rate": rate})
+    # an unfinished run and a run of another sweep are left out
+    store.record("x", group="x", seed=0, status="running", config={}, result={})
+    store.tag("x", sweep="sw", method="ce", axes={"noise.rate": 0.0})
+    store.record(
+        "y", group="y", seed=0, status="finished", config={}, result={"test_accuracy_last": 0.1}
+    )
+    store.tag("y", sweep="other", method="ce", axes={"noise.rate": 0.0})
+    return store
+
+
+def test_runs_frame(store):
+    frame = report.runs_frame(store, sweep="sw")
+    assert len(frame) == len(ACC)
+    assert {"method", "noise_rate", "seed", "backend", "realised_noise_rate"} <= set(frame)
+    row = frame[frame["run_id"] == "ce-0.6-0"].iloc[0]
+    assert row["noise_rate"] == 0.6 and row["realised_noise_rate"] == pytest.approx(0.594)
+    assert row["backend"] == "jax" and row["test_accuracy_last"] == 0.9
+    assert math.isnan(frame[frame["run_id"] == "ce-0.0-0"].iloc[0]["train_noisy_accuracy_last"])
+
+
+def test_summary_equals_hand_computation(store):
+    table = report.summarise(report.runs_frame(store, sweep="sw"), "noise.rate")
+    rows = {(r.method, r.noise_rate): r for r in table.itertuples()}
+    assert list(table["method"]) == ["ce", "ce", "ce_clip", "ce_clip"]  # distinct rows
+    ce0 = rows[("ce", 0.0)]
+    # mean of 99.0, 98.0, 98.5 = 98.5; sample std = sqrt((0.25 + 0.25 + 0) / 2) = 0.5
+    assert ce0.mean == pytest.approx(98.5) and ce0.std == pytest.approx(0.5) and ce0.n == 3
+    clip6 = rows[("ce_clip", 0.6)]
+    # 95.0 and 93.0: mean 94.0, std sqrt((1 + 1) / 1) = 1.41421356
+    assert clip6.mean == pytest.approx(94.0) and clip6.std == pytest.approx(2**0.5)
+    assert rows[("ce", 0.6)].std == 0.0 and rows[("ce", 0.6)].n == 1
+
+
+def test_missing_metric_is_skipped_not_zero(store):
+    frame = report.runs_frame(store, sweep="sw")
+    table = report.summarise(frame, "noise.rate", "train_noisy_accuracy_last")
+    assert set(zip(table["method"], table["noise_rate"], strict=True)) == {
+        ("ce", 0.6),
+        ("ce_clip", 0.6),
+    }
+    assert list(table["mean"]) == [50.0, 50.0]
+
+
+def test_reference_columns_and_outputs(store, tmp_path):
+    table = report.summarise(report.runs_frame(store, sweep="sw"), "noise.rate")
+    reference = {"ce": {0.0: {"paper": 98.7, "reproduction": 99.1}, 0.6: {"paper": 91.1}}}
+    table = report.add_reference(table, reference, "noise.rate")
+    ce0 = table.iloc[0]
+    assert ce0["paper"] == 98.7 and ce0["paper_diff"] == pytest.approx(98.5 - 98.7)
+    assert ce0["reproduction_diff"] == pytest.approx(98.5 - 99.1)
+    assert math.isnan(table.iloc[1]["reproduction"])  # not given for ce at 0.6
+    assert math.isnan(table.iloc[2]["paper"])  # nothing for ce_clip
+
+    labels = {"ce": "CE", "ce_clip": "CE + clipping"}
+    paths = report.write_tables(table, tmp_path / "out", axis="noise.rate", labels=labels)
+    csv = pd.read_csv(paths["csv"])
+    assert list(csv.columns[:5]) == ["method", "noise_rate", "mean", "std", "n"]
+    assert {"paper", "reproduction"} <= set(csv.columns)
+    assert json.loads(paths["json"].read_text())[2]["paper"] is None
+    md = paths["md"].read_text()
+    assert "| CE + clipping | 97.00 ± 0.00 (1) | 94.00 ± 1.41 (2)" in md
+    assert "-0.20" in md  # the difference to the paper, signed
+
+    png = report.plot_vs_axis(
+        table, "noise.rate", tmp_path / "out" / "fig.png", labels=labels, reference="paper"
+    )
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
