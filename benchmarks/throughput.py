@@ -86,7 +86,19 @@ def torch_model(name: str):
     raise ValueError(name)
 
 
-def run_reference(model_name: str, data_dir: str, epochs: int, limit: int | None) -> dict:
+def run_reference(
+    model_name: str,
+    data_dir: str,
+    epochs: int,
+    limit: int | None,
+    *,
+    batch: int = BATCH,
+    protocol: str = "rolnick",
+) -> dict:
+    """The plain PyTorch loop.  ``protocol``: ``rolnick`` (Adadelta 0.1, rho 0.9, eps
+    1e-6) or ``menon`` (Adam 1e-3 with L2 1e-3 in the gradient and the learning rate
+    times 0.1 per 10,000 steps, continuous; test accuracy after every epoch, as the
+    papers' loops do)."""
     import numpy as np
     import torch
     from torch import nn
@@ -102,11 +114,23 @@ def run_reference(model_name: str, data_dir: str, epochs: int, limit: int | None
         return torch.tensor((a.astype(np.float32) / 255 - 0.1307) / 0.3081).unsqueeze(1)
 
     loader = DataLoader(
-        TensorDataset(prep(x), torch.tensor(y, dtype=torch.long)), batch_size=BATCH, shuffle=True
+        TensorDataset(prep(x), torch.tensor(y, dtype=torch.long)), batch_size=batch, shuffle=True
     )
     model = torch_model(model_name)
-    optimizer = torch.optim.Adadelta(model.parameters(), lr=0.1, rho=0.9, eps=1e-6)
+    if protocol == "menon":
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-3)
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 0.1 ** (step / 1e4))
+    else:
+        optimizer = torch.optim.Adadelta(model.parameters(), lr=0.1, rho=0.9, eps=1e-6)
+        schedule = None
     loss_fn = nn.CrossEntropyLoss()
+    test_images = prep(xt)
+
+    def test_accuracy() -> float:
+        model.eval()
+        with torch.no_grad():
+            return float((model(test_images).argmax(1).numpy() == yt).mean())
+
     rates = []
     for _ in range(epochs):
         model.train()
@@ -115,13 +139,14 @@ def run_reference(model_name: str, data_dir: str, epochs: int, limit: int | None
             optimizer.zero_grad()
             loss_fn(model(xb), yb).backward()
             optimizer.step()
+            if schedule is not None:
+                schedule.step()
         rates.append(len(x) / (time.perf_counter() - start))
-    model.eval()
-    with torch.no_grad():
-        accuracy = float((model(prep(xt)).argmax(1).numpy() == yt).mean())
+        if protocol == "menon":
+            test_accuracy()
     return {
         "examples_per_second": float(np.median(rates[1:] or rates)),
-        "test_accuracy": accuracy,
+        "test_accuracy": test_accuracy(),
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
     }
