@@ -61,6 +61,7 @@ is still transactional but lets writers block readers.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -461,13 +462,17 @@ class ResultsStore:
         groups: dict[str, list[dict[str, Any]]] = {}
         for rec in records:
             groups.setdefault(rec["group"], []).append(rec)
+        firsts = {}
+        for group, recs in groups.items():
+            finished = [r for r in recs if r["status"] == "finished"]
+            firsts[group] = (finished[0] if finished else recs[0])["config"]
+        extra = _distinguishing(list(firsts.values()))
         rows = []
         for group, recs in groups.items():
             finished = [r for r in recs if r["status"] == "finished"]
-            first = finished[0] if finished else recs[0]
             row: dict[str, Any] = {
                 "group": group,
-                "label": describe(first["config"]),
+                "label": describe(firsts[group], extra),
                 "n": len(finished),
                 "seeds": [r["seed"] for r in finished],
                 "diverged": sum(r["status"] == "diverged" for r in recs),
@@ -605,20 +610,52 @@ def _format_component(part: Any) -> str:
     return _format_value(part)
 
 
-def describe(config: Mapping[str, Any]) -> str:
+_DESCRIBED = ("preset", "loss", "noise", "model", "backend")
+
+
+def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in config.items():
+        if isinstance(value, Mapping):
+            out |= _flatten(value, f"{prefix}{key}.")
+        else:
+            out[f"{prefix}{key}"] = _format_value(value)
+    return out
+
+
+def _distinguishing(configs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Dotted keys, beyond what :func:`describe` shows, whose values differ between
+    ``configs`` (e.g. ``optimizer.global_clipnorm`` for CE and CE + clipping); fields
+    that do not identify a run (``metadata={"identity": False}``) and the seed are
+    left out."""
+    from kerasnoise.config import ExperimentConfig
+
+    ignored = {"seed", *_DESCRIBED}
+    ignored |= {
+        f.name for f in dataclasses.fields(ExperimentConfig) if not f.metadata.get("identity", True)
+    }
+    flat = [_flatten(c) for c in configs]
+    keys = sorted({k for f in flat for k in f if k.split(".")[0] not in ignored})
+    return [k for k in keys if len({f.get(k) for f in flat}) > 1]
+
+
+def describe(config: Mapping[str, Any], extra: Sequence[str] = ()) -> str:
     """A short label of a run config: preset, loss, noise, model, backend: the parts present.
 
     ``{"preset": "menon-mnist-lenet", "loss": {"name": "phuber_ce", "tau": 10},
     "noise": {"name": "symmetric_exclusive", "rate": 0.2}}`` ->
     ``menon-mnist-lenet | loss=phuber_ce(tau=10) | noise=symmetric_exclusive(rate=0.2)``.
     Missing (or ``None``) parts are skipped; integral floats print without ``.0``.
+    ``extra`` dotted keys are added as ``key=value`` (``optimizer.global_clipnorm=0.1``).
     """
     parts = []
     if config.get("preset") is not None:
         parts.append(_format_component(config["preset"]))
-    for key in ("loss", "noise", "model", "backend"):
+    for key in _DESCRIBED[1:]:
         if config.get(key) is not None:
             parts.append(f"{key}={_format_component(config[key])}")
+    flat = _flatten(config)
+    parts += [f"{key}={flat.get(key, '-')}" for key in extra]
     return " | ".join(parts)
 
 

@@ -474,3 +474,24 @@ def test_merge_folders_copies_run_directories_once(tmp_path):
     assert again[str(b)] == {"copied_dirs": 0, "added": 0, "replaced": 0, "kept": 2}
     with pytest.raises(ValueError, match="itself"):
         results.merge_folders(target, [target])
+
+
+def test_table_labels_tell_apart_configs_that_differ_outside_the_usual_parts(tmp_path):
+    store = ResultsStore(tmp_path)
+    base = {"preset": "p", "loss": {"name": "ce"}, "data_dir": "/a", "seed": 0}
+    for run_id, clip, data_dir, seed in (("a", None, "/a", 0), ("b", 0.1, "/b", 1)):
+        config = base | {"optimizer": {"name": "adam", "global_clipnorm": clip}}
+        config |= {"data_dir": data_dir, "seed": seed}  # neither identifies a run
+        store.record(
+            run_id,
+            group=run_id,
+            seed=seed,
+            status="finished",
+            config=config,
+            result={"test_accuracy_last": 0.9},
+        )
+    labels = [row["label"] for row in store.summary()]
+    assert labels == [
+        "p | loss=ce | optimizer.global_clipnorm=None",
+        "p | loss=ce | optimizer.global_clipnorm=0.1",
+    ]
