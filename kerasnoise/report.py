@@ -16,6 +16,7 @@ left out of that metric's mean and count, never counted as 0.
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -292,7 +293,7 @@ def plot_vs_axis(
     ax.set_xlabel(axis)
     ax.set_ylabel(ylabel)
     if title:
-        ax.set_title(title)
+        ax.set_title(textwrap.fill(title, 70), fontsize="medium")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", loc="lower left")
     if reference is not None:
