@@ -104,8 +104,9 @@ def build_parser(experiment: Experiment) -> argparse.ArgumentParser:
     p.add_argument(
         "--jobs",
         type=int,
-        default=1,
-        help="worker processes side by side (default 1: faster on 2 cores, see README)",
+        default=0,
+        help="worker processes side by side; 1 trains in this process; default 0: one "
+        "single-threaded worker per core (1 on an accelerator), the faster on 2 CPU cores",
     )
     p.add_argument("--shard", help="I/N: run every N-th config from the I-th (default: SLURM's)")
     p.add_argument("--out", help=f"output folder (default runs/{experiment.name})")
@@ -159,7 +160,8 @@ def main(experiment: Experiment, argv: Sequence[str] | None = None) -> int:
     print(
         f"{experiment.title}: {len(runs)} runs ({len(sweep.methods)} methods × "
         f"{len(sweep.axes[experiment.axis])} values × {len(sweep.seeds)} seeds) on {backend}, "
-        f"shard {shard[0]}/{shard[1]}, jobs {args.jobs}, output {out}",
+        f"shard {shard[0]}/{shard[1]}, jobs {args.jobs or sweep_lib.default_jobs()}, "
+        f"output {out}",
         file=sys.stderr,
     )
     failed = {}

@@ -48,6 +48,7 @@ __all__ = [
     "shard_from_env",
     "check_writable",
     "run_sweep",
+    "default_jobs",
     "worker_environment",
 ]
 
@@ -194,6 +195,20 @@ class SweepOutcome:
     records: dict[str, dict] = dataclasses.field(default_factory=dict)
 
 
+def default_jobs() -> int:
+    """One single-threaded worker per CPU core, or 1 when the backend sees an accelerator.
+
+    Measured on the 2-core development machine (``benchmarks/sweep_jobs.py``, Menon
+    MNIST protocol: LeNet-5, batch 32): two single-threaded processes trained 1.44x
+    as many runs per hour as one process with two threads, twice.  Small models at
+    small batches leave a second thread idle much of the time; a second process keeps
+    both cores busy.  On an accelerator, processes would compete for its memory.
+    """
+    from kerasnoise.training import accelerator_device
+
+    return 1 if accelerator_device() else max(1, os.cpu_count() or 1)
+
+
 def worker_environment(threads: int, backend: str) -> dict[str, str]:
     """Environment variables that give a fresh process ``threads`` compute threads
     on ``backend`` and quiet TensorFlow's start-up log (set before Keras loads)."""
@@ -240,7 +255,7 @@ def run_sweep(
     out: str | os.PathLike,
     *,
     runs: Iterable[SweepRun] | None = None,
-    jobs: int = 1,
+    jobs: int = 0,
     shard: tuple[int, int] = (0, 1),
     force: bool = False,
     progress: bool = True,
@@ -249,7 +264,8 @@ def run_sweep(
     """Train every run of ``sweep`` (or ``runs``) in ``shard`` that is not done yet.
 
     ``jobs`` worker processes (spawned, each with ``cores // jobs`` threads) train
-    runs side by side; ``jobs=1`` trains in this process.  Finished runs are skipped
+    runs side by side; ``jobs=1`` trains in this process; ``jobs=0`` is
+    :func:`default_jobs`.  Finished runs are skipped
     (and tagged), an interrupted one resumes.  A run that raises is recorded as
     failed and the others go on; the outcome lists it.  ``on_result`` is called in
     this process after each run.
@@ -259,7 +275,7 @@ def run_sweep(
     from kerasnoise import training
     from kerasnoise.results import ResultsStore
 
-    jobs = non_negative_int(jobs, "jobs") or os.cpu_count() or 1
+    jobs = non_negative_int(jobs, "jobs") or default_jobs()
     out = check_writable(out)
     all_runs = sweep.expand() if runs is None else list(runs)
     mine = select_shard(all_runs, shard)

@@ -84,6 +84,12 @@ def _on_accelerator(device: str) -> bool:
     return any(name in device for name in ("gpu", "cuda", "tpu"))
 
 
+def accelerator_device() -> str | None:
+    """The accelerator the backend puts new tensors on (e.g. 'cuda:0'), or ``None``."""
+    device = _device()
+    return device if _on_accelerator(device) else None
+
+
 _CONVOLUTIONS = (
     keras.layers.Conv1D,
     keras.layers.Conv2D,

@@ -45,6 +45,8 @@ def test_tiny_table(shared_data, tmp_path, capsys):
         "--seeds",
         "0",
         "--no-progress",
+        "--jobs",
+        "1",
         "--out",
         str(out),
         "--data-dir",

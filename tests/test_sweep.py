@@ -108,9 +108,9 @@ def test_unwritable_out(tmp_path):
 
 def test_sweep_twice_trains_nothing_and_tables_match_records(shared_data, tmp_path):
     s = tiny_sweep(shared_data)
-    first = sweep.run_sweep(s, tmp_path, progress=False)
+    first = sweep.run_sweep(s, tmp_path, jobs=1, progress=False)
     assert len(first.trained) == 4 and not first.skipped and not first.failed
-    second = sweep.run_sweep(s, tmp_path, progress=False)
+    second = sweep.run_sweep(s, tmp_path, jobs=1, progress=False)
     assert not second.trained and sorted(second.skipped) == sorted(first.trained)
 
     store = ResultsStore(tmp_path)
@@ -136,7 +136,7 @@ THREE = {"ce": {"loss": "ce"}, "gce": {"loss": "gce"}, "linear": {"loss": "linea
 def test_parallel_jobs_and_merging_two_machines(shared_data, tmp_path):
     s = tiny_sweep(shared_data, methods=THREE, axes={"noise.rate": [0.4]})
     machine_a = sweep.run_sweep(s, tmp_path / "a", shard=(0, 2), jobs=2, progress=False)
-    machine_b = sweep.run_sweep(s, tmp_path / "b", shard=(1, 2), progress=False)
+    machine_b = sweep.run_sweep(s, tmp_path / "b", shard=(1, 2), jobs=1, progress=False)
     assert len(machine_a.trained) == 2 and len(machine_b.trained) == 1  # indices 0, 2 | 1
     assert not machine_a.failed and not set(machine_a.trained) & set(machine_b.trained)
     results.merge_folders(tmp_path / "all", [tmp_path / "a", tmp_path / "b"])
@@ -145,7 +145,7 @@ def test_parallel_jobs_and_merging_two_machines(shared_data, tmp_path):
         machine_a.trained + machine_b.trained
     )
     assert len(merged.tags("t")) == 3
-    again = sweep.run_sweep(s, tmp_path / "all", progress=False)
+    again = sweep.run_sweep(s, tmp_path / "all", jobs=1, progress=False)
     assert not again.trained and len(again.skipped) == 3
 
 
@@ -159,7 +159,7 @@ s = sweep.Sweep(name="t", preset="menon-mnist-lenet",
                 overrides={"epochs": 2, "train_limit": 600, "batch_size": 64,
                            "train_eval_images": 300},
                 data_dir=sys.argv[2])
-sweep.run_sweep(s, sys.argv[1], progress=False)
+sweep.run_sweep(s, sys.argv[1], jobs=1, progress=False)
 """
 
 
@@ -183,7 +183,7 @@ def test_killed_sweep_resumes_and_trains_only_what_is_missing(shared_data, tmp_p
     s = tiny_sweep(
         shared_data, methods=THREE, axes={"noise.rate": [0.4]}, overrides=TINY | {"epochs": 2}
     )
-    outcome = sweep.run_sweep(s, tmp_path, progress=False)
+    outcome = sweep.run_sweep(s, tmp_path, jobs=1, progress=False)
     assert set(outcome.skipped) == finished
     assert len(outcome.trained) == 3 - len(finished) and not outcome.failed
     for run_id in outcome.trained:
