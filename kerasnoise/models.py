@@ -237,9 +237,27 @@ def _conv_bn(x, filters, kernel, stride, reg, name, relu=True):
     return layers.ReLU(name=f"{name}_relu")(x) if relu else x
 
 
+# A strided 1x1 shortcut whose input has fewer channels than this subsamples first and then
+# convolves with stride 1 (see _shortcut); only reduced-width ResNets (width < 8) have one.
+_SUBSAMPLE_SHORTCUT_BELOW_CHANNELS = 8
+
+
 def _shortcut(x, filters, stride, reg, name):
     if stride == 1 and x.shape[-1] == filters:
         return x
+    if stride > 1 and x.shape[-1] < _SUBSAMPLE_SHORTCUT_BELOW_CHANNELS:
+        # PyTorch 2.13's CPU build (bundled oneDNN) on CPUs with AVX2 but no AVX-512: the
+        # backward pass of a 1x1 stride-2 convolution with few input channels (3-4 on the
+        # reported AMD EPYC; 2-6 with ONEDNN_MAX_CPU_ISA=AVX2 on an AVX-512 CPU) on
+        # channels-last input, which is what Keras's torch backend passes, never returns
+        # (README, "Known issues").  A 1x1 'same' convolution with stride s reads only the
+        # pixels x[:, ::s, ::s, :], so take them with a 1x1 average pooling of stride s
+        # (the mean of one value: the value, gradient passed through unchanged) and
+        # convolve with stride 1, which does not hang: the same function and the same
+        # weights, on every backend.  Inputs of 8 or more channels (every width the papers
+        # use) keep the strided convolution.
+        x = layers.AveragePooling2D(1, strides=stride, name=f"{name}_shortcut_subsample")(x)
+        stride = 1
     return _conv_bn(x, filters, 1, stride, reg, f"{name}_shortcut", relu=False)
 
 
@@ -275,6 +293,11 @@ def cifar_resnet(
     Four stages of ``blocks_per_stage`` blocks with widths ``width * (1, 2, 4, 8)``,
     the first block of stages 2-4 striding by 2; 1x1 convolution + batch norm on
     the shortcut where the shape changes; global average pooling; logits.
+    (Where a strided shortcut's input has fewer than 8 channels, i.e. ``width`` < 8
+    for ResNet-18, ``width`` < 2 for ResNet-50, the shortcut takes every second pixel
+    with a weightless 1x1 pooling layer, ``*_shortcut_subsample``, before a stride-1
+    1x1 convolution: the same function and weights, avoiding a PyTorch CPU hang; see
+    the README's "Known issues".)
     Convolutions have no bias; batch norm uses PyTorch's defaults (momentum 0.1,
     i.e. Keras ``momentum=0.9``, epsilon 1e-5).
 
