@@ -463,8 +463,8 @@ def finish(
         os.replace(tmp, run.run_dir / rundir.MODEL)
         predicted = cbs.predict_classes(model, run_data.built.test)
         record["test_accuracy_final_model"] = float(np.mean(predicted == run_data.data.y_test))
-    parts = [callbacks.checkpoint.seconds_before, callbacks.checkpoint.seconds()]
-    parts = parts[1:] if not parts[0] else parts
+    before = callbacks.checkpoint.seconds_before  # 0 unless the run was resumed
+    parts = [before, callbacks.checkpoint.seconds()] if before else [callbacks.checkpoint.seconds()]
     record.update(
         wall_time_s=sum(parts),
         wall_time_parts_s=parts,
