@@ -22,11 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from kerasnoise.cli import BACKENDS
 from kerasnoise.config import parse_overrides
 
 __all__ = ["Experiment", "main", "build_parser"]
-
-BACKENDS = ("tensorflow", "jax", "torch")
 
 
 @dataclasses.dataclass
