@@ -47,6 +47,10 @@ __all__ = [
 OPTIMIZERS = ("adam", "adadelta", "sgd")
 #: Field metadata of settings that do not change a run's results (left out of its id).
 _NOT_IDENTITY = types.MappingProxyType({"identity": False})
+#: Field metadata of a setting added later: part of a run's id only when it is not the
+#: default, so the ids of runs made before it existed stay the same.
+_IDENTITY_UNLESS_DEFAULT = types.MappingProxyType({"identity": "unless-default"})
+VALIDATION_LABELS = ("clean", "noisy")
 SCHEDULES = ("constant", "exponential", "multistep")
 DECAY_MODES = ("coupled", "decoupled")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16", "auto")
@@ -100,6 +104,10 @@ class ExperimentConfig:
     ``validation``: fraction (0 < v < 1) or count of training examples held out,
     stratified unless ``stratify`` is false, drawn with ``noise_seed`` (data-side
     randomness stays fixed across training seeds); 0 = no validation set.
+    ``validation_labels``: ``clean`` scores validation against the true labels (an
+    oracle a user of real noisy data does not have); ``noisy`` corrupts the held-out
+    examples with the run's noise model (its own draw, seeded from ``noise_seed``; the
+    training labels are the same as with ``clean``), as a user's own split would be.
     ``train_limit``: use only the first N training examples (quick runs).
     ``seed``: weights, example order, augmentation.  ``noise_seed``: label noise.
     ``steps_per_execution`` and ``jit_compile`` go to ``model.compile`` (speed only;
@@ -117,6 +125,7 @@ class ExperimentConfig:
     data_dir: str | None = field(default=None, metadata=_NOT_IDENTITY)
     data_file: str | None = None
     validation: float | int = 0.0
+    validation_labels: str = field(default="clean", metadata=_IDENTITY_UNLESS_DEFAULT)
     stratify: bool = True
     train_limit: int | None = None
     augment: bool = False
@@ -148,10 +157,12 @@ class ExperimentConfig:
 
     def run_key(self) -> dict:
         """The parts of the config that change results: every field not marked
-        ``metadata={"identity": False}`` (where data or logs live, speed settings, prose)."""
+        ``metadata={"identity": False}`` (where data or logs live, speed settings, prose);
+        a field marked ``"unless-default"`` only when it differs from its default."""
         key = self.to_dict()
         for f in dataclasses.fields(self):
-            if not f.metadata.get("identity", True):
+            identity = f.metadata.get("identity", True)
+            if not identity or (identity == "unless-default" and key[f.name] == f.default):
                 key.pop(f.name)
         return key
 
@@ -182,6 +193,12 @@ class ExperimentConfig:
 
         datasets.get_info(self.dataset)
         _check_fraction_or_count(self.validation)
+        _choice(self.validation_labels, VALIDATION_LABELS, "validation_labels")
+        if self.validation_labels == "noisy" and not self.validation:
+            raise ValueError(
+                "validation_labels='noisy' needs a validation split: set validation=0.1 "
+                "(or a count)"
+            )
         for name in ("train_limit", "train_eval_images"):
             if getattr(self, name) is not None:
                 _positive(getattr(self, name), name)

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from kerasnoise._args import choose_backend, csv_list
 from kerasnoise.cli import BACKENDS
 from kerasnoise.config import parse_overrides
 
@@ -65,19 +65,6 @@ class Experiment:
     notes: str = ""
 
 
-def _csv(kind):
-    def parse(text: str) -> list:
-        items = [t.strip() for t in text.split(",") if t.strip()]
-        if not items:
-            raise argparse.ArgumentTypeError("expected a comma-separated list, got nothing")
-        try:
-            return [kind(t) for t in items]
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a list of {kind.__name__}: {text!r}") from None
-
-    return parse
-
-
 def build_parser(experiment: Experiment) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=f"python -m experiments.{experiment.name.replace('-', '_')}",
@@ -86,18 +73,18 @@ def build_parser(experiment: Experiment) -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=BACKENDS, help="Keras backend (default $KERAS_BACKEND)")
     p.add_argument(
         "--methods",
-        type=_csv(str),
+        type=csv_list(str),
         help=f"comma-separated subset of: {', '.join(experiment.methods)} (default all)",
     )
     p.add_argument(
         f"--{experiment.axis_flag}",
         dest="values",
-        type=_csv(float),
+        type=csv_list(float),
         help=f"{experiment.axis} values (default {','.join(map(str, experiment.values))})",
     )
     p.add_argument(
         "--seeds",
-        type=_csv(int),
+        type=csv_list(int),
         help=f"training seeds (default {','.join(map(str, experiment.seeds))})",
     )
     p.add_argument(
@@ -136,13 +123,7 @@ def main(experiment: Experiment, argv: Sequence[str] | None = None) -> int:
     parser = build_parser(experiment)
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
-    if args.backend:
-        if "keras" in sys.modules and os.environ.get("KERAS_BACKEND") != args.backend:
-            parser.error("--backend must be chosen before Keras is imported")
-        os.environ["KERAS_BACKEND"] = args.backend
-    from kerasnoise._quiet import import_keras_quietly
-
-    import_keras_quietly()
+    choose_backend(parser, args.backend)
     from kerasnoise import sweep as sweep_lib
 
     try:

@@ -410,19 +410,33 @@ def eval_pipeline(
     mean: Sequence[float] | None = None,
     std: Sequence[float] | None = None,
     num_classes: int | None = None,
+    image_index: Any = None,
 ) -> tf.data.Dataset:
-    """Batches of ``(standardised images, int32 labels)`` in order, for evaluation."""
+    """Batches of ``(standardised images, int32 labels)`` in order, for evaluation.
+
+    ``image_index`` (one per label) names the image behind each label, so several
+    labels can share an image without copying it (additive noise); by default
+    label ``j`` belongs to image ``j``.
+    """
     x = _as_nhwc(images)
     y = np.asarray(labels)
     y = check_labels(y, num_classes if num_classes is not None else int(y.max()) + 1)
-    if y.shape[0] != x.shape[0]:
-        raise ValueError(f"images has {x.shape[0]} examples but labels has {y.shape[0]}")
+    if image_index is None:
+        if y.shape[0] != x.shape[0]:
+            raise ValueError(f"images has {x.shape[0]} examples but labels has {y.shape[0]}")
+        image_index = np.arange(x.shape[0])
+    image_index = np.asarray(image_index, dtype=np.int64)
+    if image_index.shape != y.shape:
+        raise ValueError(f"image_index has shape {image_index.shape}, labels {y.shape}")
+    if image_index.size and not 0 <= image_index.min() <= image_index.max() < x.shape[0]:
+        raise ValueError(f"image_index must lie in [0, {x.shape[0]}), the number of images")
     batch_size = positive_int(batch_size, "batch_size")
     images_t, labels_t = tf.constant(x), tf.constant(y.astype(np.int32))
+    index_t = tf.constant(image_index)
     standardize = _standardizer(mean, std, x.shape[-1])
-    ds = tf.data.Dataset.range(x.shape[0]).batch(batch_size)
+    ds = tf.data.Dataset.range(y.shape[0]).batch(batch_size)
     ds = ds.map(
-        lambda j: (standardize(tf.gather(images_t, j)), tf.gather(labels_t, j)),
+        lambda j: (standardize(tf.gather(images_t, tf.gather(index_t, j))), tf.gather(labels_t, j)),
         num_parallel_calls=AUTOTUNE,
     )
     return _finish(ds)
@@ -436,6 +450,7 @@ class NoisyData:
     val: tf.data.Dataset | None
     test: tf.data.Dataset
     noise: NoiseResult
+    val_noise: NoiseResult | None = None  # the validation labels' own draw, when noisy
 
 
 def build(
@@ -448,11 +463,15 @@ def build(
     eval_batch_size: int | None = None,
     augment: bool = False,
     extra_images: Any = None,
+    noisy_validation: bool = False,
 ) -> NoisyData:
     """Apply ``noise`` to ``data``'s training labels and build all pipelines.
 
-    The validation and test sets keep their true labels.  Standardisation uses
-    ``data.info.mean`` and ``data.info.std``.
+    The test set keeps its true labels, and so does the validation set unless
+    ``noisy_validation``: then ``noise`` corrupts the validation labels too, in its
+    own draw (seeded from ``noise_seed`` and 1, so the training labels are the same
+    either way), and additive noise adds its extra pairs to the validation images.
+    Standardisation uses ``data.info.mean`` and ``data.info.std``.
 
     Args:
         data: a loaded :class:`~kerasnoise.datasets.Dataset` (with or without a
@@ -463,6 +482,8 @@ def build(
         batch_size: training batch size; ``eval_batch_size`` defaults to it.
         augment: CIFAR crop-and-flip augmentation on the training set.
         extra_images: images for ``Additive(source="other")``.
+        noisy_validation: score validation against noisy labels, as a user's own
+            split of noisy data would be (needs a validation split).
     """
     if not isinstance(noise, NoiseModel):
         raise TypeError(f"noise must be a NoiseModel (see kerasnoise.noise.get), got {type(noise)}")
@@ -484,6 +505,26 @@ def build(
         std=info.std,
         num_classes=info.num_classes,
     )
-    val = None if data.x_val is None else eval_pipeline(data.x_val, data.y_val, **eval_kw)
+    val, val_noise = None, None
+    if data.x_val is None:
+        if noisy_validation:
+            raise ValueError("noisy_validation=True needs a Dataset with a validation split")
+    elif noisy_validation:
+        val_noise = _validation_noise(noise, data, noise_seed)
+        index = val_noise.image_index(np.arange(val_noise.num_examples))
+        val = eval_pipeline(data.x_val, val_noise.labels, image_index=index, **eval_kw)
+    else:
+        val = eval_pipeline(data.x_val, data.y_val, **eval_kw)
     test = eval_pipeline(data.x_test, data.y_test, **eval_kw)
-    return NoisyData(train=train, val=val, test=test, noise=result)
+    return NoisyData(train=train, val=val, test=test, noise=result, val_noise=val_noise)
+
+
+def _validation_noise(noise: NoiseModel, data: Dataset, noise_seed: Any) -> NoiseResult:
+    if getattr(noise, "source", "train") != "train":
+        raise ValueError("noisy_validation needs extra pairs drawn from the training images")
+    if isinstance(noise_seed, np.random.SeedSequence):
+        noise_seed = noise_seed.entropy
+    if isinstance(noise_seed, np.random.Generator) or noise_seed is None:
+        raise TypeError("noisy_validation needs an int or SeedSequence noise_seed")
+    seed = np.random.SeedSequence([*np.atleast_1d(noise_seed).tolist(), 1])
+    return noise.apply(data.y_val, num_classes=data.info.num_classes, seed=seed)

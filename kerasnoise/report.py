@@ -38,11 +38,13 @@ __all__ = [
     "wide_markdown",
     "write_tables",
     "plot_vs_axis",
+    "plot_lines",
 ]
 
 #: Fields of a result record that become columns of :func:`runs_frame` (``noise_rate``,
 #: the realised rate, as ``realised_noise_rate``: ``noise_rate`` is the axis's column).
 RESULT_COLUMNS = (
+    "val_accuracy_best",
     "test_accuracy_last",
     "test_accuracy_best",
     "test_accuracy_final_model",
@@ -300,6 +302,54 @@ def plot_vs_axis(
         ax.text(
             0.99, 0.01, f"dashed: {reference}", transform=ax.transAxes, ha="right", fontsize="small"
         )
+    return _save(fig, path)
+
+
+def plot_lines(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    path: str | os.PathLike,
+    *,
+    by: str | None = None,
+    logx: bool = False,
+    logy: bool = False,
+    title: str = "",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    legend: str = "",
+) -> Path:
+    """``y`` against ``x``, one marked line per value of ``by`` (rows sorted by ``x``);
+    rows where ``y`` is missing are left out.  Written atomically as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    frame = frame[frame[y].notna()]
+    groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=True))
+    for value, rows in groups:
+        rows = rows.sort_values(x)
+        label = None if by is None else f"{legend or by} = {value}"
+        ax.plot(rows[x], rows[y], marker="o", label=label)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(ylabel or y)
+    if title:
+        ax.set_title(textwrap.fill(title, 70), fontsize="medium")
+    ax.grid(alpha=0.3, which="both")
+    if by is not None:
+        ax.legend(fontsize="small")
+    return _save(fig, path)
+
+
+def _save(fig, path: str | os.PathLike) -> Path:
+    import matplotlib.pyplot as plt
+
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

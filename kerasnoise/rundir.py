@@ -4,6 +4,7 @@
 ``run.json``        identity: ``run_id``, ``group``, ``seed``, ``backend`` (written first)
 ``config.json``     the resolved config (reload with ``ExperimentConfig.from_dict``)
 ``noise.json``      the realised noise: rate, transition matrix, seeds, generator state
+                    (and under ``validation`` the validation labels' own draw, if noisy)
 ``history.json``    one entry per finished epoch (survives interruption and resume)
 ``history.csv``     the same, from ``keras.callbacks.CSVLogger``
 ``result.json``     the result record, written when the run ends (finished or diverged)

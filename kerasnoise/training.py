@@ -187,6 +187,14 @@ def _train_eval_images(n: int, limit: int | None, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
 
 
+def _noise_summary(built: pipelines.NoisyData) -> dict:
+    """The training labels' noise, and the validation labels' own draw when noisy."""
+    summary = built.noise.summary()
+    if built.val_noise is not None:
+        summary["validation"] = built.val_noise.summary()
+    return summary
+
+
 # --------------------------------------------------------------------------- results
 
 
@@ -340,6 +348,7 @@ def build_data(config: ExperimentConfig) -> RunData:
         batch_size=config.batch_size,
         eval_batch_size=config.eval_batch_size,
         augment=config.augment,
+        noisy_validation=config.validation_labels == "noisy",
     )
     images = _train_eval_images(len(data.y_train), config.train_eval_images, config.noise_seed)
     train_images = pipelines.eval_pipeline(
@@ -535,7 +544,7 @@ def train(
             run.run_dir, run_id=run.run_id, group=run.group, seed=config.seed, backend=run.backend
         )
         atomic_write_json(run.run_dir / rundir.CONFIG, config.to_dict())
-        atomic_write_json(run.run_dir / rundir.NOISE, run_data.built.noise.summary())
+        atomic_write_json(run.run_dir / rundir.NOISE, _noise_summary(run_data.built))
         run.record("running", {})
         run_callbacks = build_callbacks(config, run.run_dir, run_data, callbacks)
         noise = run_data.built.noise

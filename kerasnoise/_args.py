@@ -1,0 +1,34 @@
+"""Command-line pieces the scripts share (``experiments/``, ``tuning/``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def csv_list(kind):
+    """An argparse type: ``"0,1,2"`` -> ``[kind("0"), ...]``, at least one item."""
+
+    def parse(text: str) -> list:
+        items = [t.strip() for t in text.split(",") if t.strip()]
+        if not items:
+            raise argparse.ArgumentTypeError("expected a comma-separated list, got nothing")
+        try:
+            return [kind(t) for t in items]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a list of {kind.__name__}: {text!r}") from None
+
+    return parse
+
+
+def choose_backend(parser: argparse.ArgumentParser, backend: str | None) -> None:
+    """Set ``KERAS_BACKEND`` from ``--backend`` (before Keras loads), then load Keras
+    with TensorFlow's start-up noise kept off the terminal."""
+    if backend:
+        if "keras" in sys.modules and os.environ.get("KERAS_BACKEND") != backend:
+            parser.error("--backend must be chosen before Keras is imported")
+        os.environ["KERAS_BACKEND"] = backend
+    from kerasnoise._quiet import import_keras_quietly
+
+    import_keras_quietly()

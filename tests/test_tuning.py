@@ -1,0 +1,257 @@
+"""tuning/lr_search: keras-tuner searches whose trials are kerasnoise runs.
+
+Real MNIST (a few hundred images, 1 epoch): a 2-level x 2-rate grid runs every
+combination once, the choice is the best recorded validation accuracy (read back
+from the runs' own result.json), a re-run trains nothing, and a chief with two
+worker processes on 127.0.0.1 finishes the same grid with no trial run twice.
+"""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("keras_tuner")
+
+from kerasnoise import config as cfg  # noqa: E402
+from kerasnoise import tuning  # noqa: E402
+from tuning import lr_search  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = [
+    "model=mlp1",
+    "train_limit=600",
+    "validation=200",
+    "epochs=1",
+    "train_eval_images=200",
+]
+GRID = ["--axis", "noise.alpha=0,1", "--learning-rates", "0.1,0.5", "--seeds", "0"]
+TRAINED = re.compile(r"trial \S+ noise\.alpha=(\S+) lr=(\S+) seed \d+: trained (\S+),")
+
+
+def _argv(out, data, *extra):
+    return ["rolnick-mnist", *GRID, "--out", str(out), "--data-dir", str(data), "--no-progress"] + [
+        *TINY,
+        *extra,
+    ]
+
+
+# --------------------------------------------------------------------------- parsing, bad input
+
+
+def test_parsers():
+    assert tuning.parse_learning_rates("0.01, 0.05,0.1") == [0.01, 0.05, 0.1]
+    assert tuning.parse_lr_range("1e-3:1") == (0.001, 1.0)
+    assert tuning.parse_axis("noise.alpha=0,20,50") == ("noise.alpha", [0, 20, 50])
+    assert tuning.parse_axis("noise.rate=0.0,0.6") == ("noise.rate", [0.0, 0.6])
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--learning-rates", "0.1,0"], "learning rates must be > 0"),
+        (["--learning-rates", "-0.1"], "learning rates must be > 0"),
+        (["--learning-rates", "0.1,fast"], "learning rates must be numbers"),
+        (["--learning-rates", ",,"], "expected a comma-separated list"),
+        (["--learning-rates", "0.1,0.1"], "distinct"),
+        (["--lr-range", "1:1e-3"], "0 < LOW < HIGH"),
+        (["--lr-range", "0:1"], "0 < LOW < HIGH"),
+        (["--lr-range", "1e-3"], "LOW:HIGH"),
+        (["--learning-rates", "0.1", "--axis", "noise.beta=0,1"], "noise.beta"),
+        (["--learning-rates", "0.1", "--axis", "noise.alpha="], "has no values"),
+        (["--learning-rates", "0.1", "--axis", "=1,2"], "KEY=V1,V2"),
+        (["--lr-range", "1e-3:1", "--tuner", "random", "--trials", "0"], "trials"),
+        (["--lr-range", "1e-3:1", "--tuner", "grid"], "grid tuner needs learning_rates"),
+        (["--learning-rates", "0.1", "--executions-per-trial", "0"], "executions_per_trial"),
+        (["--learning-rates", "0.1", "--oracle-port", "99999", "--chief"], "oracle port"),
+        (["--learning-rates", "0.1", "--worker", "chief2"], "--worker ID"),
+        (["--learning-rates", "0.1", "--chief-timeout", "0"], "--chief-timeout"),
+        (["--learning-rates", "0.1", "bogus=1"], "bogus"),
+    ],
+)
+def test_bad_input_is_refused_before_training(tmp_path, capsys, extra, message):
+    axis = [] if "--axis" in extra else ["--axis", "noise.alpha=0,1"]
+    with pytest.raises(SystemExit) as exit_:
+        lr_search.main(["rolnick-mnist", *axis, *extra, "--out", str(tmp_path / "out")])
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not list((tmp_path / "out").glob("*/"))  # nothing trained, no search started
+
+
+def test_selection_needs_a_validation_split(tmp_path, capsys):
+    # menon-mnist-lenet has no validation split: neither choice can be made
+    for select in ("clean-validation", "noisy-validation"):
+        with pytest.raises(SystemExit):
+            lr_search.main(
+                ["menon-mnist-lenet", "--axis", "noise.rate=0,0.6", "--learning-rates", "1e-3"]
+                + ["--select-on", select, "--out", str(tmp_path / "out")]
+            )
+        err = capsys.readouterr().err
+        assert "needs a validation split" in err and "validation=5000" in err
+
+
+def test_noisy_validation_changes_the_run_only_when_asked():
+    base = cfg.preset("rolnick-mnist")
+    assert "validation_labels" not in base.run_key()  # ids of older runs unchanged
+    noisy = cfg.apply_overrides(base, {"validation_labels": "noisy"})
+    assert noisy.run_key()["validation_labels"] == "noisy"
+    assert noisy.run_id() != base.run_id()
+    with pytest.raises(ValueError, match="validation_labels must be one of clean, noisy"):
+        cfg.apply_overrides(base, {"validation_labels": "dirty"}).validate()
+
+
+def test_worker_without_a_chief_stops_in_bounded_time(shared_data, tmp_path):
+    port = _free_ports(1)
+    argv = [*_argv(tmp_path / "out", shared_data), "--worker", "w1"]
+    argv += ["--oracle-port", str(port), "--chief-timeout", "3"]
+    result = subprocess.run(
+        [sys.executable, "-m", "tuning.lr_search", *argv],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=240,  # a hang fails here instead of waiting for keras-tuner's hour
+    )
+    assert result.returncode == 2
+    assert f"no chief oracle at 127.0.0.1:{port} after 3 s" in result.stderr
+    assert not list((tmp_path / "out").glob("rolnick-mnist-*"))
+
+
+# --------------------------------------------------------------------------- a real search
+
+
+def _records(out: Path, run_ids) -> dict:
+    return {i: json.loads((out / i / "result.json").read_text()) for i in run_ids}
+
+
+def test_grid_search_runs_each_combination_once_and_resumes(shared_data, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert lr_search.main(_argv(out, shared_data, "--jobs", "1")) == 0
+    err = capsys.readouterr().err
+    trained = TRAINED.findall(err)
+    assert sorted((a, lr) for a, lr, _ in trained) == [
+        ("0", "0.1"),
+        ("0", "0.5"),
+        ("1", "0.1"),
+        ("1", "0.5"),
+    ]
+    assert len({run_id for *_, run_id in trained}) == 4
+
+    trials = pd.read_csv(out / "trials.csv")
+    assert len(trials) == 4 and set(trials["status"]) == {"COMPLETED"}
+    records = _records(out, trials["run_ids"])
+    for row in trials.itertuples():  # the trial's number is its run's record
+        assert row.val_accuracy == pytest.approx(
+            100 * records[row.run_ids]["val_accuracy_best"], abs=1e-4
+        )
+        config = json.loads((out / row.run_ids / "config.json").read_text())
+        assert config["validation_labels"] == "noisy"
+        assert config["optimizer"]["learning_rate"] == row.learning_rate
+        assert config["noise"]["alpha"] == row.noise_level
+
+    best = pd.read_csv(out / "best.csv")
+    assert list(best.columns[:4]) == [
+        "noise_level",
+        "best_learning_rate",
+        "val_accuracy",
+        "test_accuracy",
+    ]
+    for row in best.itertuples():
+        mine = trials[trials["noise_level"] == row.noise_level]
+        vals = {r.learning_rate: records[r.run_ids]["val_accuracy_best"] for r in mine.itertuples()}
+        assert row.best_learning_rate == max(vals, key=lambda lr: (vals[lr], -lr))
+        assert row.n_seeds == 1  # seed 0 is the trial's own run: not trained again
+        chosen = mine[mine["learning_rate"] == row.best_learning_rate]["run_ids"].item()
+        test = 100 * records[chosen]["test_accuracy_best"]
+        assert row.test_accuracy == f"{test:.2f} ± 0.00"
+    for name in ("best.md", "val_accuracy_vs_lr.png", "best_lr_vs_level.png"):
+        assert (out / name).stat().st_size > 0
+
+    # the same command again trains nothing and writes the same choice
+    assert lr_search.main(_argv(out, shared_data, "--jobs", "1")) == 0
+    again = capsys.readouterr()
+    assert not TRAINED.findall(again.err)
+    assert pd.read_csv(out / "best.csv").equals(best)
+    assert "| noise.alpha | best learning rate |" in again.out
+
+
+def test_noisy_validation_labels(shared_data):
+    """The validation split gets its own draw of the run's noise; training labels do not change."""
+    from kerasnoise import training
+
+    base = cfg.apply_overrides(
+        cfg.preset("rolnick-mnist"), {"noise.alpha": 2, "train_limit": 600, "validation": 200}
+    )
+    base.data_dir = str(shared_data)
+    clean = training.build_data(base)
+    noisy = training.build_data(cfg.apply_overrides(base, {"validation_labels": "noisy"}))
+    np.testing.assert_array_equal(clean.built.noise.labels, noisy.built.noise.labels)
+    assert clean.built.val_noise is None
+    val = noisy.built.val_noise
+    y_val, x_val = noisy.data.y_val, noisy.data.x_val
+    assert val.num_examples == 3 * 200
+    np.testing.assert_array_equal(val.labels[:200], y_val)  # additive: the clean pairs first
+    np.testing.assert_array_equal(val.true_labels, np.tile(y_val, 3))
+    images, labels = zip(*((x, y) for x, y in noisy.built.val.as_numpy_iterator()), strict=True)
+    np.testing.assert_array_equal(np.concatenate(labels), val.labels)
+    info = noisy.data.info
+    expected = (x_val[np.arange(600) % 200].astype(np.float32) / 255.0 - info.mean) / info.std
+    np.testing.assert_allclose(np.concatenate(images), expected.reshape(-1, 28, 28, 1), atol=1e-5)
+    again = training.build_data(cfg.apply_overrides(base, {"validation_labels": "noisy"}))
+    np.testing.assert_array_equal(again.built.val_noise.labels, val.labels)  # seeded
+
+
+def _free_ports(count: int) -> int:
+    """A first port of ``count`` consecutive free ones."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            first = s.getsockname()[1]
+        if first + count >= 65536:
+            continue
+        try:
+            for p in range(first, first + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", p))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError("no free ports")
+
+
+def test_distributed_search_chief_and_two_workers(shared_data, tmp_path):
+    out = tmp_path / "out"
+    port = _free_ports(2)  # one oracle per level
+    argv = [sys.executable, "-m", "tuning.lr_search", *_argv(out, shared_data)]
+    argv += ["--oracle-port", str(port), "--chief-timeout", "120"]
+    env = os.environ | {"OMP_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1"}
+    procs = {"chief": subprocess.Popen([*argv, "--chief"], **_pipes(env))}
+    for worker in ("w1", "w2"):
+        procs[worker] = subprocess.Popen([*argv, "--worker", worker], **_pipes(env))
+    outputs = {name: p.communicate(timeout=540) for name, p in procs.items()}
+    for name, p in procs.items():
+        assert p.returncode == 0, f"{name}: {outputs[name][1][-3000:]}"
+    trained = [t for w in ("w1", "w2") for t in TRAINED.findall(outputs[w][1])]
+    run_ids = [run_id for *_, run_id in trained]
+    assert len(run_ids) == 4 and len(set(run_ids)) == 4  # every trial once, none twice
+    assert not TRAINED.findall(outputs["chief"][1])  # the chief only serves the oracles
+    trials = pd.read_csv(out / "trials.csv")
+    assert sorted(trials["run_ids"]) == sorted(run_ids)
+    assert set(trials["status"]) == {"COMPLETED"}
+    assert len(pd.read_csv(out / "best.csv")) == 2
+
+
+def _pipes(env):
+    return {
+        "cwd": REPO,
+        "env": env,
+        "stdout": subprocess.PIPE,
+        "stderr": subprocess.PIPE,
+        "text": True,
+    }

@@ -1,0 +1,1 @@
+"""Learning-rate searches as commands: ``python -m tuning.lr_search --help``."""
