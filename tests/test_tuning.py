@@ -107,6 +107,26 @@ def test_noisy_validation_changes_the_run_only_when_asked():
         cfg.apply_overrides(base, {"validation_labels": "dirty"}).validate()
 
 
+def test_role_from_keras_tuner_environment():
+    assert tuning.Role.from_env({}) == tuning.Role()
+    env = {"KERASTUNER_ORACLE_IP": "10.0.0.1", "KERASTUNER_ORACLE_PORT": "8000"}
+    assert tuning.Role.from_env(env | {"KERASTUNER_TUNER_ID": "chief"}).kind == "chief"
+    worker = tuning.Role.from_env(env | {"KERASTUNER_TUNER_ID": "tuner3"})
+    assert (worker.kind, worker.tuner_id, worker.ip, worker.level_port(2)) == (
+        "worker",
+        "tuner3",
+        "10.0.0.1",
+        8002,
+    )
+    with pytest.raises(ValueError, match="KERASTUNER_TUNER_ID is not"):
+        tuning.Role.from_env(env)
+    with pytest.raises(ValueError, match="oracle port"):
+        tuning.Role.from_env(env | {"KERASTUNER_ORACLE_PORT": "x", "KERASTUNER_TUNER_ID": "t"})
+    with worker.environment(1):
+        assert os.environ["KERASTUNER_ORACLE_PORT"] == "8001"
+    assert "KERASTUNER_ORACLE_PORT" not in os.environ
+
+
 def test_worker_without_a_chief_stops_in_bounded_time(shared_data, tmp_path):
     port = _free_ports(1)
     argv = [*_argv(tmp_path / "out", shared_data), "--worker", "w1"]
@@ -179,6 +199,25 @@ def test_grid_search_runs_each_combination_once_and_resumes(shared_data, tmp_pat
     assert not TRAINED.findall(again.err)
     assert pd.read_csv(out / "best.csv").equals(best)
     assert "| noise.alpha | best learning rate |" in again.out
+
+
+@pytest.mark.parametrize("tuner", ["random", "bayesian", "hyperband"])
+def test_range_tuners(shared_data, tmp_path, capsys, tuner):
+    out = tmp_path / "out"
+    argv = ["rolnick-mnist", "--axis", "noise.alpha=1", "--lr-range", "0.01:1", "--tuner", tuner]
+    argv += [] if tuner == "hyperband" else ["--trials", "2"]
+    argv += ["--seeds", "0", "--jobs", "1", "--out", str(out), "--data-dir", str(shared_data)]
+    argv += ["--no-progress", "model=mlp1", "train_limit=300", "validation=100", "epochs=2"]
+    assert lr_search.main(argv) == 0
+    trials = pd.read_csv(out / "trials.csv")
+    assert len(trials) >= 2 and trials["learning_rate"].between(0.01, 1).all()
+    assert trials["val_accuracy"].notna().all()
+    best = pd.read_csv(out / "best.csv")
+    top = trials.sort_values(["val_accuracy", "learning_rate"], ascending=[False, True]).iloc[0]
+    assert best["best_learning_rate"].item() == top["learning_rate"]
+    if tuner == "hyperband":  # its budgets are the runs' epochs
+        assert set(trials["epochs"]) <= {1, 2}
+    capsys.readouterr()
 
 
 def test_noisy_validation_labels(shared_data):
