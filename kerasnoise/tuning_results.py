@@ -166,7 +166,8 @@ def best_markdown(search: LRSearch, best: pd.DataFrame) -> str:
 def write_outputs(
     search: LRSearch, out: str | os.PathLike, trials: pd.DataFrame, best: pd.DataFrame
 ) -> list[Path]:
-    """``best.csv``, ``best.md``, ``trials.csv`` and the two figures, in ``out``."""
+    """``best.csv``, ``best.md``, ``trials.csv`` and the figures, in ``out``: validation
+    and test accuracy against the learning rate, and the best learning rate per level."""
     out = Path(out)
     written = []
     for name, frame in (("best.csv", best), ("trials.csv", trials)):
@@ -175,23 +176,28 @@ def write_outputs(
     atomic_write_text(out / "best.md", best_markdown(search, best) + "\n")
     written.append(out / "best.md")
     title = f"{search.preset}: {search.tuner} search, selected on {search.select_on}"
-    if len(trials) and trials["val_accuracy"].notna().any():
-        written.append(
-            report.plot_lines(
-                trials.groupby(["noise_level", "learning_rate"], as_index=False)[
-                    "val_accuracy"
-                ].max(),
-                "learning_rate",
-                "val_accuracy",
-                out / "val_accuracy_vs_lr.png",
-                by="noise_level",
-                legend=search.axis,
-                logx=True,
-                title=title,
-                xlabel="learning rate",
-                ylabel=f"validation accuracy (%, {search.select_on})",
+    per_rate = trials.groupby(["noise_level", "learning_rate"], as_index=False)[
+        ["val_accuracy", "test_accuracy"]
+    ].max()
+    for metric, ylabel in (
+        ("val_accuracy", f"validation accuracy (%, {search.select_on})"),
+        ("test_accuracy", "test accuracy (%, at the validation-chosen epoch)"),
+    ):
+        if len(trials) and trials[metric].notna().any():
+            written.append(
+                report.plot_lines(
+                    per_rate,
+                    "learning_rate",
+                    metric,
+                    out / f"{metric}_vs_lr.png",
+                    by="noise_level",
+                    legend=search.axis,
+                    logx=True,
+                    title=title,
+                    xlabel="learning rate",
+                    ylabel=ylabel,
+                )
             )
-        )
     if len(best):
         written.append(
             report.plot_lines(

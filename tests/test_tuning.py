@@ -190,7 +190,12 @@ def test_grid_search_runs_each_combination_once_and_resumes(shared_data, tmp_pat
         chosen = mine[mine["learning_rate"] == row.best_learning_rate]["run_ids"].item()
         test = 100 * records[chosen]["test_accuracy_best"]
         assert row.test_accuracy == f"{test:.2f} ± 0.00"
-    for name in ("best.md", "val_accuracy_vs_lr.png", "best_lr_vs_level.png"):
+    for name in (
+        "best.md",
+        "val_accuracy_vs_lr.png",
+        "test_accuracy_vs_lr.png",
+        "best_lr_vs_level.png",
+    ):
         assert (out / name).stat().st_size > 0
 
     # the same command again trains nothing and writes the same choice
