@@ -107,6 +107,18 @@ def test_noisy_validation_changes_the_run_only_when_asked():
         cfg.apply_overrides(base, {"validation_labels": "dirty"}).validate()
 
 
+def test_eager_grid_hands_out_every_value_at_once(tmp_path):
+    """Three workers asking at once get three different rates (keras-tuner's own grid
+    search would keep the third waiting until a trial finished), then STOPPED."""
+    search = tuning.LRSearch("rolnick-mnist", "noise.alpha", [0], learning_rates=[0.5, 0.01, 0.1])
+    oracle = search.oracle()
+    oracle._set_project_dir(str(tmp_path), "project")
+    trials = [oracle.create_trial(f"w{i}") for i in range(3)]
+    assert [t.status for t in trials] == ["RUNNING"] * 3
+    assert [t.hyperparameters.values["learning_rate"] for t in trials] == [0.01, 0.1, 0.5]
+    assert oracle.create_trial("w3").status == "STOPPED"
+
+
 def test_role_from_keras_tuner_environment():
     assert tuning.Role.from_env({}) == tuning.Role()
     env = {"KERASTUNER_ORACLE_IP": "10.0.0.1", "KERASTUNER_ORACLE_PORT": "8000"}
