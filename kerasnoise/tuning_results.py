@@ -126,7 +126,11 @@ def best_frame(search: LRSearch, out: str | os.PathLike, trials: pd.DataFrame) -
             if r.axes[search.axis] == level and r.axes[LR_KEY] == lr
         ]
         finished = [r for r in results if r.get("status") == "finished"]
-        tests = [100.0 * r["result"][TEST_METRIC] for r in finished if r["result"].get(TEST_METRIC)]
+        tests = [
+            100.0 * r["result"][TEST_METRIC]
+            for r in finished
+            if r["result"].get(TEST_METRIC) is not None
+        ]
         mean = float(np.mean(tests)) if tests else None
         std = float(np.std(tests, ddof=1)) if len(tests) > 1 else (0.0 if tests else None)
         rows.append(
