@@ -192,8 +192,7 @@ class LRSearch:
             )
         if len(set(map(repr, self.levels))) != len(self.levels):
             raise ValueError(f"axis {self.axis!r} levels must be distinct, got {self.levels!r}")
-        overrides = {**self.overrides, "validation_labels": SELECT_ON[self.select_on]}
-        config = cfg.apply_overrides(cfg.preset(self.preset), overrides)
+        config = cfg.apply_overrides(cfg.preset(self.preset), self.run_overrides)
         if not config.validation:
             raise ValueError(
                 f"--select-on {self.select_on} needs a validation split, and preset "
@@ -204,6 +203,11 @@ class LRSearch:
 
     def _bounds(self) -> list[float]:
         return list(self.learning_rates or self.lr_range)
+
+    @property
+    def run_overrides(self) -> dict[str, Any]:
+        """The overrides of every run: the user's and the selection's validation labels."""
+        return {**self.overrides, "validation_labels": SELECT_ON[self.select_on]}
 
     @property
     def method(self) -> str:
@@ -231,14 +235,13 @@ class LRSearch:
 
     def as_sweep(self, axes: dict, seeds: list[int]) -> sweep_lib.Sweep:
         """A sweep of this search's runs (its name, method and overrides) over ``axes``."""
-        overrides = {**self.overrides, "validation_labels": SELECT_ON[self.select_on]}
         return sweep_lib.Sweep(
             name=self.name,
             preset=self.preset,
             methods={self.method: {}},
             axes=axes,
             seeds=list(seeds),
-            overrides=overrides,
+            overrides=self.run_overrides,
             data_dir=self.data_dir,
         )
 
@@ -259,13 +262,12 @@ class LRSearch:
             hyperparameters=self.hyperparameters(),
             tune_new_entries=False,
         )
-        seed = self.base_config().seed
+        base = self.base_config()
+        seed = base.seed
         if self.tuner == "grid":
             return EagerGridOracle(**common)
         if self.tuner == "hyperband":
-            return kt.oracles.HyperbandOracle(
-                max_epochs=self.base_config().epochs, seed=seed, **common
-            )
+            return kt.oracles.HyperbandOracle(max_epochs=base.epochs, seed=seed, **common)
         trials = self.trials or (len(self.learning_rates) if self.learning_rates else 10)
         if self.tuner == "random":
             return kt.oracles.RandomSearchOracle(max_trials=trials, seed=seed, **common)
