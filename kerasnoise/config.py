@@ -114,6 +114,9 @@ class ExperimentConfig:
     16 steps per call cut per-step overhead by 10-35 % on the MNIST models; PyTorch
     always runs 1; ``jit_compile="auto"`` is Keras's choice, except TensorFlow on a
     CPU: XLA for models without convolutions, oneDNN's kernels for the others).
+    ``distribution``: ``none`` (one device) or ``data_parallel`` (every local device,
+    each batch split evenly across them; JAX and TensorFlow; see
+    :mod:`kerasnoise.distribution`).  Part of the run id only when not ``none``.
     ``train_eval_images``: the clean/noisy-subset accuracies of each epoch are measured
     on this many training images (a sample drawn with ``noise_seed``; None = all).
     """
@@ -141,6 +144,7 @@ class ExperimentConfig:
     train_eval_images: int | None = 10_000
     steps_per_execution: int = field(default=16, metadata=_NOT_IDENTITY)
     jit_compile: bool | str = field(default="auto", metadata=_NOT_IDENTITY)
+    distribution: str = field(default="none", metadata=_IDENTITY_UNLESS_DEFAULT)
     seed: int = 0
     noise_seed: int = 0
     tensorboard: bool = field(default=False, metadata=_NOT_IDENTITY)
@@ -189,7 +193,7 @@ class ExperimentConfig:
 
         Touches no data: safe to call before anything is loaded.
         """
-        from kerasnoise import losses, models
+        from kerasnoise import distribution, losses, models
 
         datasets.get_info(self.dataset)
         _check_fraction_or_count(self.validation)
@@ -212,6 +216,7 @@ class ExperimentConfig:
         _positive(self.steps_per_execution, "steps_per_execution")
         if self.jit_compile not in (True, False, "auto"):
             raise ValueError(f"jit_compile must be True, False or 'auto', got {self.jit_compile!r}")
+        distribution.check_supported(self.distribution)
         _check_component(self.noise, "noise", noise_lib.available(), noise_lib.from_config)
         if self.noise.get("source") == "other":
             raise ValueError(

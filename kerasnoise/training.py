@@ -40,7 +40,7 @@ import keras
 import numpy as np
 
 from kerasnoise import callbacks as cbs
-from kerasnoise import datasets, losses, models, pipelines, rundir
+from kerasnoise import datasets, distribution, losses, models, pipelines, rundir
 from kerasnoise import noise as noise_lib
 from kerasnoise._io import atomic_write_json, atomic_write_text
 from kerasnoise.callbacks import (  # noqa: F401  (re-exported: part of this module's API)
@@ -110,12 +110,14 @@ def _has_convolution(layer: Any) -> bool:
 
 def resolve_jit_compile(jit_compile: bool | str, model: keras.Model | None = None) -> bool | str:
     """``auto`` is Keras's choice, except TensorFlow on a CPU: XLA only for models
-    without convolutions (``model`` not given: no XLA).
+    without convolutions (``model`` not given: no XLA); never inside a tf.distribute strategy.
 
     Measured on the 2-core development CPU (benchmarks/README.md): XLA's CPU
     convolutions made LeNet-5 2.4x slower than TensorFlow's oneDNN kernels, while
     MLP1 trained ~1.4x faster with XLA (it fuses the small element-wise ops).
     """
+    if distribution.mirrored():
+        return False  # Keras fails with XLA inside a tf.distribute strategy
     if jit_compile == "auto" and keras.backend.backend() == "tensorflow":
         if _on_accelerator(_device()):
             return "auto"
@@ -124,8 +126,9 @@ def resolve_jit_compile(jit_compile: bool | str, model: keras.Model | None = Non
 
 
 def resolve_steps_per_execution(steps: int) -> int:
-    """``steps``, except 1 on PyTorch, where Keras refuses more than one step per call."""
-    return 1 if keras.backend.backend() == "torch" else steps
+    """``steps``, except 1 on PyTorch, where Keras refuses more than one step per call,
+    and inside TensorFlow's ``data_parallel`` strategy, where it fails with more."""
+    return 1 if keras.backend.backend() == "torch" or distribution.mirrored() else steps
 
 
 def resolve_precision(precision: str) -> tuple[str, str]:
@@ -362,6 +365,29 @@ def build_data(config: ExperimentConfig) -> RunData:
     return RunData(data=data, built=built, scored_images=images, train_images=train_images)
 
 
+def data_sizes(run_data: RunData) -> dict[str, int]:
+    """The number of examples in each data set a run batches (for the batch checks)."""
+    built = run_data.built
+    sizes = {"training": built.noise.num_examples}
+    if built.val is not None:
+        val_noise = built.val_noise
+        sizes["validation"] = (
+            val_noise.num_examples if val_noise is not None else len(run_data.data.y_val)
+        )
+    sizes["test"] = len(run_data.data.y_test)
+    sizes["training-evaluation"] = len(run_data.scored_images)
+    return sizes
+
+
+def execution_record(config: ExperimentConfig, model: keras.Model) -> dict:
+    """The speed settings the run used, after the automatic choices were resolved."""
+    return {
+        "steps_per_execution": resolve_steps_per_execution(config.steps_per_execution),
+        "jit_compile": model.jit_compile,
+        "feed": "tf.data" if keras.backend.backend() == "tensorflow" else "PyDataset",
+    }
+
+
 def build_model(
     config: ExperimentConfig, info: datasets.DatasetInfo, steps_per_epoch: int
 ) -> keras.Model:
@@ -529,16 +555,18 @@ def train(
         stored = run.store.get(run.run_id)
         say(f"{run.run_id}: already {stored['status']} (force=True to train again)")
         return {**stored["result"], "skipped": True}
-    if force and run.run_dir.exists():
-        shutil.rmtree(run.run_dir)
-    run.run_dir.mkdir(parents=True, exist_ok=True)
-    if tag:
-        run.tag(**tag)
 
+    placement = distribution.plan(config.distribution)
     precision, why = resolve_precision(config.precision)
-    with isolated_keras_state(precision):
+    with isolated_keras_state(precision), placement.scope():
         keras.utils.set_random_seed(config.seed)
         run_data = build_data(config)
+        placement.check_batches(config.batch_size, config.eval_batch_size, data_sizes(run_data))
+        if force and run.run_dir.exists():
+            shutil.rmtree(run.run_dir)
+        run.run_dir.mkdir(parents=True, exist_ok=True)
+        if tag:
+            run.tag(**tag)
         model = build_model(config, run_data.data.info, len(run_data.built.train))
         rundir.write_identity(
             run.run_dir, run_id=run.run_id, group=run.group, seed=config.seed, backend=run.backend
@@ -548,8 +576,9 @@ def train(
         run.record("running", {})
         run_callbacks = build_callbacks(config, run.run_dir, run_data, callbacks)
         noise = run_data.built.noise
+        where = f" on {placement.num_replicas} devices" if placement.devices else ""
         say(
-            f"{run.run_id}: {config.preset or 'custom'} on {run.backend}, precision "
+            f"{run.run_id}: {config.preset or 'custom'} on {run.backend}{where}, precision "
             f"{precision} ({why}); noise {noise.model} realised rate {noise.rate:.4f}"
         )
         try:
@@ -562,7 +591,12 @@ def train(
             model,
             run_data,
             run_callbacks,
-            {"precision": precision, "precision_reason": why},
+            {
+                "precision": precision,
+                "precision_reason": why,
+                "execution": execution_record(config, model),
+                "distribution": placement.record(),
+            },
         )
     say(_one_line(record))
     return record
