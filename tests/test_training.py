@@ -388,3 +388,31 @@ def test_clean_run_with_progress_bar_records_noisy_accuracy_as_absent(
     assert record["train_noisy_accuracy_last"] is None  # absent, not 0 and not NaN
     row = ResultsStore(out).summary(["train_noisy_accuracy_last", "test_accuracy_last"])[0]
     assert row["train_noisy_accuracy_last_mean"] is None and row["test_accuracy_last_mean"] > 0.5
+
+
+@pytest.mark.parametrize("precision", ["float32", "mixed_float16"])
+def test_global_clipnorm_clips_the_unscaled_gradients(precision):
+    """Under mixed_float16 Keras scales the loss (by 2**15 at first) and wraps the
+    optimizer in a LossScaleOptimizer: the clip must see the true gradient, not the
+    scaled one (which would shrink the step 32,768-fold)."""
+    x = np.array([[0.3, 0.4]], dtype="float32")
+    y = np.array([0])
+    # zero logits: dL/dz = softmax - onehot = (-1/2, 1/2), dL/dW = x^T dz
+    gradient = x.T @ np.array([[-0.5, 0.5]])
+    norm = np.linalg.norm(gradient)  # 0.354
+    clip = 0.1
+    opt = cfg.OptimizerConfig(name="sgd", learning_rate=1.0, global_clipnorm=clip)
+    with training.isolated_keras_state(precision):
+        inputs = keras.Input((2,))
+        logits = keras.layers.Dense(2, use_bias=False, kernel_initializer="zeros")(inputs)
+        model = keras.Model(inputs, keras.layers.Activation("linear", dtype="float32")(logits))
+        model.compile(
+            optimizer=training.build_optimizer(opt, steps_per_epoch=1),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        )
+        model.train_on_batch(x, y)
+        wrapped = type(model.optimizer).__name__
+        step = -keras.ops.convert_to_numpy(model.layers[1].kernel)
+    assert wrapped == ("LossScaleOptimizer" if precision == "mixed_float16" else "SGD")
+    expected = gradient * clip / norm  # lr 1: the step is the clipped gradient
+    np.testing.assert_allclose(step, expected, rtol=2e-3, atol=1e-5)
