@@ -146,19 +146,3 @@ def test_bad_batch_is_refused_before_anything_is_written(shared_data, tmp_path, 
     with pytest.raises(ValueError, match="batch_size=63 must be divisible by 2"):
         training.train(config, tmp_path / "runs", verbose=0, quiet=True)
     assert not (tmp_path / "runs" / config.run_id(BACKEND)).exists()
-
-
-def test_record_names_the_automatic_choices(shared_data, tmp_path):
-    config = _config(shared_data, "epochs=1", "validation=0", "early_stopping.enabled=False")
-    record = training.train(config, tmp_path / "runs", verbose=0, quiet=True)
-    execution = record["execution"]
-    expected_steps = 1 if BACKEND == "torch" else config.steps_per_execution
-    assert execution["steps_per_execution"] == expected_steps
-    # LeNet-5 has convolutions: no XLA on a TensorFlow CPU; Keras's own choice elsewhere
-    assert execution["jit_compile"] in (True, False)
-    if BACKEND == "tensorflow":
-        assert execution["jit_compile"] is False
-    assert execution["feed"] == ("tf.data" if BACKEND == "tensorflow" else "PyDataset")
-    assert record["precision"] == "float32" and record["distribution"]["name"] == "none"
-    stored = json.loads((tmp_path / "runs" / record["run_id"] / "result.json").read_text())
-    assert stored["execution"] == execution

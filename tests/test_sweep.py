@@ -14,7 +14,14 @@ import pytest
 from kerasnoise import report, results, sweep
 from kerasnoise.results import ResultsStore
 
-TINY = {"epochs": 1, "train_limit": 600, "batch_size": 64, "train_eval_images": 300}
+# MLP1: the sweeps' logic does not depend on the model, and it compiles fastest everywhere
+TINY = {
+    "epochs": 1,
+    "train_limit": 600,
+    "batch_size": 64,
+    "train_eval_images": 300,
+    "model": "mlp1",
+}
 METHODS = {"ce": {"loss": "ce"}, "ce_clip": {"loss": "ce", "optimizer.global_clipnorm": 0.1}}
 
 
@@ -157,7 +164,7 @@ s = sweep.Sweep(name="t", preset="menon-mnist-lenet",
                          "linear": {"loss": "linear"}},
                 axes={"noise.rate": [0.4]}, seeds=[0],
                 overrides={"epochs": 2, "train_limit": 600, "batch_size": 64,
-                           "train_eval_images": 300},
+                           "train_eval_images": 300, "model": "mlp1"},
                 data_dir=sys.argv[2])
 sweep.run_sweep(s, sys.argv[1], jobs=1, progress=False)
 """

@@ -78,6 +78,16 @@ def test_train_command_end_to_end_and_eval(shared_data, tmp_path, capsys):
     assert record["test_accuracy_last"] == history["1"]["test_accuracy"]
     assert record["test_accuracy_last"] > 0.5  # 2 epochs on 800 noisy examples
     assert {"keras", "tensorflow", "numpy"} <= set(record["versions"])
+    # the automatic speed choices, resolved: LeNet-5 has convolutions, so no XLA on a
+    # TensorFlow CPU; PyTorch runs one step per call
+    backend = keras.backend.backend()
+    assert record["execution"] == {
+        "steps_per_execution": 1 if backend == "torch" else 16,
+        "jit_compile": False if backend == "tensorflow" else record["execution"]["jit_compile"],
+        "feed": "tf.data" if backend == "tensorflow" else "PyDataset",
+    }
+    assert record["execution"]["jit_compile"] in (True, False)
+    assert record["distribution"] == {"name": "none", "num_replicas": 1, "devices": []}
     assert f"{100 * record['test_accuracy_last']:.2f}%" in capsys.readouterr().out
 
     # eval reproduces the recorded accuracy of the saved model
