@@ -30,6 +30,7 @@ import contextlib
 import dataclasses
 import importlib.util
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import keras
 
@@ -46,8 +47,13 @@ DISTRIBUTIONS = ("none", "data_parallel")
 
 
 def _backend_has_distribution(backend: str) -> bool:
-    """Whether the installed Keras implements ``keras.distribution`` for ``backend``."""
-    return importlib.util.find_spec(f"keras.src.backend.{backend}.distribution_lib") is not None
+    """Whether the installed Keras implements ``keras.distribution`` for ``backend``
+    (looked up as a file: importing it would import the backend's own library)."""
+    spec = importlib.util.find_spec("keras.src.backend")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - Keras moved it
+        return False
+    folders = [Path(p) / backend for p in spec.submodule_search_locations]
+    return any((folder / "distribution_lib.py").is_file() for folder in folders)
 
 
 def check_supported(name: str, backend: str | None = None) -> None:

@@ -48,3 +48,20 @@ def test_throughput_runs_with_a_minimal_setting(shared_data, tmp_path, monkeypat
         run["ceiling_examples_per_second"] / reference["examples_per_second"]
     )
     assert "| mlp1 | pytorch reference |" in (tmp_path / "throughput.md").read_text()
+
+
+def test_torch_step_runs_with_a_minimal_setting(shared_data, tmp_path):
+    """Once, in the torch environment: the script sets KERAS_BACKEND=torch itself."""
+    if keras.backend.backend() != "torch":
+        pytest.skip("runs on the PyTorch backend only")
+    from benchmarks import torch_step
+
+    argv = ["--data-dir", str(shared_data), "--models", "mlp1", "--limit", "512"]
+    assert torch_step.main([*argv, "--epochs", "2", "--out", str(tmp_path)]) == 0
+    rows = json.loads((tmp_path / "torch_step.json").read_text())["rows"]
+    assert [r["run"] for r in rows] == [
+        "plain PyTorch loop (best of 2)",
+        "keras NHWC eager",
+        "keras NHWC compiled",
+    ]
+    assert rows[0]["ratio"] == 1.0 and all(r["examples_per_second"] > 0 for r in rows)
