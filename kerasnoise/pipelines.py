@@ -242,7 +242,12 @@ class TrainPipeline:
         pull each batch through Python, where the chunked ``batches`` cost a fraction
         of ``tf.data``'s per-batch overhead (benchmarks/README.md).
         """
-        return self.dataset if keras.backend.backend() == "tensorflow" else self.batches
+        return self.dataset if self.fit_feed == "tf.data" else self.batches
+
+    @property
+    def fit_feed(self) -> str:
+        """Which feed :meth:`for_fit` gives on the active backend: ``tf.data`` or ``PyDataset``."""
+        return "tf.data" if keras.backend.backend() == "tensorflow" else "PyDataset"
 
     def load(self, epoch: int, first: int, count: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Batches ``first .. first + count - 1`` of epoch ``epoch``, concatenated.

@@ -379,12 +379,13 @@ def data_sizes(run_data: RunData) -> dict[str, int]:
     return sizes
 
 
-def execution_record(config: ExperimentConfig, model: keras.Model) -> dict:
-    """The speed settings the run used, after the automatic choices were resolved."""
+def execution_record(model: keras.Model, run_data: RunData) -> dict:
+    """The speed settings the run used, as the compiled model holds them after the
+    automatic choices were resolved, and the feed ``fit`` was given."""
     return {
-        "steps_per_execution": resolve_steps_per_execution(config.steps_per_execution),
+        "steps_per_execution": model.steps_per_execution,
         "jit_compile": model.jit_compile,
-        "feed": "tf.data" if keras.backend.backend() == "tensorflow" else "PyDataset",
+        "feed": run_data.built.train.fit_feed,
     }
 
 
@@ -594,7 +595,7 @@ def train(
             {
                 "precision": precision,
                 "precision_reason": why,
-                "execution": execution_record(config, model),
+                "execution": execution_record(model, run_data),
                 "distribution": placement.record(),
             },
         )
