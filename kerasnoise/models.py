@@ -50,6 +50,9 @@ __all__ = [
     "cifar_resnet",
     "available",
     "get",
+    "DATA_FORMATS",
+    "resolve_data_format",
+    "data_format_of",
 ]
 
 
@@ -90,6 +93,48 @@ def _decay(weight_decay: Any) -> keras.regularizers.Regularizer | None:
 
 def _regularized(reg) -> dict:
     return {"kernel_regularizer": reg, "bias_regularizer": reg}
+
+
+DATA_FORMATS = ("auto", "channels_last", "channels_first")
+
+
+def resolve_data_format(data_format: Any = "auto") -> str:
+    """The image layout a convolutional model computes in: ``auto`` is
+    ``channels_first`` on PyTorch, ``channels_last`` on TensorFlow and JAX.
+
+    PyTorch's convolutions and poolings are NCHW: Keras's torch backend transposes a
+    ``channels_last`` tensor to NCHW and back around every one of them (LeNet-5 trained
+    1.2x faster built ``channels_first``, benchmarks/README.md).  TensorFlow's CPU
+    convolutions are NHWC only.  The layout changes neither the weights (Keras stores
+    kernels as ``(kh, kw, in, out)`` and flattens in channels-last order whatever the
+    layout) nor the input, which stays ``(H, W, C)`` as the pipelines give it: a
+    ``channels_first`` model transposes it once, in its first layer.
+    """
+    if data_format not in DATA_FORMATS:
+        raise ValueError(f"data_format must be one of {DATA_FORMATS}, got {data_format!r}")
+    if data_format != "auto":
+        return data_format
+    return "channels_first" if keras.backend.backend() == "torch" else "channels_last"
+
+
+def data_format_of(model: keras.Model) -> str | None:
+    """The layout ``model``'s convolutions compute in; ``None`` for a model without any."""
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2D):
+            return layer.data_format
+    return None
+
+
+def _image_input(shape: tuple[int, ...], data_format: str):
+    """``(inputs, x)``: the ``(H, W, C)`` input, and ``x`` in ``data_format``."""
+    inputs = keras.Input(shape)
+    if data_format == "channels_first":
+        return inputs, layers.Permute((3, 1, 2), name="to_channels_first")(inputs)
+    return inputs, inputs
+
+
+def _channels(x, data_format: str) -> int:
+    return x.shape[1] if data_format == "channels_first" else x.shape[-1]
 
 
 def _logits(x, num_classes: int, reg, **kwargs):
@@ -156,12 +201,14 @@ def conv4(
     dense: int = 1000,
     *,
     weight_decay: float | None = None,
+    data_format: str = "auto",
 ) -> keras.Model:
     """Four 3x3 'same' convolutions with ReLU, each followed by 2x2 max-pooling, dense, logits.
 
     On 28x28x1 the feature maps shrink 28 -> 14 -> 7 -> 3 -> 1, so the dense
     layer sees 256 features: 387,840 convolution + 257,000 dense + 10,010 output
-    = 654,850 parameters with the defaults.
+    = 654,850 parameters with the defaults.  ``data_format``: see
+    :func:`resolve_data_format` (the input is ``(H, W, C)`` either way).
     """
     shape = _input_shape(input_shape, rank=3)
     filters = _widths(filters, "filters")
@@ -173,14 +220,20 @@ def conv4(
     dense = _positive_int(dense, "dense")
     num_classes = _positive_int(num_classes, "num_classes")
     reg = _decay(weight_decay)
-    inputs = keras.Input(shape)
-    x = inputs
+    fmt = resolve_data_format(data_format)
+    inputs, x = _image_input(shape, fmt)
     for i, f in enumerate(filters):
         x = layers.Conv2D(
-            f, 3, padding="same", activation="relu", name=f"conv_{i + 1}", **_regularized(reg)
+            f,
+            3,
+            padding="same",
+            activation="relu",
+            data_format=fmt,
+            name=f"conv_{i + 1}",
+            **_regularized(reg),
         )(x)
-        x = layers.MaxPooling2D(2, name=f"pool_{i + 1}")(x)
-    x = layers.Flatten()(x)
+        x = layers.MaxPooling2D(2, data_format=fmt, name=f"pool_{i + 1}")(x)
+    x = layers.Flatten(data_format=fmt)(x)
     x = layers.Dense(dense, activation="relu", name="dense", **_regularized(reg))(x)
     return keras.Model(inputs, _logits(x, num_classes, reg), name="conv4")
 
@@ -194,12 +247,14 @@ def lenet5(
     *,
     weight_decay: float | None = None,
     init_std: float = 0.1,
+    data_format: str = "auto",
 ) -> keras.Model:
     """LeNet-5 with ReLU and average pooling, weights ~ truncated normal(std 0.1), zero biases.
 
     conv 6@5x5 ('same', so 28x28 stays 28x28) -> avg-pool 2 -> conv 16@5x5 ->
     avg-pool 2 -> dense 120 -> dense 84 -> logits.  61,706 parameters for
     28x28x1 input and 10 classes (156 + 2,416 + 48,120 + 10,164 + 850).
+    ``data_format``: see :func:`resolve_data_format` (the input is ``(H, W, C)`` either way).
     """
     shape = _input_shape(input_shape, rank=3, min_size=12)
     num_classes = _positive_int(num_classes, "num_classes")
@@ -209,19 +264,21 @@ def lenet5(
         init = keras.initializers.TruncatedNormal(stddev=init_std)
         return dict(kernel_initializer=init, bias_initializer="zeros", **_regularized(reg))
 
-    inputs = keras.Input(shape)
-    x = layers.Conv2D(6, 5, padding="same", activation="relu", name="conv_1", **common())(inputs)
-    x = layers.AveragePooling2D(2, name="pool_1")(x)
-    x = layers.Conv2D(16, 5, activation="relu", name="conv_2", **common())(x)
-    x = layers.AveragePooling2D(2, name="pool_2")(x)
-    x = layers.Flatten()(x)
+    fmt = resolve_data_format(data_format)
+    inputs, x = _image_input(shape, fmt)
+    conv = dict(activation="relu", data_format=fmt)
+    x = layers.Conv2D(6, 5, padding="same", name="conv_1", **conv, **common())(x)
+    x = layers.AveragePooling2D(2, data_format=fmt, name="pool_1")(x)
+    x = layers.Conv2D(16, 5, name="conv_2", **conv, **common())(x)
+    x = layers.AveragePooling2D(2, data_format=fmt, name="pool_2")(x)
+    x = layers.Flatten(data_format=fmt)(x)
     x = layers.Dense(120, activation="relu", name="dense_1", **common())(x)
     x = layers.Dense(84, activation="relu", name="dense_2", **common())(x)
     outputs = layers.Dense(num_classes, dtype="float32", name="logits", **common())(x)
     return keras.Model(inputs, outputs, name="lenet5")
 
 
-def _conv_bn(x, filters, kernel, stride, reg, name, relu=True):
+def _conv_bn(x, filters, kernel, stride, reg, fmt, name, relu=True):
     x = layers.Conv2D(
         filters,
         kernel,
@@ -229,10 +286,16 @@ def _conv_bn(x, filters, kernel, stride, reg, name, relu=True):
         padding="same",
         use_bias=False,
         kernel_regularizer=reg,
+        data_format=fmt,
         name=f"{name}_conv",
     )(x)
     x = layers.BatchNormalization(
-        momentum=0.9, epsilon=1e-5, gamma_regularizer=reg, beta_regularizer=reg, name=f"{name}_bn"
+        axis=1 if fmt == "channels_first" else -1,
+        momentum=0.9,
+        epsilon=1e-5,
+        gamma_regularizer=reg,
+        beta_regularizer=reg,
+        name=f"{name}_bn",
     )(x)
     return layers.ReLU(name=f"{name}_relu")(x) if relu else x
 
@@ -242,10 +305,10 @@ def _conv_bn(x, filters, kernel, stride, reg, name, relu=True):
 _SUBSAMPLE_SHORTCUT_BELOW_CHANNELS = 8
 
 
-def _shortcut(x, filters, stride, reg, name):
-    if stride == 1 and x.shape[-1] == filters:
+def _shortcut(x, filters, stride, reg, fmt, name):
+    if stride == 1 and _channels(x, fmt) == filters:
         return x
-    if stride > 1 and x.shape[-1] < _SUBSAMPLE_SHORTCUT_BELOW_CHANNELS:
+    if stride > 1 and _channels(x, fmt) < _SUBSAMPLE_SHORTCUT_BELOW_CHANNELS:
         # PyTorch 2.13's CPU build (bundled oneDNN) on CPUs with AVX2 but no AVX-512: the
         # backward pass of a 1x1 stride-2 convolution with few input channels (3-4 on the
         # reported AMD EPYC; 2-6 with ONEDNN_MAX_CPU_ISA=AVX2 on an AVX-512 CPU) on
@@ -256,25 +319,27 @@ def _shortcut(x, filters, stride, reg, name):
         # convolve with stride 1, which does not hang: the same function and the same
         # weights, on every backend.  Inputs of 8 or more channels (every width the papers
         # use) keep the strided convolution.
-        x = layers.AveragePooling2D(1, strides=stride, name=f"{name}_shortcut_subsample")(x)
+        x = layers.AveragePooling2D(
+            1, strides=stride, data_format=fmt, name=f"{name}_shortcut_subsample"
+        )(x)
         stride = 1
-    return _conv_bn(x, filters, 1, stride, reg, f"{name}_shortcut", relu=False)
+    return _conv_bn(x, filters, 1, stride, reg, fmt, f"{name}_shortcut", relu=False)
 
 
-def _basic_block(x, width, stride, reg, name):
+def _basic_block(x, width, stride, reg, fmt, name):
     """Two 3x3 convolutions; output width ``width`` (expansion 1)."""
-    shortcut = _shortcut(x, width, stride, reg, name)
-    y = _conv_bn(x, width, 3, stride, reg, f"{name}_1")
-    y = _conv_bn(y, width, 3, 1, reg, f"{name}_2", relu=False)
+    shortcut = _shortcut(x, width, stride, reg, fmt, name)
+    y = _conv_bn(x, width, 3, stride, reg, fmt, f"{name}_1")
+    y = _conv_bn(y, width, 3, 1, reg, fmt, f"{name}_2", relu=False)
     return layers.ReLU(name=f"{name}_out")(layers.Add(name=f"{name}_add")([y, shortcut]))
 
 
-def _bottleneck_block(x, width, stride, reg, name):
+def _bottleneck_block(x, width, stride, reg, fmt, name):
     """1x1 reduce, 3x3 (carrying the stride), 1x1 expand to ``4 * width``."""
-    shortcut = _shortcut(x, 4 * width, stride, reg, name)
-    y = _conv_bn(x, width, 1, 1, reg, f"{name}_1")
-    y = _conv_bn(y, width, 3, stride, reg, f"{name}_2")
-    y = _conv_bn(y, 4 * width, 1, 1, reg, f"{name}_3", relu=False)
+    shortcut = _shortcut(x, 4 * width, stride, reg, fmt, name)
+    y = _conv_bn(x, width, 1, 1, reg, fmt, f"{name}_1")
+    y = _conv_bn(y, width, 3, stride, reg, fmt, f"{name}_2")
+    y = _conv_bn(y, 4 * width, 1, 1, reg, fmt, f"{name}_3", relu=False)
     return layers.ReLU(name=f"{name}_out")(layers.Add(name=f"{name}_add")([y, shortcut]))
 
 
@@ -286,6 +351,7 @@ def cifar_resnet(
     *,
     width: int = 64,
     weight_decay: float | None = None,
+    data_format: str = "auto",
     name: str = "resnet",
 ) -> keras.Model:
     """A ResNet with the CIFAR stem: 3x3 stride-1 convolution, batch norm, ReLU, no max-pool.
@@ -305,6 +371,8 @@ def cifar_resnet(
         block: ``"basic"`` (ResNet-18/34) or ``"bottleneck"`` (ResNet-50/101).
         width: channels of the stem and first stage (64 in the papers; smaller for
             quick tests).
+        data_format: see :func:`resolve_data_format` (the input is ``(H, W, C)``
+            either way).
     """
     blocks = {"basic": _basic_block, "bottleneck": _bottleneck_block}
     if block not in blocks:
@@ -315,17 +383,20 @@ def cifar_resnet(
     width = _positive_int(width, "width")
     reg = _decay(weight_decay)
     make_block = blocks[block]
-    inputs = keras.Input(shape)
-    x = _conv_bn(inputs, width, 3, 1, reg, "stem")
+    fmt = resolve_data_format(data_format)
+    inputs, x = _image_input(shape, fmt)
+    x = _conv_bn(x, width, 3, 1, reg, fmt, "stem")
     for s, count in enumerate(stages):
         for b in range(count):
             stride = 2 if s > 0 and b == 0 else 1
-            x = make_block(x, width * 2**s, stride, reg, f"stage{s + 1}_block{b + 1}")
-    x = layers.GlobalAveragePooling2D(name="pool")(x)
+            x = make_block(x, width * 2**s, stride, reg, fmt, f"stage{s + 1}_block{b + 1}")
+    x = layers.GlobalAveragePooling2D(data_format=fmt, name="pool")(x)
     return keras.Model(inputs, _logits(x, num_classes, reg), name=name)
 
 
-def resnet18(input_shape=(32, 32, 3), num_classes=10, *, width=64, weight_decay=None):
+def resnet18(
+    input_shape=(32, 32, 3), num_classes=10, *, width=64, weight_decay=None, data_format="auto"
+):
     """CIFAR ResNet-18 (basic blocks 2-2-2-2): 11,173,962 trainable parameters for 10 classes."""
     return cifar_resnet(
         "basic",
@@ -334,11 +405,14 @@ def resnet18(input_shape=(32, 32, 3), num_classes=10, *, width=64, weight_decay=
         num_classes,
         width=width,
         weight_decay=weight_decay,
+        data_format=data_format,
         name="resnet18",
     )
 
 
-def resnet50(input_shape=(32, 32, 3), num_classes=10, *, width=64, weight_decay=None):
+def resnet50(
+    input_shape=(32, 32, 3), num_classes=10, *, width=64, weight_decay=None, data_format="auto"
+):
     """CIFAR ResNet-50 (bottleneck blocks 3-4-6-3).
 
     23,520,842 trainable parameters for 10 classes (batch-norm scales and offsets
@@ -352,6 +426,7 @@ def resnet50(input_shape=(32, 32, 3), num_classes=10, *, width=64, weight_decay=
         num_classes,
         width=width,
         weight_decay=weight_decay,
+        data_format=data_format,
         name="resnet50",
     )
 

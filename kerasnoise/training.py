@@ -385,6 +385,7 @@ def execution_record(model: keras.Model, run_data: RunData) -> dict:
     return {
         "steps_per_execution": model.steps_per_execution,
         "jit_compile": model.jit_compile,
+        "data_format": models.data_format_of(model),
         "feed": run_data.built.train.fit_feed,
     }
 

@@ -118,6 +118,7 @@ def test_round_trip_and_ids():
         ({"loss": "phuber_ce", "loss.tau": 0.5}, ValueError, "tau must be > 1"),
         ({"loss.tau": 10}, TypeError, "loss 'ce'.*unexpected keyword argument 'tau'"),
         ({"model.widht": 3}, TypeError, "unknown parameter for model 'lenet5'"),
+        ({"model.data_format": "NCHW"}, ValueError, r"model.data_format must be one of \('auto'"),
         ({"model.num_classes": 3}, ValueError, "set by the runner"),
         ({"optimizer.name": "rmsprop"}, ValueError, "optimizer.name must be one of adam, adadelta"),
         ({"optimizer.schedule": "cosine"}, ValueError, "constant, exponential, multistep"),

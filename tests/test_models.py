@@ -110,7 +110,7 @@ def test_resnet_reference_counts(name, trainable, bn_channels):
 
 
 def test_resnet_stem_and_output():
-    model = models.resnet18(CIFAR, 100, width=8)
+    model = models.resnet18(CIFAR, 100, width=8, data_format="channels_last")
     stem = model.get_layer("stem_conv")
     assert stem.kernel_size == (3, 3) and stem.strides == (1, 1) and not stem.use_bias
     assert not any(isinstance(layer, keras.layers.MaxPooling2D) for layer in model.layers)
@@ -244,7 +244,9 @@ def test_strided_shortcuts_of_reduced_widths_subsample_first(name, width):
     (PyTorch's CPU convolution can hang in the backward pass of a strided 1x1 convolution
     with 2-6 input channels; README, "Known issues".)  Same weights, same function.
     """
-    model = models.get(name, input_shape=CIFAR, num_classes=10, width=width)
+    model = models.get(
+        name, input_shape=CIFAR, num_classes=10, width=width, data_format="channels_last"
+    )
     assert all(c >= 8 for c in _strided_1x1_inputs(model)), _strided_1x1_inputs(model)
     if name == "resnet18":
         assert count(model.trainable_weights) == _resnet18_trainable(width)
@@ -324,6 +326,41 @@ def test_reduced_width_resnets_train_on_torch_with_avx2_kernels():
         )
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.rstrip().endswith("done"), out.stdout
+
+
+def test_data_format_auto_is_the_backends_own_layout():
+    want = "channels_first" if keras.backend.backend() == "torch" else "channels_last"
+    assert models.resolve_data_format() == want
+    assert models.data_format_of(models.lenet5()) == want
+    assert models.data_format_of(models.mlp1()) is None
+    assert models.resolve_data_format("channels_last") == "channels_last"
+    with pytest.raises(ValueError, match=r"data_format must be one of \('auto'"):
+        models.conv4(data_format="NCHW")
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() == "tensorflow",
+    reason="TensorFlow's CPU convolutions are NHWC only",
+)
+@pytest.mark.parametrize(
+    ("name", "kwargs"), [("lenet5", {}), ("conv4", {}), ("resnet18", {"width": 4})]
+)
+def test_channels_first_is_the_same_function_of_the_same_weights(name, kwargs):
+    """Both layouts take (H, W, C) input, hold the same weights, and compute the same logits."""
+    last = models.get(name, data_format="channels_last", **kwargs)
+    first = models.get(name, data_format="channels_first", **kwargs)
+    assert first.input_shape == last.input_shape
+    assert [w.shape for w in first.weights] == [w.shape for w in last.weights]
+    assert isinstance(first.layers[1], keras.layers.Permute)
+    first.set_weights(last.get_weights())
+    x = np.random.default_rng(1).standard_normal((4, *last.input_shape[1:])).astype(np.float32)
+    for training in (False, True):  # batch norm: moving statistics, then batch statistics
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(first(x, training=training)),
+            keras.ops.convert_to_numpy(last(x, training=training)),
+            rtol=1e-4,
+            atol=1e-4,
+        )
 
 
 @pytest.mark.parametrize("name", models.available())

@@ -79,11 +79,12 @@ def test_train_command_end_to_end_and_eval(shared_data, tmp_path, capsys):
     assert record["test_accuracy_last"] > 0.5  # 2 epochs on 800 noisy examples
     assert {"keras", "tensorflow", "numpy"} <= set(record["versions"])
     # the automatic speed choices, resolved: LeNet-5 has convolutions, so no XLA on a
-    # TensorFlow CPU; PyTorch runs one step per call
+    # TensorFlow CPU; PyTorch runs one step per call, in PyTorch's own NCHW layout
     backend = keras.backend.backend()
     assert record["execution"] == {
         "steps_per_execution": 1 if backend == "torch" else 16,
         "jit_compile": False if backend == "tensorflow" else record["execution"]["jit_compile"],
+        "data_format": "channels_first" if backend == "torch" else "channels_last",
         "feed": "tf.data" if backend == "tensorflow" else "PyDataset",
     }
     assert record["execution"]["jit_compile"] in (True, False)
