@@ -180,6 +180,7 @@ def run_kerasnoise(
         "examples_per_second": record["examples_per_second"],
         "test_accuracy": record["test_accuracy_last"],
         "status": record["status"],
+        "execution": record["execution"],
     }
 
 
@@ -335,6 +336,17 @@ def main(argv=None) -> None:
     print(to_markdown(meta, rows))
 
 
+def _choices(execution: dict | None) -> str:
+    """The run record's resolved speed settings, in a few words."""
+    if not execution:
+        return ""
+    words = [f"{execution['steps_per_execution']} steps/call"]
+    words.append("compiled" if execution["jit_compile"] is True else "not compiled")
+    if execution.get("data_format"):
+        words.append("NCHW" if execution["data_format"] == "channels_first" else "NHWC")
+    return ", ".join(words)
+
+
 def to_markdown(meta: dict, rows: list[dict]) -> str:
     ceiling = meta.get("ceiling")
     lines = [
@@ -342,19 +354,21 @@ def to_markdown(meta: dict, rows: list[dict]) -> str:
         f"{meta['cores']} cores ({meta['cpu']}), epochs {meta['epochs']} (first = warm-up); "
         "reference = the faster of two runs",
         "",
-        "| model | run | examples/s | × reference | test accuracy (%) | peak RSS (MB) |"
-        + (" model step alone, × reference |" if ceiling else ""),
-        "|---|---|---:|---:|---:|---:|" + ("---:|" if ceiling else ""),
+        "| model | run | examples/s | × reference | test accuracy (%) | peak RSS (MB) | "
+        "automatic choices |" + (" model step alone, × reference |" if ceiling else ""),
+        "|---|---|---:|---:|---:|---:|---|" + ("---:|" if ceiling else ""),
     ]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['model']} | {r['run']} | error | | | |" + (" |" if ceiling else ""))
+            empty = " | | | | |" + (" |" if ceiling else "")
+            lines.append(f"| {r['model']} | {r['run']} | error |{empty}")
             continue
         ratio = f"{r['ratio']:.2f}" if "ratio" in r else ("1.00" if "reference" in r["run"] else "")
         acc = r.get("test_accuracy")
         line = (
             f"| {r['model']} | {r['run']} | {r['examples_per_second']:,.0f} | {ratio} | "
-            f"{'' if acc is None else f'{100 * acc:.2f}'} | {r['peak_rss_mb']:,.0f} |"
+            f"{'' if acc is None else f'{100 * acc:.2f}'} | {r['peak_rss_mb']:,.0f} | "
+            f"{_choices(r.get('execution'))} |"
         )
         if ceiling:
             line += f" {r['ceiling_ratio']:.2f} |" if "ceiling_ratio" in r else " |"

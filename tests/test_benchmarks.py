@@ -47,7 +47,12 @@ def test_throughput_runs_with_a_minimal_setting(shared_data, tmp_path, monkeypat
     assert run["ceiling_ratio"] == (
         run["ceiling_examples_per_second"] / reference["examples_per_second"]
     )
-    assert "| mlp1 | pytorch reference |" in (tmp_path / "throughput.md").read_text()
+    table = (tmp_path / "throughput.md").read_text()
+    assert "| mlp1 | pytorch reference |" in table
+    # the run record's automatic choices travel into the table (MLP1: no layout)
+    steps = run["execution"]["steps_per_execution"]
+    assert steps == (1 if keras.backend.backend() == "torch" else 16)
+    assert f"| {steps} steps/call, " in table and "NHWC" not in table
 
 
 def test_torch_step_runs_with_a_minimal_setting(shared_data, tmp_path):
