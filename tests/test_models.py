@@ -338,10 +338,6 @@ def test_data_format_auto_is_the_backends_own_layout():
         models.conv4(data_format="NCHW")
 
 
-@pytest.mark.skipif(
-    keras.backend.backend() == "tensorflow",
-    reason="TensorFlow's CPU convolutions are NHWC only",
-)
 @pytest.mark.parametrize(
     ("name", "kwargs"), [("lenet5", {}), ("conv4", {}), ("resnet18", {"width": 4})]
 )
