@@ -31,29 +31,19 @@ os.environ["KERAS_BACKEND"] = "torch"
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from keras import layers  # noqa: E402
 
 from benchmarks.throughput import BATCH, run_reference  # noqa: E402
+from kerasnoise import models  # noqa: E402
 from kerasnoise._io import atomic_write_json, atomic_write_text  # noqa: E402
 
 MODELS = ("mlp1", "lenet5")
 
 
 def keras_model(name: str, data_format: str) -> keras.Model:
-    """kerasnoise's MLP1 / LeNet-5 layers, in either image layout."""
-    shape = (28, 28, 1) if data_format == "channels_last" else (1, 28, 28)
-    inputs = keras.Input(shape)
-    x = inputs
-    if name == "lenet5":
-        x = layers.Conv2D(6, 5, padding="same", activation="relu", data_format=data_format)(x)
-        x = layers.AveragePooling2D(2, data_format=data_format)(x)
-        x = layers.Conv2D(16, 5, activation="relu", data_format=data_format)(x)
-        x = layers.AveragePooling2D(2, data_format=data_format)(x)
-    x = layers.Flatten(data_format=data_format)(x)
-    widths = (120, 84) if name == "lenet5" else (256,)
-    for width in widths:
-        x = layers.Dense(width, activation="relu")(x)
-    return keras.Model(inputs, layers.Dense(10)(x))
+    """kerasnoise's own model, in either image layout (MLP1 has none)."""
+    if name == "mlp1":
+        return models.get(name)
+    return models.get(name, data_format=data_format)
 
 
 def load(data_dir: str, limit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -72,8 +62,6 @@ def run_keras(name: str, data_format: str, jit: bool, x, y, epochs: int) -> dict
         metrics=["accuracy"],
         jit_compile=jit,
     )
-    if data_format == "channels_first":
-        x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
     timer = EpochTimer()
     model.fit(x, y, batch_size=BATCH, epochs=epochs, verbose=0, shuffle=False, callbacks=[timer])
     rates = [len(x) / seconds for seconds in timer.seconds[1:]]
