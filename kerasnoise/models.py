@@ -106,10 +106,11 @@ def resolve_data_format(data_format: Any = "auto") -> str:
     ``channels_last`` tensor to NCHW and back around every one of them (LeNet-5 and
     Conv4 trained 1.2-1.4x faster built ``channels_first``, benchmarks/README.md).
     On JAX and TensorFlow ``channels_first`` measured slower (TensorFlow LeNet-5
-    12.4k -> 7.2-9.4k examples/s), so they stay ``channels_last``.  The layout changes neither the weights (Keras stores
-    kernels as ``(kh, kw, in, out)`` and flattens in channels-last order whatever the
-    layout) nor the input, which stays ``(H, W, C)`` as the pipelines give it: a
-    ``channels_first`` model transposes it once, in its first layer.
+    12.4k -> 7.2-9.4k examples/s), so they stay ``channels_last``.  The layout
+    changes neither the weights (Keras stores kernels as ``(kh, kw, in, out)`` and
+    flattens in channels-last order whatever the layout) nor the input, which stays
+    ``(H, W, C)`` as the pipelines give it: a ``channels_first`` model transposes it
+    once, in its first layer.
     """
     if data_format not in DATA_FORMATS:
         raise ValueError(f"data_format must be one of {DATA_FORMATS}, got {data_format!r}")

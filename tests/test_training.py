@@ -104,8 +104,10 @@ def test_train_command_end_to_end_and_eval(shared_data, tmp_path, capsys):
     assert "loss=phuber_ce(tau=10" in table and f"{100 * record['test_accuracy_best']:.2f}" in table
 
 
+# The resume tests train MLP1: what they test (run records, checkpoints, the epoch order)
+# does not depend on the model, and LeNet-5 cost them twice the time on JAX.
 def test_done_run_is_not_trained_again(shared_data, tmp_path, monkeypatch):
-    config = small_config(shared_data, "epochs=1")
+    config = small_config(shared_data, "epochs=1", "model=mlp1")
     first = training.train(config, tmp_path, verbose=0)
     assert first["status"] == "finished"
 
@@ -139,7 +141,7 @@ class EpochsSeen(keras.callbacks.Callback):
 
 
 def test_interrupted_run_resumes_instead_of_restarting(shared_data, tmp_path):
-    config = small_config(shared_data, "epochs=3")
+    config = small_config(shared_data, "epochs=3", "model=mlp1")
     with pytest.raises(Interrupt):
         training.train(config, tmp_path, verbose=0, callbacks=[StopAfterFirstEpoch()])
     store = ResultsStore(tmp_path)
@@ -309,7 +311,7 @@ def test_killed_run_resumes_with_the_history_of_an_uninterrupted_one(shared_data
     import subprocess
     import sys
 
-    config = small_config(shared_data, *STATEFUL)
+    config = small_config(shared_data, *STATEFUL, "model=mlp1")
     whole = training.train(config, tmp_path / "whole", verbose=0)
     run_id = config.run_id(keras.backend.backend())
     whole_history = json.loads((tmp_path / "whole" / run_id / "history.json").read_text())
