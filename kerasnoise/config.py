@@ -302,10 +302,11 @@ def _check_model_args(component: dict) -> None:
             f"unknown parameter for model {component['name']!r}: {sorted(params)}; "
             f"allowed: {', '.join(allowed)}"
         ) from None
-    if "data_format" in params and params["data_format"] not in models.DATA_FORMATS:
-        raise ValueError(
-            f"model.data_format must be one of {models.DATA_FORMATS}, got {params['data_format']!r}"
-        )
+    if "data_format" in params:
+        try:
+            models.resolve_data_format(params["data_format"])
+        except ValueError as err:
+            raise ValueError(f"model.{err}") from None
 
 
 def _check_optimizer(opt: OptimizerConfig) -> None:
