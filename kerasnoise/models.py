@@ -135,8 +135,12 @@ def _image_input(shape: tuple[int, ...], data_format: str):
     return inputs, inputs
 
 
+def _channel_axis(data_format: str) -> int:
+    return 1 if data_format == "channels_first" else -1
+
+
 def _channels(x, data_format: str) -> int:
-    return x.shape[1] if data_format == "channels_first" else x.shape[-1]
+    return x.shape[_channel_axis(data_format)]
 
 
 def _logits(x, num_classes: int, reg, **kwargs):
@@ -292,7 +296,7 @@ def _conv_bn(x, filters, kernel, stride, reg, fmt, name, relu=True):
         name=f"{name}_conv",
     )(x)
     x = layers.BatchNormalization(
-        axis=1 if fmt == "channels_first" else -1,
+        axis=_channel_axis(fmt),
         momentum=0.9,
         epsilon=1e-5,
         gamma_regularizer=reg,
