@@ -37,8 +37,8 @@ GRID = ["--axis", "noise.alpha=0,1", "--learning-rates", "0.1,0.5", "--seeds", "
 TRAINED = re.compile(r"trial \S+ noise\.alpha=(\S+) lr=(\S+) seed \d+: trained (\S+),")
 
 
-def _argv(out, data, *extra):
-    return ["rolnick-mnist", *GRID, "--out", str(out), "--data-dir", str(data), "--no-progress"] + [
+def _argv(out, data, *extra, grid=GRID):
+    return ["rolnick-mnist", *grid, "--out", str(out), "--data-dir", str(data), "--no-progress"] + [
         *TINY,
         *extra,
     ]
@@ -290,8 +290,7 @@ def test_distributed_search_chief_and_two_workers(shared_data, tmp_path):
     out = tmp_path / "out"
     port = _free_ports(len(levels))  # one oracle per level
     grid = ["--axis", "noise.alpha=" + ",".join(levels), *GRID[2:]]
-    argv = [sys.executable, "-m", "tuning.lr_search", "rolnick-mnist", *grid, *TINY]
-    argv += ["--out", str(out), "--data-dir", str(shared_data), "--no-progress"]
+    argv = [sys.executable, "-m", "tuning.lr_search", *_argv(out, shared_data, grid=grid)]
     argv += ["--oracle-port", str(port), "--chief-timeout", "120"]
     env = os.environ | {"OMP_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1"}
     procs = {"chief": subprocess.Popen([*argv, "--chief"], **_pipes(env))}
