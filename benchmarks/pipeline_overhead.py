@@ -13,7 +13,7 @@ on the same number of examples, (1 + alpha) x images, two ways:
   float32 array with their labels, ``model.fit(x, y, batch_size, shuffle=True)``.
 
 Both use the runner's compile settings (16 steps per execution except on PyTorch,
-``jit_compile`` as ``training.resolve_jit_compile``).  Prints examples per second
+``jit_compile`` as ``execution.resolve_jit_compile``).  Prints examples per second
 of each and the ratio pipeline / arrays for the active backend.  Run it once per
 backend.
 """
@@ -35,7 +35,7 @@ def measure(
     import keras
     import numpy as np
 
-    from kerasnoise import datasets, models, noise, pipelines, training
+    from kerasnoise import datasets, execution, models, noise, pipelines, training
 
     data = datasets.load("mnist", data_dir)
     x, y = data.x_train[:images], data.y_train[:images]
@@ -55,8 +55,8 @@ def measure(
         model.compile(  # the runner's settings, for both feeds
             optimizer=keras.optimizers.Adadelta(0.1, rho=0.9, epsilon=1e-6),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            steps_per_execution=training.resolve_steps_per_execution(16),
-            jit_compile=training.resolve_jit_compile("auto", model),
+            steps_per_execution=execution.resolve_steps_per_execution(16),
+            jit_compile=execution.resolve_jit_compile("auto", model)[0],
         )
         timer = training.ThroughputTimer(result.num_examples)
         model.fit(

@@ -3,6 +3,7 @@
     python -m benchmarks.throughput [--data-dir ../shared/data] [--models mlp1 lenet5 conv4]
         [--backends tensorflow jax torch] [--precisions float32 bfloat16] [--epochs 3]
         [--limit N] [--ceiling] [--out benchmarks/results]
+        [--onednn on off] [--jit-compile auto false true]
 
 For each model (batch size 128, real MNIST) it runs, each in a fresh process:
 
@@ -18,6 +19,11 @@ epoch compiles), the median over the later epochs, from epoch start to its last
 batch; kerasnoise's per-epoch evaluation is not counted.  The reference runs twice
 per model, before and after kerasnoise's runs, and the faster of the two is the
 denominator of every ratio (on a noisy machine this errs against kerasnoise).
+
+``--onednn on off`` runs TensorFlow twice, with oneDNN as this CPU has it and with
+``TF_ENABLE_ONEDNN_OPTS=0`` (as on a CPU without AVX-512); ``--jit-compile`` sets the
+runs' ``jit_compile`` (default ``auto``, the runner's own choice), so the rule of
+``kerasnoise.execution.resolve_jit_compile`` can be checked against its alternatives.
 
 ``--ceiling`` adds, for each kerasnoise run, the same compiled model trained on one
 in-memory batch repeated (no pipeline, no callbacks): the speed of the model step
@@ -44,6 +50,7 @@ from kerasnoise._io import atomic_write_json, atomic_write_text
 MODELS = ("mlp1", "lenet5", "conv4")
 BACKENDS = ("tensorflow", "jax", "torch")
 PRECISIONS = ("float32", "bfloat16")
+JIT_CHOICES = {"auto": "auto", "false": False, "true": True}
 BATCH = 128
 
 
@@ -156,7 +163,12 @@ def run_reference(
 
 
 def run_kerasnoise(
-    model_name: str, precision: str, data_dir: str, epochs: int, limit: int | None
+    model_name: str,
+    precision: str,
+    data_dir: str,
+    epochs: int,
+    limit: int | None,
+    jit_compile: bool | str = "auto",
 ) -> dict:
     from kerasnoise import config as cfg
     from kerasnoise import training
@@ -172,6 +184,7 @@ def run_kerasnoise(
         "precision": "float32" if precision == "float32" else f"mixed_{precision}",
         "data_dir": data_dir,
         "train_limit": limit,
+        "jit_compile": jit_compile,
     }
     config = cfg.apply_overrides(cfg.preset("rolnick-mnist"), overrides)
     with tempfile.TemporaryDirectory() as out:
@@ -192,7 +205,7 @@ def run_ceiling(model_name: str, precision: str, epochs: int, steps: int = 160) 
     import keras
     import numpy as np
 
-    from kerasnoise import losses, models, training
+    from kerasnoise import execution, losses, models, training
 
     keras.config.set_dtype_policy("float32" if precision == "float32" else f"mixed_{precision}")
     keras.utils.set_random_seed(0)
@@ -202,8 +215,8 @@ def run_ceiling(model_name: str, precision: str, epochs: int, steps: int = 160) 
         optimizer=keras.optimizers.Adadelta(0.1, rho=0.9, epsilon=1e-6),
         loss=losses.get("ce"),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        steps_per_execution=training.resolve_steps_per_execution(16),
-        jit_compile=training.resolve_jit_compile("auto", model),
+        steps_per_execution=execution.resolve_steps_per_execution(16),
+        jit_compile=execution.resolve_jit_compile("auto", model)[0],
     )
     rng = np.random.default_rng(0)
     x = rng.standard_normal((BATCH, 28, 28, 1)).astype(np.float32)
@@ -232,7 +245,10 @@ def worker(args) -> None:
     if args.worker == "reference":
         row = run_reference(args.model, args.data_dir, args.epochs, args.limit)
     else:
-        row = run_kerasnoise(args.model, args.precision, args.data_dir, args.epochs, args.limit)
+        jit = JIT_CHOICES[args.jit_compile[0]]
+        row = run_kerasnoise(
+            args.model, args.precision, args.data_dir, args.epochs, args.limit, jit
+        )
         if args.ceiling:
             row.update(run_ceiling(args.model, args.precision, args.epochs))
     row.update(wall_s=time.perf_counter() - start, peak_rss_mb=peak_rss_mb())
@@ -240,7 +256,13 @@ def worker(args) -> None:
 
 
 def spawn(
-    kind: str, model: str, args, backend: str | None = None, precision: str | None = None
+    kind: str,
+    model: str,
+    args,
+    backend: str | None = None,
+    precision: str | None = None,
+    onednn: str = "on",
+    jit: str = "auto",
 ) -> dict:
     cmd = [
         sys.executable,
@@ -261,7 +283,10 @@ def spawn(
         cmd += ["--precision", precision]
     if args.ceiling:
         cmd += ["--ceiling"]
+    cmd += ["--jit-compile", jit]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    if onednn == "off":
+        env["TF_ENABLE_ONEDNN_OPTS"] = "0"
     if backend:
         env["KERAS_BACKEND"] = backend
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -269,6 +294,18 @@ def spawn(
     if done.returncode or not lines:
         return {"error": (done.stderr or done.stdout)[-2000:]}
     return json.loads(lines[-1].removeprefix("RESULT "))
+
+
+def variants(args) -> list[tuple[str, str, str, str]]:
+    """(backend, precision, oneDNN, jit_compile) of every kerasnoise run; the oneDNN
+    switch is TensorFlow's alone."""
+    return [
+        (backend, precision, onednn, jit)
+        for backend in args.backends
+        for precision in args.precisions
+        for onednn in (args.onednn if backend == "tensorflow" else ["on"])
+        for jit in args.jit_compile
+    ]
 
 
 def main(argv=None) -> None:
@@ -284,6 +321,14 @@ def main(argv=None) -> None:
         "--ceiling", action="store_true", help="also time the model step alone on a fixed batch"
     )
     parser.add_argument("--limit", type=int, help="use only the first N training examples")
+    parser.add_argument(
+        "--onednn",
+        nargs="+",
+        default=["on"],
+        choices=("on", "off"),
+        help="TensorFlow runs: 'on' as this CPU has it, 'off' with TF_ENABLE_ONEDNN_OPTS=0",
+    )
+    parser.add_argument("--jit-compile", nargs="+", default=["auto"], choices=tuple(JIT_CHOICES))
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--worker", choices=("reference", "kerasnoise"), help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
@@ -297,15 +342,18 @@ def main(argv=None) -> None:
     for model in args.models:
         first = spawn("reference", model, args)
         runs = []
-        for backend in args.backends:
-            for precision in args.precisions:
-                row = spawn("kerasnoise", model, args, backend, precision)
-                runs.append({"model": model, "run": f"{backend} {precision}", **row})
-                print(
-                    f"{model:7s} {backend:10s} {precision:9s} "
-                    f"{row.get('examples_per_second') or 0:10,.0f} ex/s  "
-                    f"acc {row.get('test_accuracy')}"
-                )
+        for backend, precision, onednn, jit in variants(args):
+            row = spawn("kerasnoise", model, args, backend, precision, onednn, jit)
+            name = " ".join(
+                [backend, precision]
+                + (["oneDNN off"] if onednn == "off" else [])
+                + ([f"jit_compile={jit}"] if jit != "auto" else [])
+            )
+            runs.append({"model": model, "run": name, **row})
+            print(
+                f"{model:7s} {name:40s} {row.get('examples_per_second') or 0:10,.0f} ex/s  "
+                f"acc {row.get('test_accuracy')}"
+            )
         second = spawn("reference", model, args)
         refs = [r for r in (first, second) if "examples_per_second" in r]
         ref = max(refs, key=lambda r: r["examples_per_second"]) if refs else first

@@ -274,10 +274,10 @@ def _check_component(component: Any, section: str, allowed: list[str], build) ->
         )
     try:
         build(component)
-    except TypeError as err:
-        raise TypeError(f"{section}: {err}") from None
-    except ValueError as err:
-        raise ValueError(f"{section}: {err}") from None
+    except (TypeError, ValueError) as err:
+        if str(err).startswith(f"{section}."):  # already names its key
+            raise
+        raise type(err)(f"{section}: {err}") from None
 
 
 def _check_model_args(component: dict) -> None:

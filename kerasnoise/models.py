@@ -34,6 +34,7 @@ from typing import Any
 import keras
 from keras import layers
 
+from kerasnoise import execution
 from kerasnoise._checks import positive_int as _positive_int
 from kerasnoise._registry import lookup
 
@@ -111,12 +112,23 @@ def resolve_data_format(data_format: Any = "auto") -> str:
     flattens in channels-last order whatever the layout) nor the input, which stays
     ``(H, W, C)`` as the pipelines give it: a ``channels_first`` model transposes it
     once, in its first layer.
+
+    Raises ``ValueError`` for ``channels_first`` where the backend cannot run it:
+    TensorFlow on a CPU without oneDNN (:func:`kerasnoise.execution.channels_first_runs`
+    probes it), whose CPU convolutions are channels-last only.
     """
     if data_format not in DATA_FORMATS:
         raise ValueError(f"data_format must be one of {DATA_FORMATS}, got {data_format!r}")
-    if data_format != "auto":
-        return data_format
-    return "channels_first" if keras.backend.backend() == "torch" else "channels_last"
+    if data_format == "auto":
+        torch = keras.backend.backend() == "torch"
+        return "channels_first" if torch and execution.channels_first_runs() else "channels_last"
+    if data_format == "channels_first" and not execution.channels_first_runs():
+        raise ValueError(
+            "data_format='channels_first' cannot run here: TensorFlow's CPU convolutions "
+            "take NCHW only with oneDNN, which is off on this machine (a CPU without "
+            "AVX-512, or TF_ENABLE_ONEDNN_OPTS=0); use 'auto' or 'channels_last'"
+        )
+    return data_format
 
 
 def data_format_of(model: keras.Model) -> str | None:
@@ -319,7 +331,7 @@ def _shortcut(x, filters, stride, reg, fmt, name):
         # backward pass of a 1x1 stride-2 convolution with few input channels (3-4 on the
         # reported AMD EPYC; 2-6 with ONEDNN_MAX_CPU_ISA=AVX2 on an AVX-512 CPU) on
         # channels-last input, which is what Keras's torch backend passes, never returns
-        # (README, "Known issues").  A 1x1 'same' convolution with stride s reads only the
+        # (docs/known-issues.md).  A 1x1 'same' convolution with stride s reads only the
         # pixels x[:, ::s, ::s, :], so take them with a 1x1 average pooling of stride s
         # (the mean of one value: the value, gradient passed through unchanged) and
         # convolve with stride 1, which does not hang: the same function and the same
@@ -369,7 +381,7 @@ def cifar_resnet(
     for ResNet-18, ``width`` < 2 for ResNet-50, the shortcut takes every second pixel
     with a weightless 1x1 pooling layer, ``*_shortcut_subsample``, before a stride-1
     1x1 convolution: the same function and weights, avoiding a PyTorch CPU hang; see
-    the README's "Known issues".)
+    docs/known-issues.md.)
     Convolutions have no bias; batch norm uses PyTorch's defaults (momentum 0.1,
     i.e. Keras ``momentum=0.9``, epsilon 1e-5).
 

@@ -2,7 +2,8 @@
 
 :func:`train` is a sequence of steps that sweeps, tuning and experiments reuse:
 :func:`open_run` (where the run lives, is it done?), :func:`build_data` (data,
-noise, pipelines), :func:`build_model` (model, loss, optimizer, compiled),
+noise, pipelines), :func:`build_model` (the model), :func:`compile_model` (loss,
+optimizer, the speed choices of :mod:`kerasnoise.execution`),
 :func:`build_callbacks` (the run's instruments and its checkpoint),
 :func:`fit` and :func:`finish` (the result record).  :func:`isolated_keras_state`
 keeps one run's global Keras state (dtype policy, seeds, layer names) from
@@ -40,7 +41,7 @@ import keras
 import numpy as np
 
 from kerasnoise import callbacks as cbs
-from kerasnoise import datasets, distribution, losses, models, pipelines, rundir
+from kerasnoise import datasets, distribution, execution, losses, models, pipelines, rundir
 from kerasnoise import noise as noise_lib
 from kerasnoise._io import atomic_write_json, atomic_write_text
 from kerasnoise.callbacks import (  # noqa: F401  (re-exported: part of this module's API)
@@ -58,6 +59,7 @@ __all__ = [
     "isolated_keras_state",
     "build_data",
     "build_model",
+    "compile_model",
     "build_callbacks",
     "fit",
     "finish",
@@ -65,80 +67,11 @@ __all__ = [
     "load_data",
     "build_optimizer",
     "learning_rate_schedule",
-    "resolve_jit_compile",
-    "resolve_steps_per_execution",
-    "resolve_precision",
     "noise_subset_metrics",
 ]
 
 
 # --------------------------------------------------------------------------- pieces
-
-
-def _device() -> str:
-    """Where the backend puts a new tensor, e.g. 'cpu', 'cuda:0' (no torch/jax import)."""
-    return str(getattr(keras.ops.zeros(()), "device", "")).lower()
-
-
-def _on_accelerator(device: str) -> bool:
-    return any(name in device for name in ("gpu", "cuda", "tpu"))
-
-
-def accelerator_device() -> str | None:
-    """The accelerator the backend puts new tensors on (e.g. 'cuda:0'), or ``None``."""
-    device = _device()
-    return device if _on_accelerator(device) else None
-
-
-_CONVOLUTIONS = (
-    keras.layers.Conv1D,
-    keras.layers.Conv2D,
-    keras.layers.Conv3D,
-    keras.layers.Conv1DTranspose,
-    keras.layers.Conv2DTranspose,
-    keras.layers.Conv3DTranspose,
-    keras.layers.DepthwiseConv2D,
-    keras.layers.SeparableConv2D,
-)
-
-
-def _has_convolution(layer: Any) -> bool:
-    if isinstance(layer, _CONVOLUTIONS):
-        return True
-    return any(_has_convolution(inner) for inner in getattr(layer, "layers", ()))
-
-
-def resolve_jit_compile(jit_compile: bool | str, model: keras.Model | None = None) -> bool | str:
-    """``auto`` is Keras's choice, except TensorFlow on a CPU: XLA only for models
-    without convolutions (``model`` not given: no XLA); never inside a tf.distribute strategy.
-
-    Measured on the 2-core development CPU (benchmarks/README.md): XLA's CPU
-    convolutions made LeNet-5 2.4x slower than TensorFlow's oneDNN kernels, while
-    MLP1 trained ~1.4x faster with XLA (it fuses the small element-wise ops).
-    """
-    if distribution.mirrored():
-        return False  # Keras fails with XLA inside a tf.distribute strategy
-    if jit_compile == "auto" and keras.backend.backend() == "tensorflow":
-        if _on_accelerator(_device()):
-            return "auto"
-        return model is not None and not _has_convolution(model)
-    return jit_compile
-
-
-def resolve_steps_per_execution(steps: int) -> int:
-    """``steps``, except 1 on PyTorch, where Keras refuses more than one step per call,
-    and inside TensorFlow's ``data_parallel`` strategy, where it fails with more."""
-    return 1 if keras.backend.backend() == "torch" or distribution.mirrored() else steps
-
-
-def resolve_precision(precision: str) -> tuple[str, str]:
-    """The dtype policy to use and why: ``auto`` is bfloat16 on accelerators, float32 on CPU."""
-    if precision != "auto":
-        return precision, "as configured"
-    device = _device()
-    if _on_accelerator(device):
-        return "mixed_bfloat16", f"auto: tensors live on an accelerator ({device})"
-    return "float32", f"auto: tensors live on the CPU ({device or 'cpu'}), keep float32"
 
 
 def learning_rate_schedule(opt: OptimizerConfig, steps_per_epoch: int) -> Any:
@@ -379,41 +312,48 @@ def data_sizes(run_data: RunData) -> dict[str, int]:
     return sizes
 
 
-def execution_record(model: keras.Model, run_data: RunData) -> dict:
+def execution_record(model: keras.Model, run_data: RunData, jit_compile_reason: str) -> dict:
     """The speed settings the run used, as the compiled model holds them after the
-    automatic choices were resolved, and the feed ``fit`` was given."""
+    automatic choices were resolved, the feed ``fit`` was given, and whether
+    TensorFlow's CPU convolutions ran on oneDNN (``None`` where that does not apply)."""
     return {
         "steps_per_execution": model.steps_per_execution,
         "jit_compile": model.jit_compile,
+        "jit_compile_reason": jit_compile_reason,
+        "onednn": execution.onednn_convolutions(),
         "data_format": models.data_format_of(model),
         "feed": run_data.built.train.fit_feed,
     }
 
 
-def build_model(
-    config: ExperimentConfig, info: datasets.DatasetInfo, steps_per_epoch: int
-) -> keras.Model:
-    """The config's model with its loss and optimizer, compiled (call inside
-    :func:`isolated_keras_state`, which sets the precision)."""
+def build_model(config: ExperimentConfig, info: datasets.DatasetInfo) -> keras.Model:
+    """The config's model, uncompiled (call inside :func:`isolated_keras_state`, which
+    sets the precision)."""
     opt = config.optimizer
     model_params = {k: v for k, v in config.model.items() if k != "name"}
     coupled = opt.weight_decay if opt.weight_decay_mode == "coupled" else None
-    model = models.get(
+    return models.get(
         config.model["name"],
         input_shape=info.image_shape,
         num_classes=info.num_classes,
         weight_decay=coupled,
         **model_params,
     )
+
+
+def compile_model(model: keras.Model, config: ExperimentConfig, steps_per_epoch: int) -> str:
+    """Compile ``model`` with the config's loss, optimizer and speed settings; returns
+    why ``jit_compile`` is what it is (for the run record)."""
     loss = losses.get(config.loss["name"], **{k: v for k, v in config.loss.items() if k != "name"})
+    jit_compile, reason = execution.resolve_jit_compile(config.jit_compile, model)
     model.compile(
-        optimizer=build_optimizer(opt, steps_per_epoch),
+        optimizer=build_optimizer(config.optimizer, steps_per_epoch),
         loss=loss,
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        steps_per_execution=resolve_steps_per_execution(config.steps_per_execution),
-        jit_compile=resolve_jit_compile(config.jit_compile, model),
+        steps_per_execution=execution.resolve_steps_per_execution(config.steps_per_execution),
+        jit_compile=jit_compile,
     )
-    return model
+    return reason
 
 
 @dataclasses.dataclass
@@ -559,7 +499,7 @@ def train(
         return {**stored["result"], "skipped": True}
 
     placement = distribution.plan(config.distribution)
-    precision, why = resolve_precision(config.precision)
+    precision, why = execution.resolve_precision(config.precision)
     with isolated_keras_state(precision), placement.scope():
         keras.utils.set_random_seed(config.seed)
         run_data = build_data(config)
@@ -569,7 +509,8 @@ def train(
         run.run_dir.mkdir(parents=True, exist_ok=True)
         if tag:
             run.tag(**tag)
-        model = build_model(config, run_data.data.info, len(run_data.built.train))
+        model = build_model(config, run_data.data.info)
+        jit_reason = compile_model(model, config, len(run_data.built.train))
         rundir.write_identity(
             run.run_dir, run_id=run.run_id, group=run.group, seed=config.seed, backend=run.backend
         )
@@ -596,7 +537,7 @@ def train(
             {
                 "precision": precision,
                 "precision_reason": why,
-                "execution": execution_record(model, run_data),
+                "execution": execution_record(model, run_data, jit_reason),
                 "distribution": placement.record(),
             },
         )

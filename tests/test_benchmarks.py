@@ -55,6 +55,23 @@ def test_throughput_runs_with_a_minimal_setting(shared_data, tmp_path, monkeypat
     assert f"| {steps} steps/call, " in table and "NHWC" not in table
 
 
+def test_throughput_variants_switch_onednn_for_tensorflow_only():
+    args = throughput.argparse.Namespace(
+        backends=["tensorflow", "jax"],
+        precisions=["float32"],
+        onednn=["on", "off"],
+        jit_compile=["auto", "false"],
+    )
+    assert throughput.variants(args) == [
+        ("tensorflow", "float32", "on", "auto"),
+        ("tensorflow", "float32", "on", "false"),
+        ("tensorflow", "float32", "off", "auto"),
+        ("tensorflow", "float32", "off", "false"),
+        ("jax", "float32", "on", "auto"),
+        ("jax", "float32", "on", "false"),
+    ]
+
+
 def test_torch_step_runs_with_a_minimal_setting(shared_data, tmp_path):
     """Once, in the torch environment: the script sets KERAS_BACKEND=torch itself."""
     if keras.backend.backend() != "torch":

@@ -154,3 +154,20 @@ def test_invalid_configs_fail_before_data(overrides, error, message, monkeypatch
     monkeypatch.setattr(datasets, "load", no_loading)
     with pytest.raises(error, match=message):
         cfg.apply_overrides(cfg.preset("menon-mnist-lenet"), overrides).validate()
+
+
+def test_channels_first_refused_before_data_where_it_cannot_run(monkeypatch):
+    """TensorFlow on a CPU without oneDNN cannot run NCHW convolutions: validate() says
+    so in one line naming the layouts that run, before any data loads (probe forced)."""
+    from kerasnoise import datasets, execution
+
+    monkeypatch.setattr(datasets, "load", lambda *a, **k: pytest.fail("data loaded"))
+    monkeypatch.setattr(execution, "_nchw_convolution_runs", lambda backend: False)
+    config = cfg.apply_overrides(cfg.preset("menon-mnist-lenet"), {"model.data_format": "auto"})
+    assert config.validate() is config
+    bad = cfg.apply_overrides(config, {"model.data_format": "channels_first"})
+    with pytest.raises(ValueError) as err:
+        bad.validate()
+    message = str(err.value)
+    assert message.startswith("model.data_format='channels_first' cannot run here")
+    assert "\n" not in message and "use 'auto' or 'channels_last'" in message

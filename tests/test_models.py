@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from kerasnoise import datasets, models
+from kerasnoise import datasets, execution, models
 
 MNIST = (28, 28, 1)
 CIFAR = (32, 32, 3)
@@ -200,7 +200,7 @@ def test_resnets_learn_real_cifar_subset(shared_data, name):
     x = ((cifar.x_train[:32].astype(np.float32) / 255 - mean) / std).astype(np.float32)
     y = cifar.y_train[:32]
     # Reduced width for speed.  Width 4 gives ResNet-18 a 4 -> 8 channel stride-2 shortcut,
-    # where PyTorch's CPU convolution can hang (README, "Known issues"); the model avoids it
+    # where PyTorch's CPU convolution can hang (docs/known-issues.md); the model avoids it
     # (test_strided_shortcuts_of_reduced_widths_subsample_first and the AVX2 test below).
     model = models.get(name, num_classes=10, width=4)
     before, after = _lowers_loss(model, x, y, steps=6, lr=1e-2)
@@ -242,7 +242,7 @@ def test_strided_shortcuts_of_reduced_widths_subsample_first(name, width):
     """A strided 1x1 shortcut on fewer than 8 channels becomes subsample + stride-1 1x1 conv.
 
     (PyTorch's CPU convolution can hang in the backward pass of a strided 1x1 convolution
-    with 2-6 input channels; README, "Known issues".)  Same weights, same function.
+    with 2-6 input channels; docs/known-issues.md.)  Same weights, same function.
     """
     model = models.get(
         name, input_shape=CIFAR, num_classes=10, width=width, data_format="channels_last"
@@ -321,8 +321,8 @@ def test_reduced_width_resnets_train_on_torch_with_avx2_kernels():
         so_far = e.stdout.decode() if isinstance(e.stdout, bytes) else e.stdout
         pytest.fail(
             "training steps of reduced-width ResNets did not finish in 300 s with "
-            "ONEDNN_MAX_CPU_ISA=AVX2 (the PyTorch oneDNN 1x1 stride-2 hang, README "
-            f"'Known issues'); output so far:\n{so_far}"
+            "ONEDNN_MAX_CPU_ISA=AVX2 (the PyTorch oneDNN 1x1 stride-2 hang, "
+            f"docs/known-issues.md); output so far:\n{so_far}"
         )
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.rstrip().endswith("done"), out.stdout
@@ -342,8 +342,15 @@ def test_data_format_auto_is_the_backends_own_layout():
     ("name", "kwargs"), [("lenet5", {}), ("conv4", {}), ("resnet18", {"width": 4})]
 )
 def test_channels_first_is_the_same_function_of_the_same_weights(name, kwargs):
-    """Both layouts take (H, W, C) input, hold the same weights, and compute the same logits."""
+    """Both layouts take (H, W, C) input, hold the same weights, and compute the same
+    logits; where the machine cannot run channels-first (TensorFlow on a CPU without
+    oneDNN) the builder refuses it with a clear error instead of failing in a step."""
     last = models.get(name, data_format="channels_last", **kwargs)
+    if not execution.channels_first_runs():
+        assert keras.backend.backend() == "tensorflow"  # JAX and PyTorch run both layouts
+        with pytest.raises(ValueError, match="channels_first' cannot run here.*'channels_last'"):
+            models.get(name, data_format="channels_first", **kwargs)
+        return
     first = models.get(name, data_format="channels_first", **kwargs)
     assert first.input_shape == last.input_shape
     assert [w.shape for w in first.weights] == [w.shape for w in last.weights]
@@ -357,6 +364,15 @@ def test_channels_first_is_the_same_function_of_the_same_weights(name, kwargs):
             rtol=1e-4,
             atol=1e-4,
         )
+
+
+def test_channels_first_is_refused_where_it_cannot_run(monkeypatch):
+    """The refusal path on every machine and backend, with the probe's answer forced."""
+    monkeypatch.setattr(execution, "_nchw_convolution_runs", lambda backend: False)
+    with pytest.raises(ValueError, match="use 'auto' or 'channels_last'"):
+        models.lenet5(data_format="channels_first")
+    assert models.resolve_data_format("channels_last") == "channels_last"
+    assert models.resolve_data_format("auto") == "channels_last"  # never one that cannot run
 
 
 @pytest.mark.parametrize("name", models.available())

@@ -1,12 +1,16 @@
 """The runner end to end on real MNIST: run records, eval, skip, resume, divergence."""
 
 import json
+import os
+import subprocess
+import sys
+import textwrap
 
 import keras
 import numpy as np
 import pytest
 
-from kerasnoise import cli, noise, training
+from kerasnoise import cli, execution, models, noise, training
 from kerasnoise import config as cfg
 from kerasnoise.results import ResultsStore
 
@@ -78,16 +82,21 @@ def test_train_command_end_to_end_and_eval(shared_data, tmp_path, capsys):
     assert record["test_accuracy_last"] == history["1"]["test_accuracy"]
     assert record["test_accuracy_last"] > 0.5  # 2 epochs on 800 noisy examples
     assert {"keras", "tensorflow", "numpy"} <= set(record["versions"])
-    # the automatic speed choices, resolved: LeNet-5 has convolutions, so no XLA on a
-    # TensorFlow CPU; PyTorch runs one step per call, in PyTorch's own NCHW layout
+    # the automatic speed choices, resolved: LeNet-5 has convolutions, so on a
+    # TensorFlow CPU XLA only without oneDNN; PyTorch runs one step per call, in its NCHW
     backend = keras.backend.backend()
+    onednn = execution.onednn_convolutions()
+    assert (onednn is None) == (backend != "tensorflow")  # CI and dev machines: CPU
+    jit = record["execution"]["jit_compile"]
     assert record["execution"] == {
         "steps_per_execution": 1 if backend == "torch" else 16,
-        "jit_compile": False if backend == "tensorflow" else record["execution"]["jit_compile"],
+        "jit_compile": (not onednn) if backend == "tensorflow" else jit,
+        "jit_compile_reason": execution.resolve_jit_compile("auto", models.lenet5())[1],
+        "onednn": onednn,
         "data_format": "channels_first" if backend == "torch" else "channels_last",
         "feed": "tf.data" if backend == "tensorflow" else "PyDataset",
     }
-    assert record["execution"]["jit_compile"] in (True, False)
+    assert jit in (True, False)
     assert record["distribution"] == {"name": "none", "num_replicas": 1, "devices": []}
     assert f"{100 * record['test_accuracy_last']:.2f}%" in capsys.readouterr().out
 
@@ -256,24 +265,60 @@ def test_optimizer_schedules_and_clipping():
     assert (ada.rho, ada.epsilon) == (0.9, 1e-6)
 
 
-def test_auto_jit_compile():
-    from kerasnoise import models
-
+@pytest.mark.parametrize("onednn", [True, False])
+def test_auto_jit_compile(monkeypatch, onednn):
+    """TensorFlow on a CPU: with oneDNN, XLA only for models without convolutions;
+    without it, XLA for all.  Elsewhere ``auto`` is Keras's own choice."""
+    monkeypatch.setattr(execution, "_nchw_convolution_runs", lambda backend: onednn)
     on_tf = keras.backend.backend() == "tensorflow"  # and on a CPU, as CI and dev machines
     dense, conv = models.get("mlp1"), models.get("lenet5")
-    assert training.resolve_jit_compile("auto") == (False if on_tf else "auto")
-    assert training.resolve_jit_compile("auto", dense) == (True if on_tf else "auto")
-    assert training.resolve_jit_compile("auto", conv) == (False if on_tf else "auto")
     nested = keras.Sequential([keras.Input((28, 28, 1)), conv])  # a convolution one level down
-    assert training.resolve_jit_compile("auto", nested) == (False if on_tf else "auto")
-    assert training.resolve_jit_compile(True, conv) is True
-    assert training.resolve_jit_compile(False, dense) is False
+    cases = ((None, not onednn), (dense, True), (conv, not onednn), (nested, not onednn))
+    for model, want in cases:
+        choice, why = execution.resolve_jit_compile("auto", model)
+        assert choice == (want if on_tf else "auto")
+        assert why.startswith("auto: ") and (("without oneDNN" in why) == (on_tf and not onednn))
+    assert execution.resolve_jit_compile(True, conv) == (True, "as configured")
+    assert execution.resolve_jit_compile(False, dense) == (False, "as configured")
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="a TensorFlow switch")
+def test_tensorflow_without_onednn_in_a_fresh_process(shared_data, tmp_path):
+    """As on an AVX2-only CPU (TF_ENABLE_ONEDNN_OPTS=0): the probe says so, channels-first
+    is refused by config.validate() before any data loads, and LeNet-5 trains with XLA."""
+    script = textwrap.dedent(
+        f"""
+        import json
+        from kerasnoise import config as cfg, execution, training
+        assert execution.onednn_convolutions() is False
+        base = cfg.apply_overrides(cfg.preset("menon-mnist-lenet"), {{
+            "epochs": 1, "train_limit": 256, "batch_size": 64, "data_dir": {str(shared_data)!r}}})
+        try:
+            cfg.apply_overrides(base, {{"model.data_format": "channels_first"}}).validate()
+        except ValueError as err:
+            print("refused:", err)
+        record = training.train(base, {str(tmp_path)!r}, verbose=0, quiet=True)
+        print("execution:", json.dumps(record["execution"]))
+        """
+    )
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_ENABLE_ONEDNN_OPTS": "0"}
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = dict(line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line)
+    assert lines["refused"].startswith("model.data_format='channels_first' cannot run here")
+    assert "'auto' or 'channels_last'" in lines["refused"]
+    executed = json.loads(lines["execution"])
+    assert (executed["onednn"], executed["jit_compile"]) == (False, True)
+    assert executed["data_format"] == "channels_last"
+    assert "without oneDNN" in executed["jit_compile_reason"]
 
 
 def test_auto_precision_on_this_machine():
-    policy, why = training.resolve_precision("auto")
+    policy, why = execution.resolve_precision("auto")
     assert (policy, why.startswith("auto")) == ("float32", True)  # CI and dev machines: CPU
-    assert training.resolve_precision("mixed_bfloat16") == ("mixed_bfloat16", "as configured")
+    assert execution.resolve_precision("mixed_bfloat16") == ("mixed_bfloat16", "as configured")
 
 
 # --------------------------------------------------------------------------- resume, isolation
