@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import time
@@ -22,7 +21,7 @@ import keras
 import numpy as np
 
 from kerasnoise import noise as noise_lib
-from kerasnoise._io import atomic_write_json
+from kerasnoise._io import atomic_write_json, to_json_safe
 
 __all__ = [
     "NoiseAwareEvaluation",
@@ -129,13 +128,9 @@ class ThroughputTimer(keras.callbacks.Callback):
             logs["examples_per_second"] = self.rates[-1]
 
 
-def plain(value: Any) -> Any:
-    """JSON-safe numbers: floats, with NaN/inf as None."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return value if value is None or isinstance(value, str) else str(value)
-    return value if math.isfinite(value) else None
+def _to_numpy(value: Any) -> Any:
+    """A backend tensor in the logs as NumPy (Keras itself hands callbacks Python floats)."""
+    return keras.ops.convert_to_numpy(value) if keras.ops.is_tensor(value) else value
 
 
 class HistoryRecorder(keras.callbacks.Callback):
@@ -150,7 +145,7 @@ class HistoryRecorder(keras.callbacks.Callback):
             self.epochs = {int(k): v for k, v in json.loads(path.read_text()).items()}
 
     def on_epoch_end(self, epoch, logs=None):
-        self.epochs[epoch] = {k: plain(v) for k, v in (logs or {}).items()}
+        self.epochs[epoch] = to_json_safe({k: _to_numpy(v) for k, v in (logs or {}).items()})
         self.epochs = {e: v for e, v in self.epochs.items() if e <= epoch}
         atomic_write_json(self.path, {str(e): self.epochs[e] for e in sorted(self.epochs)})
 

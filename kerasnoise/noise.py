@@ -48,6 +48,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from kerasnoise._io import to_json_safe
 from kerasnoise._registry import lookup
 
 __all__ = [
@@ -248,16 +249,8 @@ class NoiseResult:
             "transition": self.transition.tolist(),
             "transition_counts": self.transition_counts.tolist(),
             "seed": self.seed,
-            "rng_state": _jsonable(self.rng_state),
+            "rng_state": to_json_safe(self.rng_state),
         }
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 def _realised(true: np.ndarray, noisy: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
