@@ -27,9 +27,8 @@ import sys
 
 import numpy as np
 
+from kerasnoise._args import BACKENDS
 from kerasnoise.config import parse_overrides
-
-BACKENDS = ("tensorflow", "jax", "torch")
 
 
 class UsageError(Exception):
@@ -76,9 +75,10 @@ def _noise(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     from kerasnoise import config as cfg
+    from kerasnoise import presets
 
     with _validating():
-        config = cfg.apply_overrides(cfg.preset(args.preset), parse_overrides(args.overrides))
+        config = cfg.apply_overrides(presets.get(args.preset), parse_overrides(args.overrides))
         if args.data_dir:
             config.data_dir = args.data_dir
         config.validate()  # before any data is loaded
@@ -90,34 +90,36 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from kerasnoise import training
+    from kerasnoise import evaluation
 
     with _validating():
-        training.check_run(args.path, split=args.split)
-    result = training.evaluate_run(args.path, split=args.split, data_dir=args.data_dir)
+        evaluation.check_run(args.path, split=args.split)
+    result = evaluation.evaluate_run(args.path, split=args.split, data_dir=args.data_dir)
     for key, value in result.items():
         print(f"{key:24s} {value}")
     return 0
 
 
 def _presets(args: argparse.Namespace) -> int:
-    from kerasnoise import config as cfg
+    from kerasnoise import presets
 
-    for name in cfg.PRESETS:
-        preset = cfg.preset(name)
+    for name in presets.available():
+        preset = presets.get(name)
         print(f"{name}\n    {preset.description}\n    source: {preset.source}")
     return 0
 
 
 def _results(args: argparse.Namespace) -> int:
-    from kerasnoise.results import ResultsStore, format_table
+    from kerasnoise.results import ResultsStore
 
     store = ResultsStore(args.out)
     if args.table and args.sweep:
         print(_sweep_table(store, args.sweep, args.metric))
         return 0
     if args.table:
-        print(format_table(store.summary()))
+        from kerasnoise import report
+
+        print(report.summary_markdown(report.store_summary(store)))
         return 0
     for run in store.runs():
         result = run["result"] or {}
@@ -148,7 +150,7 @@ def _sweep_table(store, sweep: str, metric: str) -> str:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from kerasnoise.results import merge_folders
+    from kerasnoise.folders import merge_folders
 
     with _validating():
         summary = merge_folders(args.target, args.sources)

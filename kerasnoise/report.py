@@ -6,6 +6,10 @@ beside the papers' numbers, and figures like the papers'.
     table = add_reference(table, REFERENCE, "noise.rate")    # paper, reproduction, differences
     write_tables(table, "out")                               # table.md, table.csv, table.json
     plot_vs_axis(table, "noise.rate", "out/accuracy_vs_noise.png")
+    print(summary_markdown(store_summary("out")))            # one row per run group
+
+Every mean ± std of the library comes from :func:`aggregate`, and every markdown table
+from :func:`markdown_table`.
 
 Accuracies are in percent in tables and figures.  Standard deviations are sample
 standard deviations over seeds (ddof = 1; 0 for a single seed).  A run whose metric
@@ -15,6 +19,8 @@ left out of that metric's mean and count, never counted as 0.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -25,21 +31,32 @@ import numpy as np
 import pandas as pd
 
 from kerasnoise._io import atomic_write_json, atomic_write_text
+from kerasnoise._stats import Aggregate, aggregate
 from kerasnoise.results import ResultsStore
 
 __all__ = [
     "RESULT_COLUMNS",
     "ID_COLUMNS",
+    "Aggregate",
+    "aggregate",
     "column_name",
     "runs_frame",
     "summarise",
+    "store_summary",
+    "describe",
+    "summary_markdown",
+    "markdown_table",
     "add_reference",
     "markdown",
     "wide_markdown",
+    "verdicts_markdown",
     "write_tables",
     "plot_vs_axis",
     "plot_lines",
 ]
+
+#: The metrics :func:`store_summary` averages unless told otherwise.
+DEFAULT_METRICS = ("test_accuracy_best", "test_accuracy_last")
 
 #: Fields of a result record that become columns of :func:`runs_frame` (``noise_rate``,
 #: the realised rate, as ``realised_noise_rate``: ``noise_rate`` is the axis's column).
@@ -114,40 +131,49 @@ def summarise(
     """Mean, sample std and count of ``metric`` per ``by`` × ``axis`` value.
 
     Returns columns ``*by, <axis column>, mean, std, n`` (in percent when
-    ``percent``), rows ordered by ``methods`` (default: order of first appearance)
-    and then by axis value.
+    ``percent``), rows ordered by ``methods`` — the order of the first ``by``
+    column's values (default: order of first appearance) — then by the other ``by``
+    columns and the axis value.
     """
     axis_col = column_name(axis)
     keys = [*by, axis_col]
     scale = 100.0 if percent else 1.0
     values = frame.assign(_value=frame[metric] * scale) if len(frame) else frame.assign(_value=[])
-    grouped = values.dropna(subset=["_value"]).groupby(keys, sort=False)["_value"]
-    table = grouped.agg(mean="mean", std=lambda v: float(np.std(v, ddof=1)) if len(v) > 1 else 0.0)
-    table["n"] = grouped.size()
-    table = table.reset_index()
-    order = list(methods) if methods is not None else list(dict.fromkeys(frame.get("method", [])))
-    if "method" in table and order:
-        table["_order"] = table["method"].map({m: i for i, m in enumerate(order)})
-        table = table.sort_values(["_order", axis_col], kind="stable").drop(columns="_order")
+    cells = (
+        (key if isinstance(key, tuple) else (key,), aggregate(group.tolist()))
+        for key, group in values.groupby(keys, sort=False)["_value"]
+    )
+    # a cell where every run lacks the metric has no row
+    rows = [(*key, *stats) for key, stats in cells if stats.n]
+    table = pd.DataFrame(rows, columns=[*keys, *Aggregate._fields])
+    first = by[0] if by else None
+    order = list(methods) if methods is not None else list(dict.fromkeys(frame.get(first, [])))
+    if first in table and order:
+        table["_order"] = table[first].map({m: i for i, m in enumerate(order)})
+        table = table.sort_values(["_order", *by[1:], axis_col], kind="stable")
+        table = table.drop(columns="_order")
     table["n"] = table["n"].astype(int)
     return table.reset_index(drop=True)
 
 
 def add_reference(
     table: pd.DataFrame,
-    reference: Mapping[str, Mapping[Any, Mapping[str, float]]],
+    reference: Mapping[Any, Mapping[Any, Mapping[str, float]]],
     axis: str,
+    *,
+    by: str = "method",
 ) -> pd.DataFrame:
-    """Add reference columns: ``reference[method][axis value][source]``, e.g.
-    ``{"ce": {0.6: {"paper": 91.1, "reproduction": 98.0}}}``, and for each source a
-    ``<source>_diff`` column = ``mean - <source>``."""
+    """Add reference columns: ``reference[line][axis value][source]``, where ``line``
+    is a value of the column ``by``, e.g. ``{"ce": {0.6: {"paper": 91.1,
+    "reproduction": 98.0}}}``, and for each source a ``<source>_diff`` column =
+    ``mean - <source>``."""
     axis_col = column_name(axis)
     sources = sorted({s for by_value in reference.values() for v in by_value.values() for s in v})
     out = table.copy()
     for source in sources:
         out[source] = [
             reference.get(m, {}).get(_key(v, reference.get(m, {})), {}).get(source, np.nan)
-            for m, v in zip(out["method"], out[axis_col], strict=True)
+            for m, v in zip(out[by], out[axis_col], strict=True)
         ]
         out[f"{source}_diff"] = out["mean"] - out[source]
     return out
@@ -169,13 +195,16 @@ def _fmt(value: Any, digits: int = 2, signed: bool = False) -> str:
     return str(value)
 
 
-def markdown(table: pd.DataFrame, labels: Mapping[str, str] | None = None) -> str:
-    """The long table as markdown: one row per method × axis value, ``mean ± std``."""
+def markdown(
+    table: pd.DataFrame, labels: Mapping[str, str] | None = None, *, by: str = "method"
+) -> str:
+    """The long table as markdown: one row per line × axis value, ``mean ± std``;
+    ``labels`` name the values of the column ``by``."""
     labels = labels or {}
     shown = pd.DataFrame()
     for column in table.columns:
-        if column == "method":
-            shown["method"] = [labels.get(m, m) for m in table["method"]]
+        if column == by:
+            shown[by] = [labels.get(m, m) for m in table[by]]
         elif column == "mean":
             shown["mean ± std"] = [
                 f"{_fmt(m)} ± {_fmt(s)}" for m, s in zip(table["mean"], table["std"], strict=True)
@@ -188,19 +217,25 @@ def markdown(table: pd.DataFrame, labels: Mapping[str, str] | None = None) -> st
             shown[column] = [
                 _fmt(v, 2 if column in ("paper", "reproduction") else 4) for v in table[column]
             ]
-    return _markdown_grid(list(shown.columns), shown.astype(str).values.tolist())
+    return markdown_table(list(shown.columns), shown.astype(str).values.tolist())
 
 
-def wide_markdown(table: pd.DataFrame, axis: str, labels: Mapping[str, str] | None = None) -> str:
-    """Methods as rows, axis values as columns, ``mean ± std (n)`` cells: the papers' layout."""
+def wide_markdown(
+    table: pd.DataFrame,
+    axis: str,
+    labels: Mapping[str, str] | None = None,
+    *,
+    by: Sequence[str] = ("method",),
+) -> str:
+    """One row per line (a value of each ``by`` column; ``labels`` name the first's),
+    axis values as columns, ``mean ± std (n)`` cells: the papers' layout."""
     labels = labels or {}
     axis_col = column_name(axis)
     values = list(dict.fromkeys(table[axis_col]))
-    header = ["method", *[f"{axis} = {v}" for v in values]]
+    header = [*by, *[f"{axis} = {v}" for v in values]]
     body = []
-    for method in dict.fromkeys(table["method"]):
-        rows = table[table["method"] == method]
-        cells = [labels.get(method, method)]
+    for line, rows in _lines(table, by):
+        cells = [labels.get(line[0], line[0]), *line[1:]]
         for v in values:
             hit = rows[rows[axis_col] == v]
             if hit.empty:
@@ -209,17 +244,89 @@ def wide_markdown(table: pd.DataFrame, axis: str, labels: Mapping[str, str] | No
                 r = hit.iloc[0]
                 cells.append(f"{_fmt(r['mean'])} ± {_fmt(r['std'])} ({int(r['n'])})")
         body.append(cells)
-    return _markdown_grid(header, body)
+    return markdown_table(header, body)
 
 
-def _markdown_grid(header: list[str], body: list[list[str]]) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *body]) for i in range(len(header))]
+def _lines(table: pd.DataFrame, by: Sequence[str]):
+    """``(values of the by columns, rows)`` per line of ``table``, in table order."""
+    keys = list(dict.fromkeys(zip(*(table[c] for c in by), strict=True)))
+    for key in keys:
+        mask = np.logical_and.reduce([table[c] == v for c, v in zip(by, key, strict=True)])
+        yield key, table[mask]
 
-    def line(cells):
-        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+def _line_label(key: Sequence[Any], by: Sequence[str], labels: Mapping[str, str]) -> str:
+    first = labels.get(key[0], key[0])
+    rest = [f"{c} = {v}" for c, v in zip(by[1:], key[1:], strict=True)]
+    return ", ".join([str(first), *rest])
+
+
+def verdicts_markdown(verdicts: Sequence[Any]) -> str:
+    """The claims' verdicts (:class:`kerasnoise.claims.Verdict`) as a markdown table."""
+    rows = [[v.claim, f"**{v.verdict}**", v.detail, v.test] for v in verdicts]
+    return markdown_table(["claim", "verdict", "on our runs", "test"], rows)
+
+
+def markdown_table(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> str:
+    r"""A markdown table, cells padded to their column's width: the one table style.
+
+    ``markdown_table(["a", "b"], [[1, "x"]])`` is the three lines ``| a | b |``,
+    ``|---|---|`` and ``| 1 | x |``.  Cells are written with ``str``; a ``|`` inside a
+    cell is escaped as ``\|``.
+
+    Raises:
+        ValueError: ``header`` is empty, or a row has not one cell per column.
+    """
+    if not len(header):
+        raise ValueError("markdown_table needs at least one column")
+    for i, row in enumerate(rows):
+        if len(row) != len(header):
+            raise ValueError(f"row {i} has {len(row)} cells for {len(header)} columns: {row!r}")
+    cells = [[str(c).replace("|", "\\|") for c in row] for row in [header, *rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+
+    def line(row: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
 
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
-    return "\n".join([line(header), rule, *(line(r) for r in body)])
+    return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
+
+
+def _is_fraction_metric(rows: Sequence[Mapping[str, Any]], metric: str) -> bool:
+    """Accuracies in [0, 1] are shown in percent."""
+    values = [row.get(f"{metric}_mean") for row in rows] + [
+        row.get(f"{metric}_std") for row in rows
+    ]
+    values = [v for v in values if v is not None]
+    return "acc" in metric.lower() and all(0.0 <= v <= 1.0 for v in values)
+
+
+def summary_markdown(
+    rows: Sequence[Mapping[str, Any]], metrics: Sequence[str] = DEFAULT_METRICS
+) -> str:
+    """A markdown table of :meth:`~kerasnoise.results.ResultsStore.summary` rows.
+
+    Columns: label (the group id if the label is empty), n, each metric as
+    ``mean ± std`` and diverged.  Accuracy metrics whose values lie in [0, 1] are
+    shown in percent with 2 decimals (``98.71 ± 0.12``), others with 4 decimals;
+    a metric with no value shows ``-``.
+    """
+    percent = {m: _is_fraction_metric(rows, m) for m in metrics}
+    header = ["label", "n"] + [f"{m} (%)" if percent[m] else m for m in metrics] + ["diverged"]
+    body = []
+    for row in rows:
+        cells = [row.get("label") or row["group"], row["n"]]
+        for m in metrics:
+            mean, std = row.get(f"{m}_mean"), row.get(f"{m}_std")
+            if mean is None:
+                cells.append("-")
+            elif percent[m]:
+                cells.append(f"{100 * mean:.2f} ± {100 * std:.2f}")
+            else:
+                cells.append(f"{mean:.4f} ± {std:.4f}")
+        cells.append(row.get("diverged", 0))
+        body.append(cells)
+    return markdown_table(header, body)
 
 
 def write_tables(
@@ -231,25 +338,24 @@ def write_tables(
     notes: str = "",
     axis: str | None = None,
     labels: Mapping[str, str] | None = None,
+    by: Sequence[str] = ("method",),
+    verdicts: Sequence[Any] = (),
 ) -> dict[str, Path]:
-    """``<name>.md`` (wide and long tables), ``<name>.csv`` and ``<name>.json``, atomically."""
+    """``<name>.md`` (wide and long tables, the claims' verdicts, the notes),
+    ``<name>.csv`` and ``<name>.json``, atomically."""
     folder = Path(folder)
     parts = [f"# {title}\n" if title else ""]
     if axis is not None:
-        parts.append(wide_markdown(table, axis, labels) + "\n")
-    parts.append(markdown(table, labels) + "\n")
+        parts.append(wide_markdown(table, axis, labels, by=by) + "\n")
+    parts.append(markdown(table, labels, by=by[0]) + "\n")
+    if verdicts:
+        parts.append("## The paper's claims on these runs\n\n" + verdicts_markdown(verdicts) + "\n")
     if notes:
         parts.append(notes.rstrip() + "\n")
     paths = {
         "md": atomic_write_text(folder / f"{name}.md", "\n".join(p for p in parts if p)),
         "csv": atomic_write_text(folder / f"{name}.csv", table.round(4).to_csv(index=False)),
-        "json": atomic_write_json(
-            folder / f"{name}.json",
-            [
-                {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
-                for row in table.to_dict(orient="records")
-            ],
-        ),
+        "json": atomic_write_json(folder / f"{name}.json", table.to_dict(orient="records")),
     }
     return paths
 
@@ -263,9 +369,11 @@ def plot_vs_axis(
     ylabel: str = "test accuracy (%)",
     labels: Mapping[str, str] | None = None,
     reference: str | None = None,
+    by: Sequence[str] = ("method",),
 ) -> Path:
-    """Accuracy vs ``axis``: one line per method with error bars (std over seeds);
-    with ``reference`` (a column such as ``"paper"``) dashed lines of the same colour."""
+    """Accuracy vs ``axis``: one line per value of the ``by`` columns with error bars
+    (std over seeds); with ``reference`` (a column such as ``"paper"``) dashed lines
+    of the same colour."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -274,15 +382,15 @@ def plot_vs_axis(
     labels = labels or {}
     axis_col = column_name(axis)
     fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
-    for method in dict.fromkeys(table["method"]):
-        rows = table[table["method"] == method].sort_values(axis_col)
+    for key, rows in _lines(table, by):
+        rows = rows.sort_values(axis_col)
         line = ax.errorbar(
             rows[axis_col],
             rows["mean"],
             yerr=rows["std"],
             marker="o",
             capsize=3,
-            label=labels.get(method, method),
+            label=_line_label(key, by, labels),
         )
         if reference is not None and reference in rows and rows[reference].notna().any():
             ax.plot(
@@ -358,3 +466,125 @@ def _save(fig, path: str | os.PathLike) -> Path:
     plt.close(fig)
     os.replace(tmp, path)
     return path
+
+
+# --------------------------------------------------------------------------- a store's groups
+
+
+def store_summary(
+    out: str | os.PathLike | ResultsStore, metrics: Sequence[str] = DEFAULT_METRICS
+) -> list[dict[str, Any]]:
+    """One row per run group of a store, ordered by group, averaging the "finished" runs.
+
+    Each row: ``group``; ``label`` (:func:`describe` of the config of the
+    group's first finished run, by seed, or of its first diverged run if none
+    finished); ``n`` (finished runs); ``seeds`` (their seeds); ``diverged``
+    (diverged runs, not part of any mean); and for each metric ``m``:
+    ``m_mean`` and ``m_std``, the sample standard deviation (ddof = 1) over
+    the finished runs whose result has a numeric ``m``; a run without it (or
+    with ``None``, a stored NaN) is skipped for that metric only.  With one
+    such run ``m_std`` is 0.0; with none both are ``None``.  Groups with only
+    diverged runs have a row with ``n`` = 0.  "running" and "failed" runs are
+    ignored.
+    """
+    store = out if isinstance(out, ResultsStore) else ResultsStore(out)
+    records = [r for r in store.runs() if r["status"] in ("finished", "diverged")]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for rec in records:
+        groups.setdefault(rec["group"], []).append(rec)
+    firsts = {}
+    for group, recs in groups.items():
+        finished = [r for r in recs if r["status"] == "finished"]
+        firsts[group] = (finished[0] if finished else recs[0])["config"]
+    extra = _distinguishing(list(firsts.values()))
+    rows = []
+    for group, recs in groups.items():
+        finished = [r for r in recs if r["status"] == "finished"]
+        row: dict[str, Any] = {
+            "group": group,
+            "label": describe(firsts[group], extra),
+            "n": len(finished),
+            "seeds": [r["seed"] for r in finished],
+            "diverged": sum(r["status"] == "diverged" for r in recs),
+        }
+        for m in metrics:
+            values = [r["result"].get(m) for r in finished]
+            stats = aggregate(v for v in values if _is_number(v))
+            row[f"{m}_mean"], row[f"{m}_std"] = stats.mean, stats.std
+        rows.append(row)
+    return rows
+
+
+def _is_number(value: Any) -> bool:
+    """A real number of a result record (``True``/``False`` and text are not metrics)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, str | int | bool) or value is None:
+        return str(value)
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def _format_component(part: Any) -> str:
+    """``{"name": n, **params}`` -> ``n(k=v, ...)``; a string stays as it is."""
+    if isinstance(part, Mapping):
+        params = ", ".join(f"{k}={_format_value(v)}" for k, v in part.items() if k != "name")
+        name = part.get("name")
+        if name is None:
+            return params
+        return f"{name}({params})" if params else str(name)
+    return _format_value(part)
+
+
+_DESCRIBED = ("preset", "loss", "noise", "model", "backend")
+
+
+def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in config.items():
+        if isinstance(value, Mapping):
+            out |= _flatten(value, f"{prefix}{key}.")
+        else:
+            out[f"{prefix}{key}"] = _format_value(value)
+    return out
+
+
+def _distinguishing(configs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Dotted keys, beyond what :func:`describe` shows, whose values differ between
+    ``configs`` (e.g. ``optimizer.global_clipnorm`` for CE and CE + clipping); fields
+    that do not identify a run (``metadata={"identity": False}``) and the seed are
+    left out."""
+    from kerasnoise.config import ExperimentConfig
+
+    ignored = {"seed", *_DESCRIBED}
+    ignored |= {
+        f.name for f in dataclasses.fields(ExperimentConfig) if not f.metadata.get("identity", True)
+    }
+    flat = [_flatten(c) for c in configs]
+    keys = sorted({k for f in flat for k in f if k.split(".")[0] not in ignored})
+    return [k for k in keys if len({f.get(k) for f in flat}) > 1]
+
+
+def describe(config: Mapping[str, Any], extra: Sequence[str] = ()) -> str:
+    """A short label of a run config: preset, loss, noise, model, backend: the parts present.
+
+    ``{"preset": "menon-mnist-lenet", "loss": {"name": "phuber_ce", "tau": 10},
+    "noise": {"name": "symmetric_exclusive", "rate": 0.2}}`` ->
+    ``menon-mnist-lenet | loss=phuber_ce(tau=10) | noise=symmetric_exclusive(rate=0.2)``.
+    Missing (or ``None``) parts are skipped; integral floats print without ``.0``.
+    ``extra`` dotted keys are added as ``key=value`` (``optimizer.global_clipnorm=0.1``).
+    """
+    parts = []
+    if config.get("preset") is not None:
+        parts.append(_format_component(config["preset"]))
+    for key in _DESCRIBED[1:]:
+        if config.get(key) is not None:
+            parts.append(f"{key}={_format_component(config[key])}")
+    flat = _flatten(config)
+    parts += [f"{key}={flat.get(key, '-')}" for key in extra]
+    return " | ".join(parts)

@@ -27,7 +27,7 @@ Schema (``PRAGMA user_version`` = 2; a version-1 store gains the ``tags`` table)
 
 The run directories (``<out>/<run_id>/``) are the source of truth: :func:`rebuild`
 makes a new store from them, :meth:`ResultsStore.merge` folds another store (and
-:func:`merge_folders` another output folder) into this one.
+:func:`kerasnoise.folders.merge_folders` another output folder) into this one.
 
 Guarantees:
 
@@ -50,7 +50,8 @@ Guarantees:
 Values are stored as strict JSON.  JSON has no NaN or infinity, and a diverged
 run has NaN losses, so float NaN/+inf/-inf (Python or NumPy) are stored as
 ``null`` and read back as ``None``; NumPy scalars and arrays become Python
-numbers and lists, tuples become lists.  Anything else that is not JSON
+numbers and lists, tuples become lists (:func:`kerasnoise._io.to_json_safe`, the
+rule of the run directories' JSON files too).  Anything else that is not JSON
 serialisable raises ``TypeError`` before the database is touched.
 
 WAL needs a local file system (not NFS/SMB); on one that cannot do WAL a
@@ -61,12 +62,9 @@ is still transactional but lets writers block readers.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
-import math
 import os
 import random
-import shutil
 import sqlite3
 import tempfile
 import time
@@ -79,6 +77,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from kerasnoise import rundir
+from kerasnoise._io import to_json_safe
 
 __all__ = [
     "STATUSES",
@@ -86,9 +85,6 @@ __all__ = [
     "FILENAME",
     "ResultsStore",
     "StoreError",
-    "describe",
-    "format_table",
-    "merge_folders",
     "rebuild",
 ]
 
@@ -96,7 +92,6 @@ FILENAME = "results.sqlite"
 STATUSES = ("running", "finished", "diverged", "failed")
 #: A run with one of these statuses has a result and is not re-run unless forced.
 DONE_STATUSES = ("finished", "diverged")
-DEFAULT_METRICS = ("test_accuracy_best", "test_accuracy_last")
 SCHEMA_VERSION = 2
 
 _SCHEMA = """
@@ -158,24 +153,6 @@ def _check_status(status: Any) -> str:
 def _is_lock_error(error: sqlite3.OperationalError) -> bool:
     text = str(error).lower()
     return "locked" in text or "busy" in text
-
-
-def to_json_safe(obj: Any) -> Any:
-    """A copy of ``obj`` that strict JSON can hold: NaN/inf -> ``None``, NumPy -> Python.
-
-    Mappings become dicts (keys unchanged), tuples/lists/arrays become lists.
-    """
-    if isinstance(obj, np.ndarray):
-        return [to_json_safe(v) for v in obj.tolist()]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, Mapping):
-        return {k: to_json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [to_json_safe(v) for v in obj]
-    return obj
 
 
 def _dumps(obj: Mapping[str, Any], what: str) -> str:
@@ -444,50 +421,6 @@ class ResultsStore:
             return self._select()
         return self._select("WHERE status = ?", (_check_status(status),))
 
-    def summary(self, metrics: Sequence[str] = DEFAULT_METRICS) -> list[dict[str, Any]]:
-        """One row per group, ordered by group, averaging the "finished" runs.
-
-        Each row: ``group``; ``label`` (:func:`describe` of the config of the
-        group's first finished run, by seed, or of its first diverged run if none
-        finished); ``n`` (finished runs); ``seeds`` (their seeds); ``diverged``
-        (diverged runs, not part of any mean); and for each metric ``m``:
-        ``m_mean`` and ``m_std``, the sample standard deviation (ddof = 1) over
-        the finished runs whose result has a numeric ``m``; a run without it (or
-        with ``None``, a stored NaN) is skipped for that metric only.  With one
-        such run ``m_std`` is 0.0; with none both are ``None``.  Groups with only
-        diverged runs have a row with ``n`` = 0.  "running" and "failed" runs are
-        ignored.
-        """
-        records = self._select("WHERE status IN ('finished', 'diverged')")
-        groups: dict[str, list[dict[str, Any]]] = {}
-        for rec in records:
-            groups.setdefault(rec["group"], []).append(rec)
-        firsts = {}
-        for group, recs in groups.items():
-            finished = [r for r in recs if r["status"] == "finished"]
-            firsts[group] = (finished[0] if finished else recs[0])["config"]
-        extra = _distinguishing(list(firsts.values()))
-        rows = []
-        for group, recs in groups.items():
-            finished = [r for r in recs if r["status"] == "finished"]
-            row: dict[str, Any] = {
-                "group": group,
-                "label": describe(firsts[group], extra),
-                "n": len(finished),
-                "seeds": [r["seed"] for r in finished],
-                "diverged": sum(r["status"] == "diverged" for r in recs),
-            }
-            for m in metrics:
-                values = [
-                    float(r["result"][m])
-                    for r in finished
-                    if isinstance(r["result"].get(m), int | float)
-                    and not isinstance(r["result"][m], bool)
-                ]
-                row[f"{m}_mean"], row[f"{m}_std"] = _mean_std(values)
-            rows.append(row)
-        return rows
-
 
 def rebuild(folder: str | os.PathLike) -> dict[str, int]:
     """Make ``<folder>/results.sqlite`` anew from the run directories in ``folder``.
@@ -530,184 +463,3 @@ def _checkpoint_wal(path: Path) -> None:
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         con.close()
-
-
-def merge_folders(target: str | os.PathLike, sources: Sequence[str | os.PathLike]) -> dict:
-    """Fold the output folders ``sources`` (e.g. one per machine) into ``target``.
-
-    Run directories missing in ``target`` are copied (through a temporary name, so a
-    half-copied directory never appears); an unfinished one is replaced by a finished
-    copy.  Each source's store is then merged with :meth:`ResultsStore.merge` (a
-    source without a store is read from its run directories).  Every run ends up
-    once, keyed by its run id.  Returns per-source counts.
-    """
-    store = ResultsStore(target)
-    summary = {}
-    for source in map(Path, sources):
-        if source.resolve() == store.folder.resolve():
-            raise ValueError(f"cannot merge {source} into itself")
-        if not source.is_dir():
-            raise FileNotFoundError(f"{source} is not a folder")
-        copied = 0
-        for run_dir in rundir.run_dirs(source):
-            mine = store.folder / run_dir.name
-            if mine.exists() and (rundir.is_finished(mine) or not rundir.is_finished(run_dir)):
-                continue
-            tmp = store.folder / f".{run_dir.name}.merge-tmp"
-            shutil.rmtree(tmp, ignore_errors=True)
-            shutil.copytree(run_dir, tmp)
-            if mine.exists():
-                shutil.rmtree(mine)
-            os.replace(tmp, mine)
-            copied += 1
-        if (source / FILENAME).is_file():
-            counts = store.merge(ResultsStore(source))
-        else:
-            with tempfile.TemporaryDirectory() as tmp:
-                shutil.copytree(source, tmp, dirs_exist_ok=True, ignore=_only_run_files)
-                rebuild(tmp)
-                counts = store.merge(ResultsStore(tmp))
-        summary[str(source)] = {"copied_dirs": copied, **counts}
-    return summary
-
-
-def _only_run_files(folder: str, names: list[str]) -> list[str]:
-    """``shutil.copytree`` ignore: copy only the small JSON files a record is read from."""
-    keep = {rundir.RUN, rundir.CONFIG, rundir.RESULT, rundir.TAGS}
-    return [n for n in names if Path(folder, n).is_file() and n not in keep]
-
-
-def _mean_std(values: Sequence[float]) -> tuple[float | None, float | None]:
-    """Mean and sample standard deviation (ddof = 1; 0.0 for one value; None for none)."""
-    if not values:
-        return None, None
-    array = np.asarray(values, dtype=np.float64)
-    std = float(array.std(ddof=1)) if array.size > 1 else 0.0
-    return float(array.mean()), std
-
-
-# --------------------------------------------------------------------------- presentation
-
-
-def _format_value(value: Any) -> str:
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, str | int | bool) or value is None:
-        return str(value)
-    return json.dumps(value, separators=(",", ":"), default=str)
-
-
-def _format_component(part: Any) -> str:
-    """``{"name": n, **params}`` -> ``n(k=v, ...)``; a string stays as it is."""
-    if isinstance(part, Mapping):
-        params = ", ".join(f"{k}={_format_value(v)}" for k, v in part.items() if k != "name")
-        name = part.get("name")
-        if name is None:
-            return params
-        return f"{name}({params})" if params else str(name)
-    return _format_value(part)
-
-
-_DESCRIBED = ("preset", "loss", "noise", "model", "backend")
-
-
-def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in config.items():
-        if isinstance(value, Mapping):
-            out |= _flatten(value, f"{prefix}{key}.")
-        else:
-            out[f"{prefix}{key}"] = _format_value(value)
-    return out
-
-
-def _distinguishing(configs: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Dotted keys, beyond what :func:`describe` shows, whose values differ between
-    ``configs`` (e.g. ``optimizer.global_clipnorm`` for CE and CE + clipping); fields
-    that do not identify a run (``metadata={"identity": False}``) and the seed are
-    left out."""
-    from kerasnoise.config import ExperimentConfig
-
-    ignored = {"seed", *_DESCRIBED}
-    ignored |= {
-        f.name for f in dataclasses.fields(ExperimentConfig) if not f.metadata.get("identity", True)
-    }
-    flat = [_flatten(c) for c in configs]
-    keys = sorted({k for f in flat for k in f if k.split(".")[0] not in ignored})
-    return [k for k in keys if len({f.get(k) for f in flat}) > 1]
-
-
-def describe(config: Mapping[str, Any], extra: Sequence[str] = ()) -> str:
-    """A short label of a run config: preset, loss, noise, model, backend: the parts present.
-
-    ``{"preset": "menon-mnist-lenet", "loss": {"name": "phuber_ce", "tau": 10},
-    "noise": {"name": "symmetric_exclusive", "rate": 0.2}}`` ->
-    ``menon-mnist-lenet | loss=phuber_ce(tau=10) | noise=symmetric_exclusive(rate=0.2)``.
-    Missing (or ``None``) parts are skipped; integral floats print without ``.0``.
-    ``extra`` dotted keys are added as ``key=value`` (``optimizer.global_clipnorm=0.1``).
-    """
-    parts = []
-    if config.get("preset") is not None:
-        parts.append(_format_component(config["preset"]))
-    for key in _DESCRIBED[1:]:
-        if config.get(key) is not None:
-            parts.append(f"{key}={_format_component(config[key])}")
-    flat = _flatten(config)
-    parts += [f"{key}={flat.get(key, '-')}" for key in extra]
-    return " | ".join(parts)
-
-
-def _is_fraction_metric(rows: Sequence[Mapping[str, Any]], metric: str) -> bool:
-    """Accuracies in [0, 1] are shown in percent."""
-    values = [row.get(f"{metric}_mean") for row in rows] + [
-        row.get(f"{metric}_std") for row in rows
-    ]
-    values = [v for v in values if v is not None]
-    return "acc" in metric.lower() and all(0.0 <= v <= 1.0 for v in values)
-
-
-def format_table(
-    rows: Sequence[Mapping[str, Any]], metrics: Sequence[str] = DEFAULT_METRICS
-) -> str:
-    """A markdown table of :meth:`ResultsStore.summary` rows.
-
-    Columns: label (the group id if the label is empty), n, each metric as
-    ``mean ± std`` and diverged.  Accuracy metrics whose values lie in [0, 1] are
-    shown in percent with 2 decimals (``98.71 ± 0.12``), others with 4 decimals;
-    a metric with no value shows ``-``.
-    """
-    percent = {m: _is_fraction_metric(rows, m) for m in metrics}
-    header = ["label", "n"] + [f"{m} (%)" if percent[m] else m for m in metrics] + ["diverged"]
-    body = []
-    for row in rows:
-        cells = [str(row.get("label") or row["group"]).replace("|", "\\|"), str(row["n"])]
-        for m in metrics:
-            mean, std = row.get(f"{m}_mean"), row.get(f"{m}_std")
-            if mean is None:
-                cells.append("-")
-            elif percent[m]:
-                cells.append(f"{100 * mean:.2f} ± {100 * std:.2f}")
-            else:
-                cells.append(f"{mean:.4f} ± {std:.4f}")
-        cells.append(str(row.get("diverged", 0)))
-        body.append(cells)
-    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
-    right = [False, True] + [True] * len(metrics) + [True]
-
-    def line(cells: Sequence[str]) -> str:
-        padded = [
-            c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right, strict=True)
-        ]
-        return "| " + " | ".join(padded) + " |"
-
-    rule = (
-        "|"
-        + "|".join(
-            ("-" * (w + 1) + ":") if r else ("-" * (w + 2))
-            for w, r in zip(widths, right, strict=True)
-        )
-        + "|"
-    )
-    return "\n".join([line(header), rule, *(line(cells) for cells in body)])

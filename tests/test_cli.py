@@ -107,3 +107,26 @@ def test_results_rebuild_merge_and_corrupt_store(tmp_path, capsys):
     assert cli.main(["results", "--out", str(tmp_path / "all")]) == 0
     listing = capsys.readouterr().out
     assert "r1" in listing and "r2" in listing
+
+
+def test_results_tables_print_one_style(tmp_path, capsys):
+    from kerasnoise.results import ResultsStore
+
+    store = ResultsStore(tmp_path)
+    for seed, acc in ((0, 0.90), (1, 0.94)):
+        run_id = f"r{seed}"
+        config = {"preset": "p", "loss": {"name": "ce"}}
+        result = {"test_accuracy_best": acc, "test_accuracy_last": acc}
+        store.record(run_id, group="g", seed=seed, status="finished", config=config, result=result)
+        store.tag(run_id, sweep="sw", method="ce", axes={"noise.rate": 0.2})
+
+    tables = {}
+    for extra in ([], ["--sweep", "sw"]):
+        assert cli.main(["results", "--out", str(tmp_path), "--table", *extra]) == 0
+        tables[bool(extra)] = capsys.readouterr().out.strip().splitlines()
+    for lines in tables.values():  # a padded grid with a plain rule, no alignment colons
+        assert len({len(line) for line in lines}) == 1
+        assert set(lines[1]) == {"|", "-"}
+    # mean 92, sample std |94 - 90| / sqrt(2) = 2.83
+    assert "92.00 ± 2.83" in tables[False][2] and tables[False][2].startswith("| p \\| loss=ce ")
+    assert "92.00 ± 2.83" in tables[True][2]

@@ -1,9 +1,11 @@
 """Reports from a hand-made store: table values against hand computation, reference
-columns, missing metrics, outputs on disk and the figure."""
+columns, missing metrics, outputs on disk and the figure; the one aggregation and the
+one markdown table writer."""
 
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -111,3 +113,103 @@ def test_reference_columns_and_outputs(store, tmp_path):
         table, "noise.rate", tmp_path / "out" / "fig.png", labels=labels, reference="paper"
     )
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+# --------------------------------------------------------------------------- aggregate
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[0.9, 0.92, 0.94], [98.5, 97.25, 99.0, 96.125, 98.0], [3, 4], [np.float32(0.5), 0.25, 0.125]],
+)
+def test_aggregate_equals_numpy(values):
+    expected = np.asarray(values, dtype=np.float64)
+    got = report.aggregate(values)
+    assert got.n == expected.size
+    assert got.mean == pytest.approx(float(np.mean(expected)), rel=1e-15)
+    assert got.std == pytest.approx(float(np.std(expected, ddof=1)), rel=1e-15)
+    assert type(got.mean) is float and type(got.std) is float and type(got.n) is int
+
+
+def test_aggregate_skips_missing_values():
+    values = [0.5, None, 0.75, float("nan"), np.float64("nan"), 1.0]
+    got = report.aggregate(values)
+    present = np.array([0.5, 0.75, 1.0])
+    assert got.n == 3
+    assert got.mean == pytest.approx(float(present.mean()))
+    assert got.std == pytest.approx(float(np.std(present, ddof=1)))
+    assert report.aggregate(iter(values)) == got  # any iterable, read once
+
+
+def test_aggregate_one_and_no_values():
+    # one value: its value and std 0.0 (the tables' "± 0.00 (1)")
+    assert report.aggregate([0.9]) == report.Aggregate(0.9, 0.0, 1)
+    assert report.aggregate([None, 0.9, float("nan")]) == (0.9, 0.0, 1)
+    assert report.aggregate([]) == (None, None, 0)
+    assert report.aggregate([None, float("nan")]) == (None, None, 0)
+    mean, std, n = report.aggregate([1.0, 3.0])  # unpacks as (mean, std, n)
+    assert (mean, std, n) == (2.0, pytest.approx(math.sqrt(2)), 2)
+
+
+def test_aggregate_refuses_what_is_not_a_number():
+    with pytest.raises(TypeError, match="real numbers"):
+        report.aggregate([0.5, "0.7"])
+    with pytest.raises(TypeError, match="real numbers"):
+        report.aggregate([True, 0.5])
+    with pytest.raises(TypeError, match="iterable of numbers"):
+        report.aggregate("0.5")
+
+
+def test_summarise_cells_equal_numpy(store):
+    table = report.summarise(report.runs_frame(store, sweep="sw"), "noise.rate")
+    for row in table.itertuples():
+        values = [
+            100.0 * acc
+            for (m, rate, _), acc in ACC.items()
+            if (m, rate) == (row.method, row.noise_rate)
+        ]
+        assert row.n == len(values) and row.mean == pytest.approx(np.mean(values))
+        expected_std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+        assert row.std == pytest.approx(expected_std)
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+def test_markdown_table_pads_every_column():
+    table = report.markdown_table(["method", "n"], [["CE", 3], ["PHuber-CE (τ 10)", 12]])
+    assert table.splitlines() == [
+        "| method           | n  |",
+        "|------------------|----|",
+        "| CE               | 3  |",
+        "| PHuber-CE (τ 10) | 12 |",
+    ]
+
+
+def test_markdown_table_escapes_pipes_and_allows_no_rows():
+    assert report.markdown_table(["a|b"], [["x | y"]]).splitlines() == [
+        "| a\\|b   |",
+        "|--------|",
+        "| x \\| y |",
+    ]
+    assert report.markdown_table(["a", "bb"], []) == "| a | bb |\n|---|----|"
+
+
+def test_markdown_table_refuses_ragged_rows():
+    with pytest.raises(ValueError, match="row 1 has 1 cells for 2 columns"):
+        report.markdown_table(["a", "b"], [["1", "2"], ["3"]])
+    with pytest.raises(ValueError, match="at least one column"):
+        report.markdown_table([], [])
+
+
+def test_report_tables_use_the_one_style(store):
+    table = report.summarise(report.runs_frame(store, sweep="sw"), "noise.rate")
+    for text in (report.markdown(table), report.wide_markdown(table, "noise.rate")):
+        lines = text.splitlines()
+        assert len({len(line) for line in lines}) == 1 and set(lines[1]) == {"|", "-"}
+    header = ["method", "noise.rate = 0.0", "noise.rate = 0.6"]
+    body = [
+        ["ce", "98.50 ± 0.50 (3)", "90.00 ± 0.00 (1)"],
+        ["ce_clip", "97.00 ± 0.00 (1)", "94.00 ± 1.41 (2)"],
+    ]
+    assert report.wide_markdown(table, "noise.rate") == report.markdown_table(header, body)

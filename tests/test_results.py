@@ -16,8 +16,9 @@ import threading
 import numpy as np
 import pytest
 
-from kerasnoise import results
-from kerasnoise.results import ResultsStore, describe, format_table
+from kerasnoise import folders, report, results
+from kerasnoise.report import describe
+from kerasnoise.results import ResultsStore
 
 CONFIG = {
     "preset": "menon-mnist-lenet",
@@ -210,7 +211,7 @@ def _fill_summary_store(tmp_path) -> ResultsStore:
 
 
 def test_summary_by_hand(tmp_path):
-    rows = {row["group"]: row for row in _fill_summary_store(tmp_path).summary()}
+    rows = {row["group"]: row for row in report.store_summary(_fill_summary_store(tmp_path))}
     assert list(rows) == ["A", "B", "C", "D"]
 
     a = rows["A"]
@@ -240,13 +241,14 @@ def test_summary_by_hand(tmp_path):
 
 
 def test_summary_custom_metrics(tmp_path):
-    rows = _fill_summary_store(tmp_path).summary(metrics=["test_accuracy_last"])
+    rows = report.store_summary(_fill_summary_store(tmp_path), metrics=["test_accuracy_last"])
     assert "test_accuracy_best_mean" not in rows[0]
     assert rows[0]["test_accuracy_last_mean"] == pytest.approx(0.91)
 
 
-def test_format_table(tmp_path):
-    table = format_table(_fill_summary_store(tmp_path).summary())
+def test_summary_markdown(tmp_path):
+    """The ``kerasnoise results --table`` table (kept here, beside its store)."""
+    table = report.summary_markdown(report.store_summary(_fill_summary_store(tmp_path)))
     lines = table.splitlines()
     assert len(lines) == 2 + 4
     assert "test_accuracy_best (%)" in lines[0] and "diverged" in lines[0]
@@ -259,11 +261,14 @@ def test_format_table(tmp_path):
     assert "79.00 ± 0.00" in table
     row_d = lines[-1]
     assert "-" in row_d and row_d.rstrip(" |").endswith("2")
+    # the one table style: every line as wide as the header, a plain rule
+    assert len({len(line) for line in lines}) == 1
+    assert set(lines[1]) == {"|", "-"}
 
 
-def test_format_table_non_accuracy_metric():
+def test_summary_markdown_non_accuracy_metric():
     rows = [{"group": "g", "label": "", "n": 2, "diverged": 0, "loss_mean": 1.5, "loss_std": 0.25}]
-    table = format_table(rows, metrics=["loss"])
+    table = report.summary_markdown(rows, metrics=["loss"])
     assert "1.5000 ± 0.2500" in table and "| g " in table and "(%)" not in table
 
 
@@ -465,15 +470,15 @@ def test_merge_folders_copies_run_directories_once(tmp_path):
     _fake_run_dir(b, "r2", finished=True, tags={"s": ("m", {})})
     ResultsStore(a), ResultsStore(b)
     target = tmp_path / "all"
-    summary = results.merge_folders(target, [a, b])
+    summary = folders.merge_folders(target, [a, b])
     assert summary[str(a)]["copied_dirs"] == 1 and summary[str(b)]["copied_dirs"] == 1
     store = ResultsStore(target)
     assert sorted(r["run_id"] for r in store.runs()) == ["r1", "r2"]
     assert (target / "r2" / "tags.json").is_file() and len(store.tags()) == 1
-    again = results.merge_folders(target, [a, b])
+    again = folders.merge_folders(target, [a, b])
     assert again[str(b)] == {"copied_dirs": 0, "added": 0, "replaced": 0, "kept": 2}
     with pytest.raises(ValueError, match="itself"):
-        results.merge_folders(target, [target])
+        folders.merge_folders(target, [target])
 
 
 def test_table_labels_tell_apart_configs_that_differ_outside_the_usual_parts(tmp_path):
@@ -490,7 +495,7 @@ def test_table_labels_tell_apart_configs_that_differ_outside_the_usual_parts(tmp
             config=config,
             result={"test_accuracy_last": 0.9},
         )
-    labels = [row["label"] for row in store.summary()]
+    labels = [row["label"] for row in report.store_summary(store)]
     assert labels == [
         "p | loss=ce | optimizer.global_clipnorm=None",
         "p | loss=ce | optimizer.global_clipnorm=0.1",
