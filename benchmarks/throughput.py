@@ -171,7 +171,7 @@ def run_kerasnoise(
     jit_compile: bool | str = "auto",
 ) -> dict:
     from kerasnoise import config as cfg
-    from kerasnoise import training
+    from kerasnoise import presets, training
 
     overrides = {
         "model": model_name,
@@ -186,7 +186,7 @@ def run_kerasnoise(
         "train_limit": limit,
         "jit_compile": jit_compile,
     }
-    config = cfg.apply_overrides(cfg.preset("rolnick-mnist"), overrides)
+    config = cfg.apply_overrides(presets.get("rolnick-mnist"), overrides)
     with tempfile.TemporaryDirectory() as out:
         record = training.train(config, out, verbose=0)
     return {

@@ -6,6 +6,13 @@ import argparse
 import os
 import sys
 
+#: The Keras backends every command line offers (``--backend``).
+BACKENDS = ("tensorflow", "jax", "torch")
+#: The learning-rate searches' tuners (``--tuner``).
+TUNERS = ("grid", "random", "bayesian", "hyperband")
+#: What a search's choice is made on (``--select-on``) -> the runs' ``validation_labels``.
+SELECT_ON = {"noisy-validation": "noisy", "clean-validation": "clean"}
+
 
 def csv_list(kind):
     """An argparse type: ``"0,1,2"`` -> ``[kind("0"), ...]``, at least one item."""

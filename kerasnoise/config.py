@@ -1,4 +1,4 @@
-"""Experiment configuration: one typed, serialisable config, paper presets, overrides.
+"""Experiment configuration: one typed, serialisable config, its validation, overrides.
 
 An :class:`ExperimentConfig` says everything a run depends on.  Components whose
 parameters depend on their name (``model``, ``loss``, ``noise``) are dicts
@@ -14,7 +14,8 @@ Overrides are ``key=value`` strings with dotted keys, parsed as Python literals
 
 ``loss=NAME`` (or ``noise=NAME``, ``model=NAME``) switches the component and
 takes the preset's parameters for that name (``preset_params``), e.g. tau = 10
-for PHuber-CE in the MNIST preset.
+for PHuber-CE in the MNIST preset.  The papers' presets are in
+:mod:`kerasnoise.presets`.
 """
 
 from __future__ import annotations
@@ -38,8 +39,6 @@ __all__ = [
     "ExperimentConfig",
     "OptimizerConfig",
     "EarlyStoppingConfig",
-    "PRESETS",
-    "preset",
     "parse_overrides",
     "apply_overrides",
 ]
@@ -113,7 +112,7 @@ class ExperimentConfig:
     ``steps_per_execution`` and ``jit_compile`` go to ``model.compile`` (speed only;
     16 steps per call cut per-step overhead by 10-35 % on the MNIST models; PyTorch
     always runs 1; ``jit_compile="auto"`` is Keras's choice, except TensorFlow on a
-    CPU: XLA for models without convolutions, oneDNN's kernels for the others).
+    CPU, where it depends on oneDNN: see :func:`kerasnoise.execution.resolve_jit_compile`).
     ``distribution``: ``none`` (one device) or ``data_parallel`` (every local device,
     each batch split evenly across them; JAX and TensorFlow; see
     :mod:`kerasnoise.distribution`).  Part of the run id only when not ``none``.
@@ -453,115 +452,3 @@ def apply_overrides(config: ExperimentConfig, overrides: dict[str, Any]) -> Expe
 
 def _unknown(key: str, data: dict):
     raise ValueError(f"unknown config key {key}; allowed keys: {', '.join(data)}")
-
-
-# --------------------------------------------------------------------------- presets
-
-_MENON = "Menon, Rawat, Reddi, Kumar, ICLR 2020, with the corrections of Mizrahi et al. 2021"
-_LOSS_PARAMS_MNIST = {
-    "gce": {"q": 0.7},
-    "phuber_ce": {"tau": 10.0},
-    "phuber_gce": {"tau": 10.0, "q": 0.7},
-}
-
-
-def _menon_mnist() -> ExperimentConfig:
-    return ExperimentConfig(
-        preset="menon-mnist-lenet",
-        source=f"{_MENON}: MNIST, LeNet-5",
-        description="LeNet-5 on MNIST, Adam 1e-3 decayed x0.1 per 10k steps, L2 1e-3, "
-        "batch 32, 20 epochs, symmetric exclusive noise",
-        dataset="mnist",
-        model={"name": "lenet5"},
-        loss={"name": "ce"},
-        noise={"name": "symmetric_exclusive", "rate": 0.0},
-        optimizer=OptimizerConfig(
-            name="adam",
-            learning_rate=1e-3,
-            epsilon=1e-8,
-            schedule="exponential",
-            decay_rate=0.1,
-            decay_steps=10_000,
-            staircase=False,
-            weight_decay=1e-3,
-            weight_decay_mode="coupled",
-        ),
-        batch_size=32,
-        epochs=20,
-        preset_params={"loss": _LOSS_PARAMS_MNIST},
-    )
-
-
-def _menon_cifar(classes: int) -> ExperimentConfig:
-    c10 = classes == 10
-    tau = 2.0 if c10 else 10.0
-    return ExperimentConfig(
-        preset=f"menon-cifar{classes}-resnet50",
-        source=f"{_MENON}: CIFAR-{classes}, ResNet-50",
-        description=(
-            f"ResNet-50 (CIFAR stem) on CIFAR-{classes}, SGD Nesterov momentum 0.1 as reported, "
-            f"L2 5e-4, batch {64 if c10 else 128}, {400 if c10 else 200} epochs, crop+flip"
-        ),
-        dataset=f"cifar{classes}",
-        augment=True,
-        model={"name": "resnet50"},
-        loss={"name": "ce"},
-        noise={"name": "symmetric_exclusive", "rate": 0.0},
-        optimizer=OptimizerConfig(
-            name="sgd",
-            learning_rate=0.1,
-            momentum=0.1,
-            nesterov=True,
-            schedule="multistep",
-            milestones=[160, 300, 360] if c10 else [60, 120, 160],
-            gamma=0.1 if c10 else 0.2,
-            weight_decay=5e-4,
-            weight_decay_mode="coupled",
-        ),
-        batch_size=64 if c10 else 128,
-        epochs=400 if c10 else 200,
-        eval_batch_size=500,
-        preset_params={
-            "loss": {
-                "gce": {"q": 0.7},
-                "phuber_ce": {"tau": tau},
-                "phuber_gce": {"tau": 10.0, "q": 0.7},
-            }
-        },
-    )
-
-
-def _rolnick_mnist() -> ExperimentConfig:
-    return ExperimentConfig(
-        preset="rolnick-mnist",
-        source="Rolnick, Veit, Belongie, Shavit 2017, 'Deep Learning is Robust to Massive "
-        "Label Noise': MNIST (hidden sizes of a public re-implementation)",
-        description="Conv4 (model=perceptron|mlp1|mlp2|mlp4|conv4) on MNIST with alpha "
-        "uniform-label copies per clean example (noise.alpha), Adadelta, batch 128",
-        dataset="mnist",
-        validation=5000,
-        model={"name": "conv4"},
-        loss={"name": "ce"},
-        noise={"name": "additive", "alpha": 10},
-        # PyTorch's Adadelta rho and eps (Keras's defaults differ), lr from the paper's grid
-        optimizer=OptimizerConfig(name="adadelta", learning_rate=0.1, rho=0.9, epsilon=1e-6),
-        batch_size=128,
-        epochs=10,
-        early_stopping=EarlyStoppingConfig(enabled=True, monitor="val_accuracy", patience=3),
-        preset_params={"noise": {"structured": {"alpha": 20, "delta": 0.5}}},
-    )
-
-
-PRESETS = {
-    "menon-mnist-lenet": _menon_mnist,
-    "menon-cifar10-resnet50": lambda: _menon_cifar(10),
-    "menon-cifar100-resnet50": lambda: _menon_cifar(100),
-    "rolnick-mnist": _rolnick_mnist,
-}
-
-
-def preset(name: str) -> ExperimentConfig:
-    """A fresh copy of a named preset."""
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; available: {', '.join(PRESETS)}")
-    return PRESETS[name]()

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from kerasnoise import config as cfg
+from kerasnoise import presets
 from kerasnoise._checks import non_negative_int
 
 __all__ = [
@@ -73,7 +74,8 @@ class Sweep:
 
     Args:
         name: the sweep's name, recorded with every run (tables select by it).
-        preset: the base configuration (``kerasnoise presets``).
+        preset: the base configuration: a preset's name (``kerasnoise presets``) or
+            an :class:`~kerasnoise.config.ExperimentConfig` (left unchanged).
         methods: method name -> overrides, e.g. ``{"loss": "gce"}``.
         axes: config key -> the values it takes, e.g. ``{"noise.rate": [0, 0.2]}``.
         seeds: training seeds (``seed``); the noise seed stays the preset's.
@@ -82,7 +84,7 @@ class Sweep:
     """
 
     name: str
-    preset: str
+    preset: str | cfg.ExperimentConfig
     methods: dict[str, dict[str, Any]]
     axes: dict[str, list]
     seeds: list[int]
@@ -92,7 +94,7 @@ class Sweep:
     def expand(self) -> list[SweepRun]:
         """Every run of the sweep, validated, in order; clear errors before any training."""
         self._check_shape()
-        base = cfg.preset(self.preset)
+        base = self.base_config()
         keys = list(self.axes)
         runs: list[SweepRun] = []
         seen: dict[str, str] = {}
@@ -110,6 +112,16 @@ class Sweep:
                     seen[key] = method
                     runs.append(SweepRun(len(runs), method, axes, seed, config))
         return runs
+
+    def base_config(self) -> cfg.ExperimentConfig:
+        """A fresh copy of the base configuration."""
+        if isinstance(self.preset, cfg.ExperimentConfig):
+            return cfg.ExperimentConfig.from_dict(self.preset.to_dict())
+        if not isinstance(self.preset, str):
+            raise TypeError(
+                f"preset must be a preset name or an ExperimentConfig, got {self.preset!r}"
+            )
+        return presets.get(self.preset)
 
     def _check_shape(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -178,7 +190,9 @@ def check_writable(folder: str | os.PathLike) -> Path:
         probe.write_text("")
         probe.unlink()
     except OSError as err:
-        raise ValueError(f"--out {folder}: not a writable folder ({err.strerror})") from None
+        raise ValueError(
+            f"output folder {folder}: not a writable folder ({err.strerror})"
+        ) from None
     return path
 
 

@@ -1,65 +1,15 @@
-"""Experiment configs: presets, overrides, validation before any data is loaded."""
+"""Experiment configs: overrides, identity, validation before any data is loaded."""
 
 import json
 
 import pytest
 
 from kerasnoise import config as cfg
-
-
-def test_presets_validate_and_name_their_source():
-    assert set(cfg.PRESETS) == {
-        "menon-mnist-lenet",
-        "menon-cifar10-resnet50",
-        "menon-cifar100-resnet50",
-        "rolnick-mnist",
-    }
-    for name in cfg.PRESETS:
-        preset = cfg.preset(name).validate()
-        assert preset.preset == name and preset.source and preset.description
-
-
-def test_menon_mnist_settings_match_the_paper():
-    c = cfg.preset("menon-mnist-lenet")
-    assert (c.dataset, c.model["name"], c.batch_size, c.epochs) == ("mnist", "lenet5", 32, 20)
-    o = c.optimizer
-    assert (o.name, o.learning_rate, o.schedule, o.decay_rate, o.decay_steps) == (
-        "adam",
-        1e-3,
-        "exponential",
-        0.1,
-        10_000,
-    )
-    assert not o.staircase  # continuous decay
-    assert (o.weight_decay, o.weight_decay_mode) == (1e-3, "coupled")
-    assert c.noise == {"name": "symmetric_exclusive", "rate": 0.0}
-
-
-def test_menon_cifar_settings_match_the_paper():
-    c10, c100 = cfg.preset("menon-cifar10-resnet50"), cfg.preset("menon-cifar100-resnet50")
-    assert (c10.batch_size, c10.epochs, c10.optimizer.milestones, c10.optimizer.gamma) == (
-        64,
-        400,
-        [160, 300, 360],
-        0.1,
-    )
-    assert (c100.batch_size, c100.epochs, c100.optimizer.milestones, c100.optimizer.gamma) == (
-        128,
-        200,
-        [60, 120, 160],
-        0.2,
-    )
-    for c in (c10, c100):
-        o = c.optimizer
-        assert (o.name, o.momentum, o.nesterov, o.weight_decay) == ("sgd", 0.1, True, 5e-4)
-        assert c.augment and c.model["name"] == "resnet50"
-    # tau = 2 for PHuber-CE on CIFAR-10, 10 on CIFAR-100
-    assert cfg.apply_overrides(c10, {"loss": "phuber_ce"}).loss == {"name": "phuber_ce", "tau": 2.0}
-    assert cfg.apply_overrides(c100, {"loss": "phuber_ce"}).loss["tau"] == 10.0
+from kerasnoise import presets
 
 
 def test_overrides_dotted_keys_and_component_switch():
-    base = cfg.preset("menon-mnist-lenet")
+    base = presets.get("menon-mnist-lenet")
     over = cfg.parse_overrides(
         [
             "loss.tau=2",
@@ -78,7 +28,7 @@ def test_overrides_dotted_keys_and_component_switch():
     assert base.epochs == 20  # the preset object is untouched
     speed = cfg.apply_overrides(base, {"steps_per_execution": 8, "jit_compile": False})
     assert speed.validate().run_id() == base.run_id()  # speed settings do not change the run
-    assert cfg.apply_overrides(cfg.preset("rolnick-mnist"), {"noise": "structured"}).noise == {
+    assert cfg.apply_overrides(presets.get("rolnick-mnist"), {"noise": "structured"}).noise == {
         "name": "structured",
         "alpha": 20,
         "delta": 0.5,
@@ -88,12 +38,12 @@ def test_overrides_dotted_keys_and_component_switch():
 def test_overrides_are_literals_never_code(tmp_path):
     marker = tmp_path / "evaluated"
     parsed = cfg.parse_overrides([f"description=open({str(marker)!r}, 'w')"])
-    c = cfg.apply_overrides(cfg.preset("menon-mnist-lenet"), parsed)
+    c = cfg.apply_overrides(presets.get("menon-mnist-lenet"), parsed)
     assert c.description.startswith("open(") and not marker.exists()
 
 
 def test_round_trip_and_ids():
-    c = cfg.apply_overrides(cfg.preset("rolnick-mnist"), {"noise.alpha": 50, "seed": 3})
+    c = cfg.apply_overrides(presets.get("rolnick-mnist"), {"noise.alpha": 50, "seed": 3})
     again = cfg.ExperimentConfig.from_dict(json.loads(json.dumps(c.to_dict())))
     assert again == c and again.run_id() == c.run_id()
     other_seed = cfg.apply_overrides(c, {"seed": 4})
@@ -153,7 +103,7 @@ def test_invalid_configs_fail_before_data(overrides, error, message, monkeypatch
 
     monkeypatch.setattr(datasets, "load", no_loading)
     with pytest.raises(error, match=message):
-        cfg.apply_overrides(cfg.preset("menon-mnist-lenet"), overrides).validate()
+        cfg.apply_overrides(presets.get("menon-mnist-lenet"), overrides).validate()
 
 
 def test_channels_first_refused_before_data_where_it_cannot_run(monkeypatch):
@@ -163,7 +113,7 @@ def test_channels_first_refused_before_data_where_it_cannot_run(monkeypatch):
 
     monkeypatch.setattr(datasets, "load", lambda *a, **k: pytest.fail("data loaded"))
     monkeypatch.setattr(execution, "_nchw_convolution_runs", lambda backend: False)
-    config = cfg.apply_overrides(cfg.preset("menon-mnist-lenet"), {"model.data_format": "auto"})
+    config = cfg.apply_overrides(presets.get("menon-mnist-lenet"), {"model.data_format": "auto"})
     assert config.validate() is config
     bad = cfg.apply_overrides(config, {"model.data_format": "channels_first"})
     with pytest.raises(ValueError) as err:

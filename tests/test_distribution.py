@@ -11,7 +11,7 @@ import keras
 import pytest
 
 from kerasnoise import config as cfg
-from kerasnoise import distribution, training
+from kerasnoise import distribution, presets, training
 
 BACKEND = keras.backend.backend()
 SMALL = [
@@ -31,12 +31,12 @@ if os.environ["KERAS_BACKEND"] == "tensorflow":
     import tensorflow as tf
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from kerasnoise import config as cfg, training
+from kerasnoise import config as cfg, presets, training
 items, data_dir, out = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 records = {}
 for name in ("none", "data_parallel"):
     overrides = cfg.parse_overrides(items + [f"distribution={name}"])
-    config = cfg.apply_overrides(cfg.preset("menon-mnist-lenet"), overrides)
+    config = cfg.apply_overrides(presets.get("menon-mnist-lenet"), overrides)
     config.data_dir = data_dir
     record = training.train(config, out, verbose=0, quiet=True)
     history = json.load(open(os.path.join(out, record["run_id"], "history.json")))
@@ -47,7 +47,7 @@ print("RESULT " + json.dumps(records))
 
 def _config(shared_data, *overrides):
     config = cfg.apply_overrides(
-        cfg.preset("menon-mnist-lenet"), cfg.parse_overrides(SMALL + list(overrides))
+        presets.get("menon-mnist-lenet"), cfg.parse_overrides(SMALL + list(overrides))
     )
     config.data_dir = str(shared_data)
     return config
@@ -95,14 +95,14 @@ def test_torch_data_parallel_is_refused_clearly():
 
 
 def test_unknown_distribution_is_refused_by_the_config():
-    config = cfg.preset("menon-mnist-lenet")
+    config = presets.get("menon-mnist-lenet")
     config.distribution = "model_parallel"
     with pytest.raises(ValueError, match="distribution must be one of none, data_parallel"):
         config.validate()
 
 
 def test_distribution_is_in_the_run_id_only_when_set():
-    config = cfg.preset("menon-mnist-lenet")
+    config = presets.get("menon-mnist-lenet")
     assert "distribution" not in config.run_key()
     before = config.run_id("jax")
     config.distribution = "data_parallel"
