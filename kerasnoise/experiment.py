@@ -1,92 +1,219 @@
-"""Paper tables as declarations: an :class:`Experiment` says what to run and what the
-paper reported; :func:`main` is the command line every script in ``experiments/``
-shares (sweep, resume, shard, table, figure).
+"""Paper tables and figures as declarations: an :class:`Experiment` says what to run
+(methods × axes × seeds over a preset) and what the paper reported and claimed;
+:func:`main` is the command line every script in ``experiments/`` shares, and
+:func:`run` the same thing from Python or a notebook.
 
     EXPERIMENT = Experiment(name="menon-mnist", preset="menon-mnist-lenet",
-                            methods={...}, axis="noise.rate", values=[0, 0.2, 0.4, 0.6], ...)
+                            methods={...}, axes={"noise.rate": [0, 0.2, 0.4, 0.6]},
+                            flags={"noise.rate": "rates"}, references=[...], claims=[...])
     if __name__ == "__main__":
         sys.exit(main(EXPERIMENT))
 
-Outputs in ``--out``: the run directories and ``results.sqlite``, then ``table.md``,
-``table.csv``, ``table.json`` and the figure, made from exactly the runs the command
-line describes (its methods, axis values, seeds and overrides, on its backend).
+    outcome = run(EXPERIMENT, rates=[0.6], seeds=[0], out="runs/x", epochs=1)
+    outcome.table, outcome.verdicts          # a DataFrame, and each claim's verdict
+
+Every axis has its own flag (``--rates``, ``--alphas``, ``--batch-sizes``: the last
+part of its key, pluralised, unless ``flags`` names it), parsed as the declared
+values' type (ints stay ints).  The last axis is the figure's x axis and the wide
+table's columns; the table has one row per ``series`` value (``method`` unless
+``series`` names an axis, e.g. ``model``) and per value of the other axes.
+
+Outputs in ``--out``: the run directories and ``results.sqlite``, then ``table.md``
+(the table, the claims' verdicts, how to read them), ``table.csv``, ``table.json``,
+``claims.json`` and the figure, made from exactly the runs the command line
+describes (its methods, axis values, seeds and overrides, on its backend).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kerasnoise._args import choose_backend, csv_list
-from kerasnoise.cli import BACKENDS
-from kerasnoise.config import parse_overrides
+from kerasnoise._args import BACKENDS, SELECT_ON, choose_backend, csv_list
+from kerasnoise.config import ExperimentConfig, parse_overrides
 
-__all__ = ["Experiment", "main", "build_parser"]
+__all__ = ["Experiment", "LRChoice", "Outcome", "main", "run", "build_parser"]
+
+
+@dataclasses.dataclass(frozen=True)
+class LRChoice:
+    """Choose the learning rate per cell, as papers that report "the best rate per
+    (model, noise level)" do: a keras-tuner grid search (:mod:`kerasnoise.tuning`)
+    over ``rates`` for every method and value of the other axes, one search level per
+    x-axis value, scored on the validation split ``on`` (``clean-validation``: the
+    true labels of held-out training images, an oracle a user of real noisy data
+    lacks; ``noisy-validation``: the run's own noise on them).  Each cell's chosen
+    rate is then trained with the experiment's seeds and only those runs are
+    tabulated, with the rate in a ``learning_rate`` column.  Needs a validation split
+    in the preset and the ``tuner`` extra.
+    """
+
+    rates: Sequence[float]
+    on: str = "clean-validation"
+    executions: int = 1
+
+    def __post_init__(self) -> None:
+        from kerasnoise._args import SELECT_ON
+
+        if self.on not in SELECT_ON:
+            raise ValueError(f"LRChoice.on must be one of {', '.join(SELECT_ON)}, got {self.on!r}")
+        if not self.rates or any(not isinstance(r, int | float) or r <= 0 for r in self.rates):
+            raise ValueError(f"LRChoice.rates must be positive numbers, got {self.rates!r}")
 
 
 @dataclasses.dataclass
 class Experiment:
-    """What a paper table is: methods × one axis × seeds over a preset, and its numbers.
+    """What a paper table or figure is: methods × axes × seeds over a preset, and
+    what the paper reported (``references``) and claimed (``claims``).
 
     Args:
         name: sweep name (recorded with every run) and default output folder name.
         title: heading of the table and figure.
-        preset: base configuration.
+        preset: base configuration: a preset's name or an ``ExperimentConfig``.
         methods: method name -> config overrides.
-        labels: method name -> the paper's label (``"CE + clipping"``).
-        axis: the config key swept (``"noise.rate"``); ``values`` its default values.
-        axis_flag: the command-line flag that sets the values (``rates`` -> ``--rates``).
+        axes: config key -> its default values, in order; the last is the x axis.
+        flags: config key -> its command-line flag (default: the key's last part,
+            pluralised: ``noise.rate`` -> ``--rates``, ``batch_size`` -> ``--batch-sizes``).
+        series: the column whose values make the figure's lines and the table's rows:
+            ``method`` or one of the axes (e.g. ``model``).
+        labels: method or series value -> the paper's label (``"CE + clipping"``).
         seeds: default training seeds.
-        reference: ``{method: {value: {"paper": %, "reproduction": %}}}``.
+        references: :class:`kerasnoise.presets.Reference` sets: each is a column of
+            the table, keyed ``{series value: {x value: %}}``, cited by its source.
+        claims: the paper's qualitative claims (:mod:`kerasnoise.claims`), checked on
+            every report.
         metric: the result field tabulated (``test_accuracy_last``: no oracle).
-        quick: overrides and seeds of ``--quick``, a newcomer's first look.
+        quick: overrides of ``--quick``, a newcomer's first look; ``quick_seeds`` its seeds.
         figure: file name of the figure.
         notes: markdown appended to ``table.md`` (how to read the table).
+        select_lr: an :class:`LRChoice`: choose the learning rate per cell by a search.
+        module: the declaring script's module (found by itself), for the command line.
     """
 
     name: str
     title: str
-    preset: str
+    preset: str | ExperimentConfig
     methods: dict[str, dict[str, Any]]
-    axis: str
-    values: list
+    axes: dict[str, Sequence]
+    flags: dict[str, str] = dataclasses.field(default_factory=dict)
+    series: str = "method"
     labels: dict[str, str] = dataclasses.field(default_factory=dict)
-    axis_flag: str = "values"
     seeds: list[int] = dataclasses.field(default_factory=lambda: [0, 1, 2])
-    reference: dict = dataclasses.field(default_factory=dict)
+    references: Sequence[Any] = ()
+    claims: Sequence[Any] = ()
     metric: str = "test_accuracy_last"
     quick: dict[str, Any] = dataclasses.field(default_factory=dict)
     quick_seeds: list[int] = dataclasses.field(default_factory=lambda: [0])
     figure: str = "accuracy_vs_noise.png"
     notes: str = ""
+    select_lr: LRChoice | None = None
+    module: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.module:
+            self.module = _declaring_module()
+        if not self.axes:
+            raise ValueError(f"experiment {self.name!r} needs at least one axis")
+        for key, values in self.axes.items():
+            if isinstance(values, str) or not isinstance(values, Sequence) or not values:
+                raise ValueError(f"axis {key!r} must be a non-empty list, got {values!r}")
+        unknown = set(self.flags) - set(self.axes)
+        if unknown:
+            raise ValueError(f"flags name keys that are not axes: {sorted(unknown)}")
+        if self.series != "method" and self.series not in self.axes:
+            raise ValueError(f"series must be 'method' or an axis, got {self.series!r}")
+        if self.series == self.x_axis:
+            raise ValueError(f"series {self.series!r} cannot also be the x axis")
+
+    @property
+    def x_axis(self) -> str:
+        """The last axis: the figure's x axis and the wide table's columns."""
+        return list(self.axes)[-1]
+
+    def flag(self, key: str) -> str:
+        """The command-line flag of axis ``key``, without the dashes."""
+        if key in self.flags:
+            return self.flags[key]
+        last = key.split(".")[-1].replace("_", "-")
+        return last if last.endswith("s") else f"{last}s"
+
+    def row_keys(self) -> list[str]:
+        """The table's row columns: the series, then the axes other than x and the series."""
+        others = [k for k in self.axes if k not in (self.x_axis, self.series)]
+        return [self.series, *others]
+
+
+def _declaring_module() -> str:
+    """The module that declared the experiment: ``experiments.menon_mnist`` also when
+    run as ``python -m experiments.menon_mnist`` (``__main__``)."""
+    frame = sys._getframe(3)  # _declaring_module <- __post_init__ <- __init__ <- declaration
+    spec = frame.f_globals.get("__spec__")
+    name = frame.f_globals.get("__name__", "")
+    if name == "__main__" and spec is not None and spec.name:
+        return spec.name
+    return name
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What :func:`run` made: the table, the claims' verdicts, and where it wrote them."""
+
+    table: Any  # pandas.DataFrame
+    verdicts: list
+    out: Path
+    trained: int = 0
+    failed: dict = dataclasses.field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _axis_type(values: Sequence) -> type:
+    kinds = {type(v) for v in values}
+    if kinds <= {int}:
+        return int
+    if kinds <= {int, float}:
+        return float
+    return str
 
 
 def build_parser(experiment: Experiment) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog=f"python -m experiments.{experiment.name.replace('-', '_')}",
-        description=experiment.title,
-    )
+    p = argparse.ArgumentParser(prog=f"python -m {experiment.module}", description=experiment.title)
     p.add_argument("--backend", choices=BACKENDS, help="Keras backend (default $KERAS_BACKEND)")
     p.add_argument(
         "--methods",
         type=csv_list(str),
         help=f"comma-separated subset of: {', '.join(experiment.methods)} (default all)",
     )
-    p.add_argument(
-        f"--{experiment.axis_flag}",
-        dest="values",
-        type=csv_list(float),
-        help=f"{experiment.axis} values (default {','.join(map(str, experiment.values))})",
-    )
+    for key, values in experiment.axes.items():
+        p.add_argument(
+            f"--{experiment.flag(key)}",
+            dest=_dest(experiment, key),
+            type=csv_list(_axis_type(values)),
+            help=f"{key} values (default {','.join(map(str, values))})",
+        )
     p.add_argument(
         "--seeds",
         type=csv_list(int),
         help=f"training seeds (default {','.join(map(str, experiment.seeds))})",
     )
+    if experiment.select_lr is not None:
+        choice = experiment.select_lr
+        p.add_argument(
+            "--learning-rates",
+            type=csv_list(float),
+            help=f"the grid searched per cell (default {','.join(map(str, choice.rates))})",
+        )
+        p.add_argument(
+            "--select-on",
+            choices=tuple(SELECT_ON),
+            help=f"the validation labels the choice is made on (default {choice.on})",
+        )
     p.add_argument(
         "--jobs",
         type=int,
@@ -118,35 +245,96 @@ def build_parser(experiment: Experiment) -> argparse.ArgumentParser:
     return p
 
 
+def _dest(experiment: Experiment, key: str) -> str:
+    return "axis_" + experiment.flag(key).replace("-", "_")
+
+
 def main(experiment: Experiment, argv: Sequence[str] | None = None) -> int:
-    """Run the experiment's sweep as the command line says; print and write its table."""
+    """Run the experiment as the command line says; print and write its table."""
     parser = build_parser(experiment)
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     choose_backend(parser, args.backend)
+    try:
+        outcome = _execute(experiment, args, " ".join(["python -m", experiment.module, *argv]))
+    except _PlanError as err:
+        parser.error(str(err))
+    return 1 if outcome.failed or outcome.table is None else 0
+
+
+def run(experiment: Experiment, *, backend: str | None = None, **options: Any) -> Outcome:
+    """The command line's work from Python: ``run(EXPERIMENT, rates=[0.6], seeds=[0],
+    out="runs/x", data_dir="../shared/data", jobs=1, epochs=1)``.
+
+    Options are the command line's, by name (``methods``, one per axis flag with
+    dashes as underscores, ``seeds``, ``jobs``, ``shard``, ``out``, ``data_dir``,
+    ``quick``, ``report_only``, ``force``, ``progress``); any other keyword is a config
+    override for every run (``epochs=1``, ``**{"optimizer.learning_rate": 0.1}``).
+    Returns the table (a pandas DataFrame, ``None`` when nothing is finished) and the
+    claims' verdicts; writes the same files as the command line.
+    """
+    parser = build_parser(experiment)
+    args = parser.parse_args([])
+    flags = {experiment.flag(k).replace("-", "_"): _dest(experiment, k) for k in experiment.axes}
+    overrides = dict(options.pop("overrides", {}))
+    for name, value in options.items():
+        if name in flags:
+            setattr(args, flags[name], list(value))
+        elif name == "progress":
+            args.no_progress = not value
+        elif name in vars(args) and name not in ("overrides", "backend"):
+            setattr(args, name, list(value) if name in ("methods", "seeds") else value)
+        else:
+            overrides[name] = value
+    args.overrides = [f"{k}={v!r}" for k, v in overrides.items()]
+    choose_backend(parser, backend)
+    try:
+        return _execute(experiment, args, f"experiment.run({experiment.module}, ...)")
+    except _PlanError as err:
+        raise ValueError(str(err)) from None
+
+
+class _PlanError(Exception):
+    """Bad input, found before any training."""
+
+
+def _execute(experiment: Experiment, args: argparse.Namespace, command: str) -> Outcome:
     from kerasnoise import sweep as sweep_lib
 
+    if experiment.select_lr is not None:  # the command line's grid and split, if given
+        choice = experiment.select_lr
+        experiment = dataclasses.replace(
+            experiment,
+            select_lr=LRChoice(
+                tuple(getattr(args, "learning_rates", None) or choice.rates),
+                getattr(args, "select_on", None) or choice.on,
+                choice.executions,
+            ),
+        )
     try:
         sweep, shard, out = _plan(experiment, args, sweep_lib)
         runs = sweep.expand()  # every error before any training
-    except ValueError as err:
-        parser.error(str(err))
+    except (ValueError, TypeError) as err:
+        raise _PlanError(str(err)) from None
 
     import keras
 
-    from kerasnoise import report
-
     backend = keras.backend.backend()
+    sizes = " × ".join(
+        [f"{len(sweep.methods)} methods"]
+        + [f"{len(v)} {k}" for k, v in sweep.axes.items()]
+        + [f"{len(sweep.seeds)} seeds"]
+    )
     print(
-        f"{experiment.title}: {len(runs)} runs ({len(sweep.methods)} methods × "
-        f"{len(sweep.axes[experiment.axis])} values × {len(sweep.seeds)} seeds) on {backend}, "
-        f"shard {shard[0]}/{shard[1]}, jobs {args.jobs or sweep_lib.default_jobs()}, "
-        f"output {out}",
+        f"{experiment.title}: {len(runs)} runs ({sizes}) on {backend}, shard {shard[0]}/"
+        f"{shard[1]}, jobs {args.jobs or sweep_lib.default_jobs()}, output {out}",
         file=sys.stderr,
     )
-    failed = {}
-    if not args.report_only:
-        outcome = sweep_lib.run_sweep(
+    outcome = Outcome(table=None, verdicts=[], out=out)
+    if experiment.select_lr is not None:
+        runs = _select_learning_rates(experiment, sweep, args, out, outcome)
+    elif not args.report_only:
+        done = sweep_lib.run_sweep(
             sweep,
             out,
             runs=runs,
@@ -155,42 +343,67 @@ def main(experiment: Experiment, argv: Sequence[str] | None = None) -> int:
             force=args.force,
             progress=not args.no_progress,
         )
-        failed = outcome.failed
+        outcome.trained, outcome.failed = len(done.trained), dict(done.failed)
         print(
-            f"trained {len(outcome.trained)}, already done {len(outcome.skipped)}, "
-            f"failed {len(outcome.failed)}",
+            f"trained {len(done.trained)}, already done {len(done.skipped)}, "
+            f"failed {len(done.failed)}",
             file=sys.stderr,
         )
-    wanted = {r.config.run_id(backend) for r in runs}
-    frame = report.runs_frame(out, sweep=sweep.name)
-    frame = frame[frame["run_id"].isin(wanted)]
-    if frame.empty:
-        print("no finished runs to tabulate yet", file=sys.stderr)
-        return 1 if failed else 0
-    table = report.summarise(frame, experiment.axis, experiment.metric, methods=list(sweep.methods))
-    table = report.add_reference(table, experiment.reference, experiment.axis)
-    notes = _notes(experiment, argv, backend, len(frame), len(runs))
-    report.write_tables(
-        table,
-        out,
-        title=experiment.title,
-        notes=notes,
-        axis=experiment.axis,
-        labels=experiment.labels,
-    )
-    report.plot_vs_axis(
-        table,
-        experiment.axis,
-        Path(out) / experiment.figure,
-        title=f"{experiment.title} ({backend})",
-        labels=experiment.labels,
-        reference="paper" if "paper" in table else None,
-    )
-    print(report.wide_markdown(table, experiment.axis, experiment.labels))
-    print(f"\nwrote {out}/table.md, table.csv, table.json, {experiment.figure}", file=sys.stderr)
-    for run_id, error in failed.items():
+    _report(experiment, sweep, runs, out, backend, command, outcome)
+    for run_id, error in outcome.failed.items():
         print(f"failed: {run_id}: {error}", file=sys.stderr)
-    return 1 if failed else 0
+    return outcome
+
+
+def searches(experiment: Experiment, sweep) -> list:
+    """One learning-rate search per method and value of the axes other than x
+    (:class:`kerasnoise.tuning.LRSearch`), each over the x axis's values."""
+    from kerasnoise import tuning
+
+    choice = experiment.select_lr
+    x = experiment.x_axis
+    others = [k for k in sweep.axes if k != x]
+    found = []
+    for method, overrides in sweep.methods.items():
+        for values in itertools.product(*(sweep.axes[k] for k in others)):
+            found.append(
+                tuning.LRSearch(
+                    preset=sweep.preset,
+                    axis=x,
+                    levels=list(sweep.axes[x]),
+                    learning_rates=list(choice.rates),
+                    tuner="grid",
+                    executions_per_trial=choice.executions,
+                    select_on=choice.on,
+                    seeds=list(sweep.seeds),
+                    overrides={**sweep.overrides, **overrides},
+                    name=sweep.name,
+                    data_dir=sweep.data_dir,
+                    method=method,
+                    fixed=dict(zip(others, values, strict=True)),
+                )
+            )
+    return found
+
+
+def _select_learning_rates(experiment, sweep, args, out, outcome: Outcome) -> list:
+    """Search (unless ``--report-only``), then train each cell's chosen rate with every
+    seed; returns the chosen runs."""
+    from kerasnoise import tuning
+
+    if args.shard:
+        raise _PlanError(
+            "--shard does not split a learning-rate selection; run its "
+            "searches across machines with python -m tuning.lr_search"
+        )
+    plans = [s.validate() for s in searches(experiment, sweep)]
+    chosen = []
+    for search in plans:
+        if not args.report_only:
+            tuning.run_search(search, out, jobs=args.jobs, progress=not args.no_progress)
+        best = tuning.best_learning_rates(tuning.trials_frame(search, out))
+        chosen += search.final_runs(best)
+    return chosen
 
 
 def _plan(experiment: Experiment, args, sweep_lib):
@@ -204,12 +417,19 @@ def _plan(experiment: Experiment, args, sweep_lib):
     overrides.update(parse_overrides(args.overrides))
     seeds = args.seeds or (experiment.quick_seeds if args.quick else experiment.seeds)
     shard = sweep_lib.parse_shard(args.shard) if args.shard else sweep_lib.shard_from_env()
-    out = sweep_lib.check_writable(args.out or Path("runs") / experiment.name)
+    try:
+        out = sweep_lib.check_writable(args.out or Path("runs") / experiment.name)
+    except ValueError as err:
+        raise ValueError(f"--out: {err}") from None
+    axes = {
+        key: getattr(args, _dest(experiment, key)) or list(values)
+        for key, values in experiment.axes.items()
+    }
     sweep = sweep_lib.Sweep(
         name=experiment.name,
         preset=experiment.preset,
         methods={m: experiment.methods[m] for m in methods},
-        axes={experiment.axis: args.values or list(experiment.values)},
+        axes=axes,
         seeds=seeds,
         overrides=overrides,
         data_dir=args.data_dir,
@@ -219,16 +439,121 @@ def _plan(experiment: Experiment, args, sweep_lib):
     return sweep, shard or (0, 1), out
 
 
-def _notes(experiment: Experiment, argv: list, backend: str, done: int, total: int) -> str:
-    module = f"experiments.{experiment.name.replace('-', '_')}"
-    command = " ".join(["python -m", module, *argv])
+# --------------------------------------------------------------------------- report
+
+
+def reference_table(experiment: Experiment) -> dict:
+    """The references as ``report.add_reference`` takes them:
+    ``{series value: {x value: {reference name: %}}}``."""
+    merged: dict = {}
+    for reference in experiment.references:
+        for line, by_x in reference.values.items():
+            for x, value in by_x.items():
+                merged.setdefault(line, {}).setdefault(x, {})[reference.name] = value
+    return merged
+
+
+def _report(experiment, sweep, runs, out, backend, command, outcome: Outcome) -> None:
+    from kerasnoise import claims as claims_lib
+    from kerasnoise import report
+    from kerasnoise._io import atomic_write_json
+
+    wanted = {r.config.run_id(backend) for r in runs}
+    frame = report.runs_frame(out, sweep=sweep.name)
+    frame = frame[frame["run_id"].isin(wanted)]
+    if frame.empty:
+        print("no finished runs to tabulate yet", file=sys.stderr)
+        return
+    x, rows = experiment.x_axis, experiment.row_keys()
+    by = [report.column_name(k) for k in rows]
+    order = list(sweep.methods) if experiment.series == "method" else None
+    table = report.summarise(frame, x, experiment.metric, by=by, methods=order)
+    if experiment.select_lr is not None:
+        table = _with_learning_rates(table, frame, by, report.column_name(x))
+    table = report.add_reference(table, reference_table(experiment), x, by=by[0])
+    verdicts = claims_lib.check_all(experiment.claims, frame)
+    notes = _notes(experiment, command, backend, len(frame), len(runs))
+    report.write_tables(
+        table,
+        out,
+        title=experiment.title,
+        notes=notes,
+        axis=x,
+        labels=experiment.labels,
+        by=by,
+        verdicts=verdicts,
+    )
+    atomic_write_json(Path(out) / "claims.json", [dataclasses.asdict(v) for v in verdicts])
+    report.plot_vs_axis(
+        table,
+        x,
+        Path(out) / experiment.figure,
+        title=f"{experiment.title} ({backend})",
+        labels=experiment.labels,
+        reference="paper" if "paper" in table else None,
+        by=by,
+    )
+    print(report.wide_markdown(table, x, experiment.labels, by=by))
+    if verdicts:
+        print("\n" + report.verdicts_markdown(verdicts))
+    print(
+        f"\nwrote {out}/table.md, table.csv, table.json, claims.json, {experiment.figure}",
+        file=sys.stderr,
+    )
+    outcome.table, outcome.verdicts = table, verdicts
+
+
+def _with_learning_rates(table, frame, by: list[str], x: str):
+    """The chosen learning rate of every cell, as a ``learning_rate`` column."""
+    lr = frame.groupby([*by, x], sort=False)["optimizer_learning_rate"].first()
+    keys = list(zip(*(table[c] for c in [*by, x]), strict=True))
+    return table.assign(learning_rate=[lr.get(k) for k in keys])
+
+
+def _notes(experiment: Experiment, command: str, backend: str, done: int, total: int) -> str:
+    cited = "; ".join(f"**{r.name}**: {r.source}" for r in experiment.references)
     lines = [
         f"Metric: `{experiment.metric}` in percent, mean ± sample std over seeds (n runs); "
         f"backend {backend}; {done} of {total} runs finished.",
-        "Reference columns: the paper's numbers and the PyTorch reproduction's "
-        "(`shared/reference/papers.md`); Δ = ours − reference.",
-        f"Command: `{command}`",
     ]
+    if cited:
+        lines.append(f"Reference columns ({cited}); Δ = ours − reference.")
+    lines.append(f"Command: `{command}`")
+    if experiment.select_lr is not None:
+        choice = experiment.select_lr
+        lines.append(
+            f"Learning rate chosen per cell from {', '.join(map(str, choice.rates))} by a grid "
+            f"search scored on the **{choice.on}** split (column `learning_rate`); the runs "
+            "tabulated are the chosen rates' runs only."
+        )
     if experiment.notes:
         lines.append(experiment.notes)
     return "\n\n".join(lines)
+
+
+def check_declaration(experiment: Experiment) -> None:
+    """Raise ``ValueError`` unless the declaration is well formed without training:
+    the sweep expands, references and claims name known methods and axis values."""
+    from kerasnoise import sweep as sweep_lib
+
+    sweep = sweep_lib.Sweep(
+        name=experiment.name,
+        preset=experiment.preset,
+        methods=experiment.methods,
+        axes={k: list(v) for k, v in experiment.axes.items()},
+        seeds=experiment.seeds,
+    )
+    sweep.expand()
+    lines = (
+        experiment.methods if experiment.series == "method" else experiment.axes[experiment.series]
+    )
+    for reference in experiment.references:
+        for line, by_x in reference.values.items():
+            if line not in lines:
+                raise ValueError(f"reference {reference.name!r} names unknown {line!r}")
+            for x in by_x:
+                if not any(x == v for v in experiment.axes[experiment.x_axis]):
+                    raise ValueError(f"reference {reference.name!r}: {x!r} is not on the x axis")
+    for claim in experiment.claims:
+        if not isinstance(getattr(claim, "text", None), str) or not hasattr(claim, "check"):
+            raise ValueError(f"not a claim: {claim!r}")

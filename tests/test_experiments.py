@@ -1,10 +1,78 @@
-"""experiments/menon_mnist: its command line's bad input, and a tiny real table."""
+"""Experiments: declarations checked without training, the shared command line's bad
+input, axes of any type, and a tiny real table from the command line and from Python."""
+
+import json
 
 import pandas as pd
 import pytest
 
 from experiments import menon_mnist
-from kerasnoise.experiment import main
+from kerasnoise import experiment as experiment_lib
+from kerasnoise.experiment import Experiment, main, run
+from kerasnoise.presets import menon2020
+
+
+@pytest.mark.parametrize("declared", [menon_mnist.EXPERIMENT], ids=lambda e: e.name)
+def test_declaration_is_well_formed(declared):
+    """Trains nothing: the sweep expands, references and claims name known methods."""
+    experiment_lib.check_declaration(declared)
+    assert declared.module == f"experiments.{declared.name.replace('-', '_')}"
+    assert build_help(declared).startswith(f"usage: python -m {declared.module}")
+    assert set(declared.labels) <= set(declared.methods)
+    assert declared.claims and all(c.source for c in declared.claims)
+    assert {r.name for r in declared.references} == {"paper", "reproduction"}
+
+
+def test_menon_labels_carry_the_loss_parameters():
+    labels = menon_mnist.EXPERIMENT.labels
+    assert labels["phuber_ce"] == "PHuber-CE (τ 10)" and labels["gce"] == "GCE (q 0.7)"
+    params = menon2020.LOSS_PARAMS["mnist"]
+    assert f"τ {params['phuber_gce']['tau']:g}" in labels["phuber_gce"]
+
+
+def build_help(declared) -> str:
+    return experiment_lib.build_parser(declared).format_help()
+
+
+def two_axes(**kwargs) -> Experiment:
+    return Experiment(
+        name="alpha-batch",
+        title="alpha x batch size",
+        preset="rolnick-mnist",
+        methods={"mlp1": {"model": "mlp1"}},
+        axes={"batch_size": [32, 128], "noise.alpha": [0, 10]},
+        **kwargs,
+    )
+
+
+def test_axes_keep_their_type_and_get_a_flag_each(tmp_path):
+    declared = two_axes()
+    assert declared.flag("noise.alpha") == "alphas" and declared.flag("batch_size") == "batch-sizes"
+    assert declared.x_axis == "noise.alpha" and declared.row_keys() == ["method", "batch_size"]
+    parser = experiment_lib.build_parser(declared)
+    argv = ["--alphas", "0,10,50", "--batch-sizes", "64", "--seeds", "0", "--out", str(tmp_path)]
+    args = parser.parse_args(argv)
+    from kerasnoise import sweep as sweep_lib
+
+    sweep, _, _ = experiment_lib._plan(declared, args, sweep_lib)
+    assert sweep.axes == {"batch_size": [64], "noise.alpha": [0, 10, 50]}
+    assert all(type(v) is int for v in sweep.axes["noise.alpha"])  # ints stay ints
+    runs = sweep.expand()
+    assert [r.config.noise["alpha"] for r in runs] == [0, 10, 50]
+    assert {r.config.batch_size for r in runs} == {64}
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--alphas", "0.5"])  # not an int
+
+
+def test_declarations_are_checked():
+    with pytest.raises(ValueError, match="series must be 'method' or an axis"):
+        two_axes(series="model")
+    with pytest.raises(ValueError, match="cannot also be the x axis"):
+        two_axes(series="noise.alpha")
+    with pytest.raises(ValueError, match="flags name keys that are not axes"):
+        two_axes(flags={"noise.rate": "rates"})
+    with pytest.raises(ValueError, match="needs at least one axis"):
+        Experiment(name="x", title="x", preset="rolnick-mnist", methods={"a": {}}, axes={})
 
 
 @pytest.mark.parametrize(
@@ -68,3 +136,101 @@ def test_tiny_table(shared_data, tmp_path, capsys):
         in (out / "table.md").read_text()
     )
     assert main(menon_mnist.EXPERIMENT, [*argv, "--report-only"]) == 0  # no training
+    claims = json.loads((out / "claims.json").read_text())
+    assert [c["claim"] for c in claims] == [c.text for c in menon_mnist.EXPERIMENT.claims]
+    assert {c["verdict"] for c in claims} == {"undecided"}  # one seed: n < 2 on every side
+    assert "## The paper's claims on these runs" in (out / "table.md").read_text()
+
+    # the same from Python, as in a notebook: a DataFrame and the verdicts, no training
+    outcome = run(
+        menon_mnist.EXPERIMENT,
+        methods=["ce", "ce_clip"],
+        rates=[0.6],
+        seeds=[0],
+        out=str(out),
+        data_dir=str(shared_data),
+        report_only=True,
+        epochs=1,
+        train_limit=600,
+        train_eval_images=300,
+    )
+    assert outcome.trained == 0 and len(outcome.verdicts) == len(menon_mnist.EXPERIMENT.claims)
+    pd.testing.assert_frame_equal(
+        outcome.table.round(4).reset_index(drop=True),
+        pd.read_csv(out / "table.csv"),
+        check_dtype=False,
+    )
+    with pytest.raises(ValueError, match="unknown method 'nope'"):
+        run(menon_mnist.EXPERIMENT, methods=["nope"], out=str(out))
+
+
+def test_learning_rate_chosen_per_cell_through_the_search(shared_data, tmp_path):
+    """A grid search per level on the clean validation split; only the chosen rate's
+    runs are tabulated, with the rate, and a Monotone claim is checked on them."""
+    from kerasnoise import report, tuning
+    from kerasnoise.claims import Monotone
+    from kerasnoise.experiment import LRChoice
+
+    declared = Experiment(
+        name="lr-choice",
+        title="MLP1: best learning rate per alpha",
+        preset="rolnick-mnist",
+        methods={"mlp1": {"model": "mlp1"}},
+        axes={"noise.alpha": [0, 1]},
+        seeds=[0],
+        metric="test_accuracy_best",
+        select_lr=LRChoice(rates=(0.05, 0.5)),
+        claims=[
+            Monotone(
+                "the best rate does not rise with alpha", "optimizer.learning_rate", "noise.alpha"
+            )
+        ],
+    )
+    out = tmp_path / "out"
+    small = dict(
+        epochs=1,
+        train_limit=500,
+        validation=200,
+        train_eval_images=200,
+        batch_size=64,
+        eval_batch_size=500,
+        **{"early_stopping.enabled": False},
+    )
+    outcome = run(
+        declared, out=str(out), data_dir=str(shared_data), jobs=1, progress=False, **small
+    )
+    (search,) = experiment_lib.searches(declared, _sweep_of(declared, out, shared_data, small))
+    trials = tuning.trials_frame(search, out)
+    assert len(trials) == 4 and set(trials["learning_rate"]) == {0.05, 0.5}
+    want = {
+        level: rows.sort_values(["val_accuracy", "learning_rate"], ascending=[False, True]).iloc[0][
+            "learning_rate"
+        ]
+        for level, rows in trials.groupby("noise_level")
+    }
+    table = outcome.table
+    assert dict(zip(table["noise_alpha"], table["learning_rate"], strict=True)) == want
+    chosen = report.runs_frame(out, sweep="lr-choice")  # the chosen runs only
+    assert len(chosen) == 2 and set(chosen["noise_alpha"]) == {0, 1}
+    assert len(report.runs_frame(out, sweep="lr-choice/trials")) == 4  # every trial's run
+    for row in table.itertuples():
+        run_row = chosen[chosen["noise_alpha"] == row.noise_alpha].iloc[0]
+        assert row.mean == pytest.approx(100 * run_row["test_accuracy_best"])
+    (verdict,) = outcome.verdicts
+    rising = want[1] > want[0]
+    assert verdict.verdict == ("contradicted" if rising else "supported")
+    assert "clean-validation" in (out / "table.md").read_text()
+
+
+def _sweep_of(declared, out, data_dir, overrides):
+    from kerasnoise import sweep as sweep_lib
+
+    return sweep_lib.Sweep(
+        name=declared.name,
+        preset=declared.preset,
+        methods=declared.methods,
+        axes={k: list(v) for k, v in declared.axes.items()},
+        seeds=declared.seeds,
+        overrides=overrides,
+        data_dir=str(data_dir),
+    )

@@ -1,0 +1,225 @@
+"""A paper's qualitative claims, declared as data and checked on our runs.
+
+An experiment lists what the paper says in words — "PHuber-CE beats CE at ρ = 0.6",
+"perceptron < MLP1 < Conv4 at the largest alpha", "the best learning rate does not
+rise with alpha" — and every report ends with each claim's :class:`Verdict` on the
+runs: ``supported``, ``contradicted`` or ``undecided``, with the test that decided it.
+
+- :class:`Compare`: one group of runs against another (Welch's t-test over seeds,
+  ``scipy.stats.ttest_ind(equal_var=False)``, two-sided at ``level``).  Supported when
+  the difference is significant in the claimed direction, contradicted when it is
+  significant the other way, undecided when either side has fewer than 2 runs or the
+  difference is within noise (p >= level).
+- :class:`Order`: a chain ``a < b < c`` of :class:`Compare` on neighbours: supported
+  when every link is, contradicted when any link is, else undecided.
+- :class:`Monotone`: a per-cell value (e.g. the chosen learning rate) along an axis
+  never rises (or never falls): supported or contradicted by inspection, undecided
+  with fewer than 2 cells.
+
+Selections name config keys as the sweep does (``{"method": "ce", "noise.rate":
+0.6}``); a frame is :func:`kerasnoise.report.runs_frame`'s, metric values in [0, 1].
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Verdict", "Compare", "Order", "Monotone", "check_all", "LEVEL"]
+
+#: The significance level of every test unless a claim states its own.
+LEVEL = 0.05
+VERDICTS = ("supported", "contradicted", "undecided")
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """A claim's verdict on the runs, and how it was reached (``test``, ``detail``)."""
+
+    claim: str
+    verdict: str
+    test: str
+    detail: str
+    source: str = ""
+
+
+def _column(key: str) -> str:
+    return key.replace(".", "_")
+
+
+def _matches(series: pd.Series, value: Any) -> pd.Series:
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        numeric = pd.to_numeric(series, errors="coerce")
+        return pd.Series(np.isclose(numeric, value), index=series.index) & numeric.notna()
+    return series.astype(str) == str(value)
+
+
+def _select(frame: pd.DataFrame, selection: Mapping[str, Any]) -> pd.DataFrame:
+    mask = pd.Series(True, index=frame.index)
+    for key, value in selection.items():
+        column = _column(key)
+        if column not in frame:
+            return frame.iloc[0:0]
+        mask &= _matches(frame[column], value)
+    return frame[mask]
+
+
+def _describe(values: np.ndarray) -> str:
+    if len(values) == 0:
+        return "no runs"
+    std = f" ± {100 * np.std(values, ddof=1):.2f}" if len(values) > 1 else ""
+    return f"{100 * np.mean(values):.2f}{std} (n {len(values)})"
+
+
+def _welch(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Welch's t and two-sided p; two constant samples differ with p 0 or agree with p 1."""
+    import scipy.stats
+
+    if np.std(a) == 0 and np.std(b) == 0:
+        return (math.inf if a[0] != b[0] else 0.0), (0.0 if a[0] != b[0] else 1.0)
+    t, p = scipy.stats.ttest_ind(a, b, equal_var=False)
+    return float(t), float(p)
+
+
+@dataclasses.dataclass(frozen=True)
+class Compare:
+    """``left`` ``relation`` ``right`` (``">"`` or ``"<"``) on ``metric``, where both
+    also satisfy ``where``; e.g. ``Compare("PHuber-CE beats CE at ρ 0.6",
+    {"method": "phuber_ce"}, {"method": "ce"}, where={"noise.rate": 0.6})``."""
+
+    text: str
+    left: Mapping[str, Any]
+    right: Mapping[str, Any]
+    where: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    relation: str = ">"
+    metric: str = "test_accuracy_last"
+    level: float = LEVEL
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.relation not in (">", "<"):
+            raise ValueError(f"relation must be '>' or '<', got {self.relation!r}")
+        if not 0 < self.level < 1:
+            raise ValueError(f"level must be in (0, 1), got {self.level}")
+
+    def check(self, frame: pd.DataFrame) -> Verdict:
+        a = self._values(frame, self.left)
+        b = self._values(frame, self.right)
+        sides = f"{_describe(a)} {self.relation} {_describe(b)}?"
+        test = f"Welch's t-test over seeds, two-sided, level {self.level:g}"
+        if len(a) < 2 or len(b) < 2:
+            return self._verdict("undecided", test, f"{sides} fewer than 2 runs on a side")
+        t, p = _welch(a, b)
+        detail = f"{sides} t = {t:.2f}, p = {p:.3g}"
+        if p >= self.level:
+            return self._verdict("undecided", test, f"{detail}: within noise")
+        claimed = (np.mean(a) > np.mean(b)) == (self.relation == ">")
+        return self._verdict("supported" if claimed else "contradicted", test, detail)
+
+    def _values(self, frame: pd.DataFrame, side: Mapping[str, Any]) -> np.ndarray:
+        rows = _select(frame, {**self.where, **side})
+        if self.metric not in rows:
+            return np.array([])
+        return pd.to_numeric(rows[self.metric], errors="coerce").dropna().to_numpy(float)
+
+    def _verdict(self, verdict: str, test: str, detail: str) -> Verdict:
+        return Verdict(self.text, verdict, test, detail, self.source)
+
+
+@dataclasses.dataclass(frozen=True)
+class Order:
+    """``key``'s ``values`` in increasing order of ``metric``: ``values[0] < values[1] <
+    …`` where ``where`` holds (e.g. models at the largest alpha)."""
+
+    text: str
+    key: str
+    values: Sequence[Any]
+    where: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    metric: str = "test_accuracy_last"
+    level: float = LEVEL
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.values) < 2:
+            raise ValueError(f"Order needs at least 2 values, got {list(self.values)}")
+
+    def check(self, frame: pd.DataFrame) -> Verdict:
+        links = [
+            Compare(
+                f"{lo} < {hi}",
+                {self.key: lo},
+                {self.key: hi},
+                where=self.where,
+                relation="<",
+                metric=self.metric,
+                level=self.level,
+            ).check(frame)
+            for lo, hi in zip(self.values[:-1], self.values[1:], strict=True)
+        ]
+        found = {v.verdict for v in links}
+        verdict = (
+            "contradicted"
+            if "contradicted" in found
+            else "supported"
+            if found == {"supported"}
+            else "undecided"
+        )
+        detail = "; ".join(f"{v.claim}: {v.verdict} ({v.detail})" for v in links)
+        return Verdict(
+            self.text, verdict, links[0].test + ", each neighbouring pair", detail, self.source
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Monotone:
+    """``column`` (one value per cell, e.g. the chosen learning rate) never rises
+    (``direction="non-increasing"``) or never falls along the axis ``along``, in every
+    group of ``per`` (e.g. per model) where ``where`` holds."""
+
+    text: str
+    column: str
+    along: str
+    per: Sequence[str] = ()
+    where: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    direction: str = "non-increasing"
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.direction not in ("non-increasing", "non-decreasing"):
+            raise ValueError(
+                f"direction must be 'non-increasing' or 'non-decreasing', got {self.direction!r}"
+            )
+
+    def check(self, frame: pd.DataFrame) -> Verdict:
+        rows = _select(frame, self.where)
+        along, column = _column(self.along), _column(self.column)
+        test = f"inspection: {self.column} {self.direction} in {self.along}"
+        if rows.empty or along not in rows or column not in rows:
+            return Verdict(self.text, "undecided", test, "no runs", self.source)
+        per = [_column(k) for k in self.per]
+        groups = rows.groupby(per, sort=True) if per else [((), rows)]
+        broken, shown, cells = [], [], 0
+        for name, group in groups:
+            series = group.groupby(along, sort=True)[column].median()
+            cells = max(cells, len(series))
+            steps = np.diff(series.to_numpy(float))
+            bad = steps > 0 if self.direction == "non-increasing" else steps < 0
+            label = ", ".join(map(str, name if isinstance(name, tuple) else (name,)))
+            trace = " → ".join(f"{v:g}" for v in series)
+            shown.append(f"{label + ': ' if label else ''}{trace}")
+            if bad.any():
+                broken.append(label or "all")
+        if cells < 2:
+            return Verdict(self.text, "undecided", test, "fewer than 2 cells", self.source)
+        verdict = "contradicted" if broken else "supported"
+        return Verdict(self.text, verdict, test, "; ".join(shown), self.source)
+
+
+def check_all(claims: Sequence[Any], frame: pd.DataFrame) -> list[Verdict]:
+    """Every claim's verdict on ``frame``, in the claims' order."""
+    return [claim.check(frame) for claim in claims]

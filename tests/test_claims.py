@@ -1,0 +1,127 @@
+"""Claims: verdicts from hand-built run frames, the t-test checked against its formula."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.stats
+
+from kerasnoise import claims
+
+
+def frame(cells: dict) -> pd.DataFrame:
+    """``{(method, rate): [accuracies]}`` -> a runs frame's columns."""
+    rows = [
+        {"method": m, "noise_rate": r, "seed": i, "test_accuracy_last": v}
+        for (m, r), values in cells.items()
+        for i, v in enumerate(values)
+    ]
+    return pd.DataFrame(rows)
+
+
+def welch_p(a, b) -> float:
+    """Welch's two-sided p from its formula (Welch-Satterthwaite degrees of freedom)."""
+    a, b = np.asarray(a), np.asarray(b)
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    t = (a.mean() - b.mean()) / np.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    return float(2 * scipy.stats.t.sf(abs(t), df))
+
+
+RUNS = frame(
+    {
+        ("phuber", 0.6): [0.976, 0.977, 0.975],
+        ("ce", 0.6): [0.911, 0.905, 0.920],
+        ("gce", 0.6): [0.9760, 0.9780, 0.9770],
+        ("phuber", 0.0): [0.985],
+        ("ce", 0.0): [0.987],
+    }
+)
+
+
+def test_compare_supported_with_the_formulas_p():
+    claim = claims.Compare(
+        "phuber > ce", {"method": "phuber"}, {"method": "ce"}, where={"noise.rate": 0.6}
+    )
+    verdict = claim.check(RUNS)
+    assert verdict.verdict == "supported"
+    p = welch_p([0.976, 0.977, 0.975], [0.911, 0.905, 0.920])
+    assert p < 0.05 and f"p = {p:.3g}" in verdict.detail
+    assert "97.60 ± 0.10 (n 3)" in verdict.detail and "Welch" in verdict.test
+
+
+def test_compare_contradicted_undecided_and_too_few_runs():
+    wrong_way = claims.Compare(
+        "ce > phuber", {"method": "ce"}, {"method": "phuber"}, where={"noise.rate": 0.6}
+    )
+    assert wrong_way.check(RUNS).verdict == "contradicted"
+    close = claims.Compare(
+        "phuber > gce", {"method": "phuber"}, {"method": "gce"}, where={"noise.rate": 0.6}
+    )
+    result = close.check(RUNS)
+    assert welch_p([0.976, 0.977, 0.975], [0.976, 0.978, 0.977]) >= 0.05
+    assert (result.verdict, "within noise" in result.detail) == ("undecided", True)
+    one_seed = claims.Compare(
+        "phuber > ce at 0", {"method": "phuber"}, {"method": "ce"}, where={"noise.rate": 0.0}
+    )
+    assert one_seed.check(RUNS).verdict == "undecided"  # n = 1 a side
+    nothing = claims.Compare("x > ce", {"method": "x"}, {"method": "ce"})
+    assert "no runs" in nothing.check(RUNS).detail
+
+
+def test_compare_relation_less_and_constant_samples():
+    less = claims.Compare(
+        "ce < phuber",
+        {"method": "ce"},
+        {"method": "phuber"},
+        where={"noise.rate": 0.6},
+        relation="<",
+    )
+    assert less.check(RUNS).verdict == "supported"
+    same = frame({("a", 0): [0.5, 0.5], ("b", 0): [0.5, 0.5], ("c", 0): [0.7, 0.7]})
+    assert claims.Compare("a > b", {"method": "a"}, {"method": "b"}).check(same).verdict == (
+        "undecided"
+    )
+    assert claims.Compare("c > a", {"method": "c"}, {"method": "a"}).check(same).verdict == (
+        "supported"
+    )
+    with pytest.raises(ValueError, match="relation must be '>' or '<'"):
+        claims.Compare("x", {}, {}, relation=">=")
+
+
+def test_order_chains_neighbours():
+    runs = frame(
+        {
+            ("ce", 0.6): [0.90, 0.91, 0.92],
+            ("gce", 0.6): [0.95, 0.96, 0.955],
+            ("phuber", 0.6): [0.976, 0.977, 0.975],
+        }
+    )
+    rising = claims.Order("ce < gce < phuber", "method", ["ce", "gce", "phuber"])
+    assert rising.check(runs).verdict == "supported"
+    falling = claims.Order("phuber < gce", "method", ["phuber", "gce"])
+    assert falling.check(runs).verdict == "contradicted"
+    with pytest.raises(ValueError, match="at least 2 values"):
+        claims.Order("x", "method", ["ce"])
+
+
+def test_monotone_per_group():
+    chosen = pd.DataFrame(
+        {
+            "model": ["mlp1"] * 3 + ["conv4"] * 3,
+            "noise_alpha": [0, 20, 50] * 2,
+            "learning_rate": [0.5, 0.1, 0.1, 0.1, 0.05, 0.1],
+        }
+    )
+    claim = claims.Monotone("lr does not rise", "learning_rate", "noise.alpha", per=["model"])
+    verdict = claim.check(chosen)
+    assert verdict.verdict == "contradicted"  # conv4: 0.05 -> 0.1
+    assert "mlp1: 0.5 → 0.1 → 0.1" in verdict.detail
+    fine = claim.check(chosen[chosen["model"] == "mlp1"])
+    assert fine.verdict == "supported"
+    assert claim.check(chosen[chosen["noise_alpha"] == 0]).verdict == "undecided"
+
+
+def test_check_all_keeps_order():
+    a = claims.Compare("a", {"method": "phuber"}, {"method": "ce"}, where={"noise.rate": 0.6})
+    b = claims.Compare("b", {"method": "ce"}, {"method": "phuber"}, where={"noise.rate": 0.6})
+    assert [v.claim for v in claims.check_all([b, a], RUNS)] == ["b", "a"]
