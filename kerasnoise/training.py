@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib.metadata
-import json
 import os
 import random
 import shutil
@@ -41,7 +40,16 @@ import keras
 import numpy as np
 
 from kerasnoise import callbacks as cbs
-from kerasnoise import datasets, distribution, execution, losses, models, pipelines, rundir
+from kerasnoise import (
+    datasets,
+    distribution,
+    execution,
+    losses,
+    models,
+    optimizers,
+    pipelines,
+    rundir,
+)
 from kerasnoise import noise as noise_lib
 from kerasnoise._io import atomic_write_json, atomic_write_text
 from kerasnoise.callbacks import (  # noqa: F401  (re-exported: part of this module's API)
@@ -50,7 +58,7 @@ from kerasnoise.callbacks import (  # noqa: F401  (re-exported: part of this mod
     ThroughputTimer,
     noise_subset_metrics,
 )
-from kerasnoise.config import ExperimentConfig, OptimizerConfig
+from kerasnoise.config import ExperimentConfig
 from kerasnoise.results import ResultsStore
 
 __all__ = [
@@ -63,45 +71,12 @@ __all__ = [
     "build_callbacks",
     "fit",
     "finish",
-    "evaluate_run",
     "load_data",
-    "build_optimizer",
-    "learning_rate_schedule",
     "noise_subset_metrics",
 ]
 
 
 # --------------------------------------------------------------------------- pieces
-
-
-def learning_rate_schedule(opt: OptimizerConfig, steps_per_epoch: int) -> Any:
-    """A float (constant) or a ``keras.optimizers.schedules`` schedule over steps."""
-    if opt.schedule == "exponential":
-        return keras.optimizers.schedules.ExponentialDecay(
-            opt.learning_rate, opt.decay_steps, opt.decay_rate, staircase=opt.staircase
-        )
-    if opt.schedule == "multistep":
-        # the update with iterations == m * steps_per_epoch is epoch m's first
-        boundaries = [m * steps_per_epoch - 1 for m in opt.milestones]
-        values = [opt.learning_rate * opt.gamma**i for i in range(len(boundaries) + 1)]
-        return keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
-    return opt.learning_rate
-
-
-def build_optimizer(opt: OptimizerConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
-    """The optimizer with its learning-rate schedule, clipping and decoupled decay."""
-    common: dict[str, Any] = {"learning_rate": learning_rate_schedule(opt, steps_per_epoch)}
-    if opt.global_clipnorm is not None:
-        common["global_clipnorm"] = opt.global_clipnorm
-    if opt.clipnorm is not None:
-        common["clipnorm"] = opt.clipnorm
-    if opt.weight_decay_mode == "decoupled" and opt.weight_decay:
-        common["weight_decay"] = opt.weight_decay
-    if opt.name == "adam":
-        return keras.optimizers.Adam(epsilon=opt.epsilon, **common)
-    if opt.name == "adadelta":
-        return keras.optimizers.Adadelta(rho=opt.rho, epsilon=opt.epsilon, **common)
-    return keras.optimizers.SGD(momentum=opt.momentum, nesterov=opt.nesterov, **common)
 
 
 def load_data(config: ExperimentConfig) -> datasets.Dataset:
@@ -347,7 +322,7 @@ def compile_model(model: keras.Model, config: ExperimentConfig, steps_per_epoch:
     loss = losses.get(config.loss["name"], **{k: v for k, v in config.loss.items() if k != "name"})
     jit_compile, reason = execution.resolve_jit_compile(config.jit_compile, model)
     model.compile(
-        optimizer=build_optimizer(config.optimizer, steps_per_epoch),
+        optimizer=optimizers.build(config.optimizer, steps_per_epoch),
         loss=loss,
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
         steps_per_execution=execution.resolve_steps_per_execution(config.steps_per_execution),
@@ -557,72 +532,3 @@ def _one_line(record: dict) -> str:
         f"(by {record.get('best_by')}); {record.get('epochs_run')} epochs in "
         f"{record['wall_time_s']:.1f} s, {record.get('examples_per_second') or 0:,.0f} examples/s"
     )
-
-
-# --------------------------------------------------------------------------- evaluate
-
-
-def check_run(
-    path: str | os.PathLike, *, split: str = "test"
-) -> tuple[Path, Path, ExperimentConfig]:
-    """``(run_dir, model_path, config)`` of a finished run that can be evaluated on
-    ``split``; ``ValueError``/``FileNotFoundError`` naming what is wrong otherwise."""
-    path = Path(path)
-    run_dir = path if path.is_dir() else path.parent
-    model_path = run_dir / rundir.MODEL if path.is_dir() else path
-    if split not in ("test", "val", "train"):
-        raise ValueError(f"split must be 'test', 'val' or 'train', got {split!r}")
-    for needed in (run_dir / rundir.CONFIG, model_path):
-        if not needed.is_file():
-            raise ValueError(f"{needed} not found: is {run_dir} a finished run directory?")
-    config = ExperimentConfig.from_dict(json.loads((run_dir / rundir.CONFIG).read_text()))
-    if split == "val" and not config.validation:
-        raise ValueError("this run has no validation split (validation=0)")
-    return run_dir, model_path, config
-
-
-def evaluate_run(
-    path: str | os.PathLike, *, split: str = "test", data_dir: str | None = None
-) -> dict:
-    """Accuracy of a run's saved model on ``split`` ("test", "val" or "train").
-
-    ``path`` is a run directory or the ``model.keras`` inside one; the run's
-    ``config.json`` rebuilds the same data (limit, validation split) and, for
-    "train", the same noisy labels, so the test accuracy reproduces the record's
-    ``test_accuracy_final_model``.
-    """
-    run_dir, model_path, config = check_run(path, split=split)
-    if data_dir is not None:
-        config.data_dir = data_dir
-    data = load_data(config)
-    info = data.info
-    model = keras.saving.load_model(model_path)
-    x, y = {
-        "test": (data.x_test, data.y_test),
-        "val": (data.x_val, data.y_val),
-        "train": (data.x_train, data.y_train),
-    }[split]
-    ds = pipelines.eval_pipeline(
-        x,
-        y,
-        batch_size=config.eval_batch_size,
-        mean=info.mean,
-        std=info.std,
-        num_classes=info.num_classes,
-    )
-    predicted = cbs.predict_classes(model, ds)
-    out = {
-        "run": str(run_dir),
-        "split": split,
-        "examples": len(y),
-        "accuracy": float(np.mean(predicted == y)),
-    }
-    if split == "train":
-        result = noise_lib.from_config(config.noise).apply(
-            data.y_train, num_classes=info.num_classes, seed=config.noise_seed
-        )
-        own = result.true_labels >= 0  # extras from another array were not predicted
-        shown = result.image_index(np.arange(result.num_examples)[own])
-        out["accuracy_on_noisy_labels"] = float(np.mean(predicted[shown] == result.labels[own]))
-        out.update(noise_subset_metrics(predicted, result))
-    return out

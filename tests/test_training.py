@@ -10,7 +10,17 @@ import keras
 import numpy as np
 import pytest
 
-from kerasnoise import cli, execution, models, noise, training
+from kerasnoise import (
+    cli,
+    evaluation,
+    execution,
+    models,
+    noise,
+    optimizers,
+    presets,
+    report,
+    training,
+)
 from kerasnoise import config as cfg
 from kerasnoise.results import ResultsStore
 
@@ -19,7 +29,7 @@ SMALL = ["epochs=2", "train_limit=1000", "validation=200", "batch_size=64", "eva
 
 def small_config(shared_data, *overrides):
     items = SMALL + list(overrides)
-    config = cfg.apply_overrides(cfg.preset("menon-mnist-lenet"), cfg.parse_overrides(items))
+    config = cfg.apply_overrides(presets.get("menon-mnist-lenet"), cfg.parse_overrides(items))
     config.data_dir = str(shared_data)
     return config
 
@@ -101,7 +111,7 @@ def test_train_command_end_to_end_and_eval(shared_data, tmp_path, capsys):
     assert f"{100 * record['test_accuracy_last']:.2f}%" in capsys.readouterr().out
 
     # eval reproduces the recorded accuracy of the saved model
-    evaluated = training.evaluate_run(run_dir)
+    evaluated = evaluation.evaluate_run(run_dir)
     assert evaluated["accuracy"] == record["test_accuracy_final_model"]
     assert record["test_accuracy_final_model"] == record["test_accuracy_last"]
     assert cli.main(["eval", str(run_dir / "model.keras"), "--split", "val"]) == 0
@@ -242,26 +252,26 @@ def test_optimizer_schedules_and_clipping():
         gamma=0.5,
         global_clipnorm=0.1,
     )
-    o = training.build_optimizer(opt, steps_per_epoch=10)
+    o = optimizers.build(opt, steps_per_epoch=10)
     assert isinstance(o, keras.optimizers.SGD) and o.nesterov and o.global_clipnorm == 0.1
-    schedule = training.learning_rate_schedule(opt, steps_per_epoch=10)
+    schedule = optimizers.learning_rate_schedule(opt, steps_per_epoch=10)
     rates = [float(keras.ops.convert_to_numpy(schedule(s))) for s in (0, 19, 20, 39, 40)]
     np.testing.assert_allclose(rates, [0.1, 0.1, 0.05, 0.05, 0.025], rtol=1e-6)
-    exp = training.learning_rate_schedule(
+    exp = optimizers.learning_rate_schedule(
         cfg.OptimizerConfig(schedule="exponential", decay_rate=0.1, decay_steps=100), 10
     )
     value = float(keras.ops.convert_to_numpy(exp(50)))
     assert value == pytest.approx(1e-3 * 0.1**0.5, rel=1e-5)  # continuous decay
-    assert training.learning_rate_schedule(cfg.OptimizerConfig(), 10) == 1e-3
-    per_var = training.build_optimizer(cfg.OptimizerConfig(clipnorm=1.0), 10)
+    assert optimizers.learning_rate_schedule(cfg.OptimizerConfig(), 10) == 1e-3
+    per_var = optimizers.build(cfg.OptimizerConfig(clipnorm=1.0), 10)
     assert per_var.clipnorm == 1.0 and per_var.global_clipnorm is None
-    decoupled = training.build_optimizer(
+    decoupled = optimizers.build(
         cfg.OptimizerConfig(weight_decay=1e-4, weight_decay_mode="decoupled"), 10
     )
     assert decoupled.weight_decay == pytest.approx(1e-4)
-    coupled = training.build_optimizer(cfg.OptimizerConfig(weight_decay=1e-4), 10)
+    coupled = optimizers.build(cfg.OptimizerConfig(weight_decay=1e-4), 10)
     assert not coupled.weight_decay  # coupled decay lives in the model's regularisers
-    ada = training.build_optimizer(cfg.OptimizerConfig(name="adadelta", rho=0.9, epsilon=1e-6), 1)
+    ada = optimizers.build(cfg.OptimizerConfig(name="adadelta", rho=0.9, epsilon=1e-6), 1)
     assert (ada.rho, ada.epsilon) == (0.9, 1e-6)
 
 
@@ -289,9 +299,9 @@ def test_tensorflow_without_onednn_in_a_fresh_process(shared_data, tmp_path):
     script = textwrap.dedent(
         f"""
         import json
-        from kerasnoise import config as cfg, execution, training
+        from kerasnoise import config as cfg, execution, presets, training
         assert execution.onednn_convolutions() is False
-        base = cfg.apply_overrides(cfg.preset("menon-mnist-lenet"), {{
+        base = cfg.apply_overrides(presets.get("menon-mnist-lenet"), {{
             "epochs": 1, "train_limit": 256, "batch_size": 64, "data_dir": {str(shared_data)!r}}})
         try:
             cfg.apply_overrides(base, {{"model.data_format": "channels_first"}}).validate()
@@ -444,7 +454,7 @@ def test_clean_run_with_progress_bar_records_noisy_accuracy_as_absent(
     record = json.loads((run_dir / "result.json").read_text())
     assert record["status"] == "finished" and record["noise_rate"] == 0.0
     assert record["train_noisy_accuracy_last"] is None  # absent, not 0 and not NaN
-    row = ResultsStore(out).summary(["train_noisy_accuracy_last", "test_accuracy_last"])[0]
+    row = report.store_summary(out, ["train_noisy_accuracy_last", "test_accuracy_last"])[0]
     assert row["train_noisy_accuracy_last_mean"] is None and row["test_accuracy_last_mean"] > 0.5
 
 
@@ -465,7 +475,7 @@ def test_global_clipnorm_clips_the_unscaled_gradients(precision):
         logits = keras.layers.Dense(2, use_bias=False, kernel_initializer="zeros")(inputs)
         model = keras.Model(inputs, keras.layers.Activation("linear", dtype="float32")(logits))
         model.compile(
-            optimizer=training.build_optimizer(opt, steps_per_epoch=1),
+            optimizer=optimizers.build(opt, steps_per_epoch=1),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         )
         model.train_on_batch(x, y)

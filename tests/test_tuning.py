@@ -22,7 +22,10 @@ import pytest
 pytest.importorskip("keras_tuner")
 
 from kerasnoise import config as cfg  # noqa: E402
-from kerasnoise import tuning  # noqa: E402
+from kerasnoise import (
+    presets,  # noqa: E402
+    tuning,  # noqa: E402
+)
 from tuning import lr_search  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,7 +102,7 @@ def test_selection_needs_a_validation_split(tmp_path, capsys):
 
 
 def test_noisy_validation_changes_the_run_only_when_asked():
-    base = cfg.preset("rolnick-mnist")
+    base = presets.get("rolnick-mnist")
     assert "validation_labels" not in base.run_key()  # ids of older runs unchanged
     noisy = cfg.apply_overrides(base, {"validation_labels": "noisy"})
     assert noisy.run_key()["validation_labels"] == "noisy"
@@ -108,11 +111,32 @@ def test_noisy_validation_changes_the_run_only_when_asked():
         cfg.apply_overrides(base, {"validation_labels": "dirty"}).validate()
 
 
+def test_best_markdown_is_the_report_table():
+    from types import SimpleNamespace
+
+    from kerasnoise import report
+
+    best = pd.DataFrame(
+        {
+            "noise_level": [0, 10],
+            "best_learning_rate": [0.1, 0.005],
+            "val_accuracy": [91.234, 80.0],
+            "test_accuracy": ["90.00 ± 0.50", "n/a"],
+            "n_seeds": [3, 0],
+        }
+    )
+    text = tuning.best_markdown(SimpleNamespace(axis="noise.alpha"), best)
+    header = ["noise.alpha", "best learning rate", "val accuracy (%)", "test accuracy (%)", "n"]
+    body = [["0", "0.1", "91.23", "90.00 ± 0.50", "3"], ["10", "0.005", "80.00", "n/a", "0"]]
+    assert text == report.markdown_table(header, body)
+    assert text.startswith("| noise.alpha | best learning rate |")
+
+
 def test_eager_grid_hands_out_every_value_at_once(tmp_path):
     """Three workers asking at once get three different rates (keras-tuner's own grid
     search would keep the third waiting until a trial finished), then STOPPED."""
     search = tuning.LRSearch("rolnick-mnist", "noise.alpha", [0], learning_rates=[0.5, 0.01, 0.1])
-    oracle = search.oracle()
+    oracle = tuning.build_oracle(search)
     oracle._set_project_dir(str(tmp_path), "project")
     trials = [oracle.create_trial(f"w{i}") for i in range(3)]
     assert [t.status for t in trials] == ["RUNNING"] * 3
@@ -203,6 +227,15 @@ def test_grid_search_runs_each_combination_once_and_resumes(shared_data, tmp_pat
         chosen = mine[mine["learning_rate"] == row.best_learning_rate]["run_ids"].item()
         test = 100 * records[chosen]["test_accuracy_best"]
         assert row.test_accuracy == f"{test:.2f} ± 0.00"
+    # the final runs alone carry the search's name: report's one aggregation tabulates them
+    from kerasnoise import report
+
+    final = report.runs_frame(out, sweep="lr-search")
+    assert len(final) == len(best) and len(report.runs_frame(out, sweep="lr-search/trials")) == 4
+    table = report.summarise(final, "noise.alpha", "test_accuracy_best")
+    assert list(table["noise_alpha"]) == list(best["noise_level"])
+    np.testing.assert_allclose(table["mean"], best["test_accuracy_mean"])
+    assert set(final["optimizer_learning_rate"]) == set(best["best_learning_rate"])
     for name in (
         "best.md",
         "val_accuracy_vs_lr.png",
@@ -243,7 +276,7 @@ def test_noisy_validation_labels(shared_data):
     from kerasnoise import training
 
     base = cfg.apply_overrides(
-        cfg.preset("rolnick-mnist"), {"noise.alpha": 2, "train_limit": 600, "validation": 200}
+        presets.get("rolnick-mnist"), {"noise.alpha": 2, "train_limit": 600, "validation": 200}
     )
     base.data_dir = str(shared_data)
     clean = training.build_data(base)

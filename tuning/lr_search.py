@@ -24,11 +24,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from kerasnoise._args import choose_backend, csv_list
-from kerasnoise.cli import BACKENDS
-
-TUNER_CHOICES = ("grid", "random", "bayesian", "hyperband")
-SELECT_CHOICES = ("noisy-validation", "clean-validation")
+from kerasnoise._args import BACKENDS, SELECT_ON, TUNERS, choose_backend, csv_list
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     lrs.add_argument("--lr-range", help="LOW:HIGH searched on a log scale, e.g. 1e-3:1")
     p.add_argument(
         "--tuner",
-        choices=TUNER_CHOICES,
+        choices=TUNERS,
         help="default: grid with --learning-rates, bayesian with --lr-range",
     )
     p.add_argument("--trials", type=int, help="trials per level (random, bayesian; default 10)")
@@ -57,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--select-on",
-        choices=SELECT_CHOICES,
+        choices=tuple(SELECT_ON),
         default="noisy-validation",
         help="validation labels the choice is made on; clean-validation is an oracle "
         "(default noisy-validation)",
@@ -108,7 +104,7 @@ def _role(args, tuning):
     if args.worker is not None and (not args.worker.strip() or "chief" in args.worker):
         raise ValueError(f"--worker ID must be a non-empty id without 'chief', got {args.worker!r}")
     kind, tuner_id = ("chief", "chief") if args.chief else ("worker", args.worker)
-    return tuning.Role(kind, tuner_id, ip, tuning._port(port))
+    return tuning.Role(kind, tuner_id, ip, tuning.parse_port(port))
 
 
 def _plan(args, tuning):
@@ -144,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_intermixed_args(sys.argv[1:] if argv is None else list(argv))
     choose_backend(parser, args.backend)
     from kerasnoise import sweep as sweep_lib
-    from kerasnoise import tuning, tuning_results
+    from kerasnoise import tuning
 
     try:
         search, role = _plan(args, tuning)
@@ -187,10 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     if role.kind == "worker":
         return 0
-    trials = tuning_results.trials_frame(search, out)
-    best = tuning_results.best_frame(search, out, trials)
-    tuning_results.write_outputs(search, out, trials, best)
-    print(tuning_results.best_markdown(search, best))
+    trials = tuning.trials_frame(search, out)
+    best = tuning.best_frame(search, out, trials)
+    tuning.write_outputs(search, out, trials, best)
+    print(tuning.best_markdown(search, best))
     failed = trials[trials["status"] != "COMPLETED"]
     for row in failed.itertuples():
         print(

@@ -1,0 +1,131 @@
+"""The keras-tuner tuner whose trials are kerasnoise runs, and one level's search."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kerasnoise import sweep as sweep_lib
+from kerasnoise.tuning._kt import BaseTuner, kt
+from kerasnoise.tuning.oracle import build_oracle
+from kerasnoise.tuning.plan import DONE_MARKER, HP_NAME, OBJECTIVE, LRSearch, project_dir
+from kerasnoise.tuning.roles import LOCAL, Role
+
+__all__ = ["RunTuner", "search_level"]
+
+
+class RunTuner(BaseTuner):
+    """A keras-tuner tuner whose trial is kerasnoise runs at one noise level.
+
+    While the oracle has no trial to give yet (``IDLE``), it asks again every
+    ``poll_s`` seconds instead of keras-tuner's loop without a pause, which kept a
+    core busy on a waiting worker and its chief.
+
+    ``run_trial`` trains the trial's learning rate (and Hyperband's epoch budget) at
+    ``level`` once per execution seed with :func:`kerasnoise.training.train` into
+    ``out`` (a finished run is read back, not trained), tags each run with the search,
+    and returns the mean ``val_accuracy_best``.  A run that diverges fails the trial
+    (``FailedTrialError``: it is out of the choice); any other error stops the search
+    (``FatalError``) rather than being retried silently.
+    """
+
+    def __init__(
+        self,
+        search: LRSearch,
+        level: Any,
+        out: str | os.PathLike,
+        *,
+        directory: str | os.PathLike,
+        project_name: str,
+        on_trial: Callable[[dict], None] | None = None,
+    ):
+        self.search_plan = search
+        self.level = level
+        self.out = Path(out)
+        self.on_trial = on_trial
+        self.poll_s = 2.0
+        self._waiting = False  # the last request got no trial to run
+        super().__init__(
+            build_oracle(search),
+            directory=str(directory),
+            project_name=project_name,
+            overwrite=False,
+        )
+
+    def pre_create_trial(self) -> None:
+        if self._waiting:
+            time.sleep(self.poll_s)
+        self._waiting = True  # until on_trial_begin says a trial did start
+
+    def on_trial_begin(self, trial) -> None:
+        self._waiting = False
+        super().on_trial_begin(trial)
+
+    def run_trial(self, trial, *args, **kwargs) -> dict:
+        from kerasnoise import training
+
+        values = trial.hyperparameters.values
+        epochs = values.get("tuner/epochs")
+        sweep = self.search_plan.trial_sweep(self.level, values[HP_NAME], epochs)
+        scores, run_ids = [], []
+        for r in sweep.expand():
+            try:
+                record = training.train(
+                    r.config, self.out, verbose=0, quiet=True, tag=r.tag(sweep.name)
+                )
+            except Exception as err:
+                raise kt.errors.FatalError(
+                    f"trial {trial.trial_id} ({self.search_plan.axis}={self.level}, "
+                    f"learning rate {values[HP_NAME]:g}): {err!r}"
+                ) from err
+            run_ids.append(record["run_id"])
+            self._report(trial, r, record)
+            if record.get("status") != "finished" or record.get("val_accuracy_best") is None:
+                raise kt.errors.FailedTrialError(
+                    f"run {record['run_id']} {record.get('status')}: no validation accuracy"
+                )
+            scores.append(record["val_accuracy_best"])
+        return {OBJECTIVE: float(sum(scores) / len(scores))}
+
+    def _report(self, trial, r: sweep_lib.SweepRun, record: dict) -> None:
+        event = {
+            "trial": trial.trial_id,
+            "level": self.level,
+            "learning_rate": r.config.optimizer.learning_rate,
+            "seed": r.seed,
+            "run_id": record["run_id"],
+            "trained": not record.get("skipped", False),
+            "val_accuracy": record.get("val_accuracy_best"),
+        }
+        if self.on_trial is not None:
+            self.on_trial(event)
+
+
+def search_level(
+    search: LRSearch,
+    level: Any,
+    out: str | os.PathLike,
+    *,
+    index: int = 0,
+    role: Role = LOCAL,
+    on_trial: Callable[[dict], None] | None = None,
+) -> None:
+    """Run (or resume, or serve as chief) the keras-tuner search of one level."""
+    folder = project_dir(out, search, level)
+    if (folder / DONE_MARKER).exists():
+        return
+    with role.environment(index):
+        tuner = RunTuner(
+            search,
+            level,
+            out,
+            directory=folder.parent,
+            project_name=folder.name,
+            on_trial=on_trial,
+        )
+        tuner.search(verbose=0)
+    if role.kind != "worker":  # the oracle lived here: it has ended
+        (folder / DONE_MARKER).write_text("")
