@@ -34,7 +34,7 @@ confusing class per true class.  The first N examples of every result are the
 clean ones, in the order given, so pipelines find images by index arithmetic and
 never copy them.
 
-Reference: the variants are those of ``papers.md`` section 4; Rolnick, Veit,
+Reference: the variants are named in ``docs/data-and-noise.md``; Rolnick, Veit,
 Belongie, Shavit, "Deep Learning is Robust to Massive Label Noise", 2017.
 """
 
@@ -70,7 +70,7 @@ __all__ = [
 
 SeedLike = int | np.integer | np.random.Generator | np.random.SeedSequence
 
-#: Built-in confusable-class maps for :class:`Asymmetric` (``papers.md`` section 4).
+#: Built-in confusable-class maps for :class:`Asymmetric` (``docs/data-and-noise.md``).
 ASYMMETRIC_MAPS: dict[str, dict[int, int]] = {
     # 2 -> 7, 3 -> 8, 5 <-> 6, 7 -> 1
     "mnist": {2: 7, 3: 8, 5: 6, 6: 5, 7: 1},
