@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kerasnoise._stats import aggregate
+
 __all__ = ["Verdict", "Compare", "Order", "Monotone", "check_all", "LEVEL"]
 
 #: The significance level of every test unless a claim states its own.
@@ -70,10 +72,10 @@ def _select(frame: pd.DataFrame, selection: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def _describe(values: np.ndarray) -> str:
-    if len(values) == 0:
+    mean, std, n = aggregate(100 * values)
+    if not n:
         return "no runs"
-    std = f" ± {100 * np.std(values, ddof=1):.2f}" if len(values) > 1 else ""
-    return f"{100 * np.mean(values):.2f}{std} (n {len(values)})"
+    return f"{mean:.2f}{f' ± {std:.2f}' if n > 1 else ''} (n {n})"
 
 
 def _welch(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:

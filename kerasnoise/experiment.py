@@ -58,8 +58,6 @@ class LRChoice:
     executions: int = 1
 
     def __post_init__(self) -> None:
-        from kerasnoise._args import SELECT_ON
-
         if self.on not in SELECT_ON:
             raise ValueError(f"LRChoice.on must be one of {', '.join(SELECT_ON)}, got {self.on!r}")
         if not self.rates or any(not isinstance(r, int | float) or r <= 0 for r in self.rates):
@@ -141,6 +139,30 @@ class Experiment:
             return self.flags[key]
         last = key.split(".")[-1].replace("_", "-")
         return last if last.endswith("s") else f"{last}s"
+
+    def sweep(
+        self,
+        *,
+        methods: Sequence[str] | None = None,
+        axes: dict[str, Sequence] | None = None,
+        seeds: Sequence[int] | None = None,
+        overrides: dict[str, Any] | None = None,
+        data_dir: str | None = None,
+    ):
+        """The declared sweep (:class:`kerasnoise.sweep.Sweep`), or the part of it the
+        arguments name: ``axes`` replace the declared values key by key."""
+        from kerasnoise import sweep as sweep_lib
+
+        chosen = axes or {}
+        return sweep_lib.Sweep(
+            name=self.name,
+            preset=self.preset,
+            methods={m: self.methods[m] for m in (methods or self.methods)},
+            axes={k: list(chosen.get(k) or v) for k, v in self.axes.items()},
+            seeds=list(seeds or self.seeds),
+            overrides=dict(overrides or {}),
+            data_dir=data_dir,
+        )
 
     def row_keys(self) -> list[str]:
         """The table's row columns: the series, then the axes other than x and the series."""
@@ -259,7 +281,7 @@ def main(experiment: Experiment, argv: Sequence[str] | None = None) -> int:
         outcome = _execute(experiment, args, " ".join(["python -m", experiment.module, *argv]))
     except _PlanError as err:
         parser.error(str(err))
-    return 1 if outcome.failed or outcome.table is None else 0
+    return 1 if outcome.failed else 0
 
 
 def run(experiment: Experiment, *, backend: str | None = None, **options: Any) -> Outcome:
@@ -421,15 +443,9 @@ def _plan(experiment: Experiment, args, sweep_lib):
         out = sweep_lib.check_writable(args.out or Path("runs") / experiment.name)
     except ValueError as err:
         raise ValueError(f"--out: {err}") from None
-    axes = {
-        key: getattr(args, _dest(experiment, key)) or list(values)
-        for key, values in experiment.axes.items()
-    }
-    sweep = sweep_lib.Sweep(
-        name=experiment.name,
-        preset=experiment.preset,
-        methods={m: experiment.methods[m] for m in methods},
-        axes=axes,
+    sweep = experiment.sweep(
+        methods=methods,
+        axes={key: getattr(args, _dest(experiment, key)) for key in experiment.axes},
         seeds=seeds,
         overrides=overrides,
         data_dir=args.data_dir,
@@ -534,16 +550,7 @@ def _notes(experiment: Experiment, command: str, backend: str, done: int, total:
 def check_declaration(experiment: Experiment) -> None:
     """Raise ``ValueError`` unless the declaration is well formed without training:
     the sweep expands, references and claims name known methods and axis values."""
-    from kerasnoise import sweep as sweep_lib
-
-    sweep = sweep_lib.Sweep(
-        name=experiment.name,
-        preset=experiment.preset,
-        methods=experiment.methods,
-        axes={k: list(v) for k, v in experiment.axes.items()},
-        seeds=experiment.seeds,
-    )
-    sweep.expand()
+    experiment.sweep().expand()
     lines = (
         experiment.methods if experiment.series == "method" else experiment.axes[experiment.series]
     )

@@ -304,7 +304,7 @@ def _is_fraction_metric(rows: Sequence[Mapping[str, Any]], metric: str) -> bool:
 def summary_markdown(
     rows: Sequence[Mapping[str, Any]], metrics: Sequence[str] = DEFAULT_METRICS
 ) -> str:
-    """A markdown table of :meth:`~kerasnoise.results.ResultsStore.summary` rows.
+    """A markdown table of :func:`store_summary` rows.
 
     Columns: label (the group id if the label is empty), n, each metric as
     ``mean ± std`` and diverged.  Accuracy metrics whose values lie in [0, 1] are

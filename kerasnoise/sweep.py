@@ -115,13 +115,7 @@ class Sweep:
 
     def base_config(self) -> cfg.ExperimentConfig:
         """A fresh copy of the base configuration."""
-        if isinstance(self.preset, cfg.ExperimentConfig):
-            return cfg.ExperimentConfig.from_dict(self.preset.to_dict())
-        if not isinstance(self.preset, str):
-            raise TypeError(
-                f"preset must be a preset name or an ExperimentConfig, got {self.preset!r}"
-            )
-        return presets.get(self.preset)
+        return presets.config_of(self.preset)
 
     def _check_shape(self) -> None:
         if not isinstance(self.name, str) or not self.name:

@@ -199,7 +199,8 @@ def test_learning_rate_chosen_per_cell_through_the_search(shared_data, tmp_path)
     outcome = run(
         declared, out=str(out), data_dir=str(shared_data), jobs=1, progress=False, **small
     )
-    (search,) = experiment_lib.searches(declared, _sweep_of(declared, out, shared_data, small))
+    sweep = declared.sweep(overrides=small, data_dir=str(shared_data))
+    (search,) = experiment_lib.searches(declared, sweep)
     trials = tuning.trials_frame(search, out)
     assert len(trials) == 4 and set(trials["learning_rate"]) == {0.05, 0.5}
     want = {
@@ -220,17 +221,3 @@ def test_learning_rate_chosen_per_cell_through_the_search(shared_data, tmp_path)
     rising = want[1] > want[0]
     assert verdict.verdict == ("contradicted" if rising else "supported")
     assert "clean-validation" in (out / "table.md").read_text()
-
-
-def _sweep_of(declared, out, data_dir, overrides):
-    from kerasnoise import sweep as sweep_lib
-
-    return sweep_lib.Sweep(
-        name=declared.name,
-        preset=declared.preset,
-        methods=declared.methods,
-        axes={k: list(v) for k, v in declared.axes.items()},
-        seeds=declared.seeds,
-        overrides=overrides,
-        data_dir=str(data_dir),
-    )

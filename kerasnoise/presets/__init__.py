@@ -14,6 +14,6 @@ package registers them all::
 """
 
 from kerasnoise.presets import menon2020, rolnick2017  # noqa: E402,I001  (they register)
-from kerasnoise.presets._registry import Reference, available, get, register
+from kerasnoise.presets._registry import Reference, available, config_of, get, register
 
-__all__ = ["Reference", "available", "get", "register", "menon2020", "rolnick2017"]
+__all__ = ["Reference", "available", "config_of", "get", "register", "menon2020", "rolnick2017"]

@@ -23,6 +23,15 @@ def available() -> list[str]:
     return list(_BUILDERS)
 
 
+def config_of(preset: str | ExperimentConfig) -> ExperimentConfig:
+    """A fresh config from a preset's name or from a config (copied, left unchanged)."""
+    if isinstance(preset, ExperimentConfig):
+        return ExperimentConfig.from_dict(preset.to_dict())
+    if not isinstance(preset, str):
+        raise TypeError(f"preset must be a preset name or an ExperimentConfig, got {preset!r}")
+    return get(preset)
+
+
 def get(name: str) -> ExperimentConfig:
     """A fresh copy of the preset ``name`` (change it freely)."""
     if name not in _BUILDERS:

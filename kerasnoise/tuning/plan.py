@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kerasnoise import config as cfg
+from kerasnoise import presets
 from kerasnoise import sweep as sweep_lib
 from kerasnoise._args import SELECT_ON, TUNERS
 from kerasnoise._checks import positive_int
@@ -154,7 +155,7 @@ class LRSearch:
             )
         if len(set(map(repr, self.levels))) != len(self.levels):
             raise ValueError(f"axis {self.axis!r} levels must be distinct, got {self.levels!r}")
-        base = sweep_lib.Sweep(self.name, self.preset, {}, {}, [0]).base_config()
+        base = presets.config_of(self.preset)
         config = cfg.apply_overrides(base, {**self.run_overrides, **self.fixed})
         if not config.validation:
             raise ValueError(
