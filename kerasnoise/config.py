@@ -118,6 +118,13 @@ class ExperimentConfig:
     :mod:`kerasnoise.distribution`).  Part of the run id only when not ``none``.
     ``train_eval_images``: the clean/noisy-subset accuracies of each epoch are measured
     on this many training images (a sample drawn with ``noise_seed``; None = all).
+    ``eval_every_steps``: None = an epoch is one pass over the training set.  An
+    integer S: training is one continuous stream of batches (each pass in its own
+    order) cut into "epochs" of S steps, so evaluation, early stopping and checkpoints
+    come every S steps whatever the training set's size; ``epochs`` then counts
+    these evaluations and the budget is ``epochs * S`` steps (Rolnick et al.'s
+    training set grows with alpha: count steps, not passes).  Part of the run id
+    only when set.
     """
 
     preset: str | None = None
@@ -138,6 +145,7 @@ class ExperimentConfig:
     batch_size: int = 128
     eval_batch_size: int = 1000
     epochs: int = 10
+    eval_every_steps: int | None = field(default=None, metadata=_IDENTITY_UNLESS_DEFAULT)
     early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
     precision: str = "float32"
     train_eval_images: int | None = 10_000
@@ -202,7 +210,7 @@ class ExperimentConfig:
                 "validation_labels='noisy' needs a validation split: set validation=0.1 "
                 "(or a count)"
             )
-        for name in ("train_limit", "train_eval_images"):
+        for name in ("train_limit", "train_eval_images", "eval_every_steps"):
             if getattr(self, name) is not None:
                 _positive(getattr(self, name), name)
         for name in ("batch_size", "eval_batch_size", "epochs"):

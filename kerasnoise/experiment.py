@@ -484,8 +484,7 @@ def _report(experiment, sweep, runs, out, backend, command, outcome: Outcome) ->
     by = [report.column_name(k) for k in rows]
     order = list(sweep.methods) if experiment.series == "method" else None
     table = report.summarise(frame, x, experiment.metric, by=by, methods=order)
-    if experiment.select_lr is not None:
-        table = _with_learning_rates(table, frame, by, report.column_name(x))
+    table = _with_cell_columns(table, frame, by, report.column_name(x), experiment.select_lr)
     table = report.add_reference(table, reference_table(experiment), x, by=by[0])
     verdicts = claims_lib.check_all(experiment.claims, frame)
     notes = _notes(experiment, command, backend, len(frame), len(runs))
@@ -519,11 +518,15 @@ def _report(experiment, sweep, runs, out, backend, command, outcome: Outcome) ->
     outcome.table, outcome.verdicts = table, verdicts
 
 
-def _with_learning_rates(table, frame, by: list[str], x: str):
-    """The chosen learning rate of every cell, as a ``learning_rate`` column."""
-    lr = frame.groupby([*by, x], sort=False)["optimizer_learning_rate"].first()
+def _with_cell_columns(table, frame, by: list[str], x: str, select_lr):
+    """Per cell: the chosen learning rate (``learning_rate``, when chosen), the mean
+    steps trained (``steps``) and the mean step of the weights scored (``best_step``)."""
+    cells = frame.groupby([*by, x], sort=False)
     keys = list(zip(*(table[c] for c in [*by, x]), strict=True))
-    return table.assign(learning_rate=[lr.get(k) for k in keys])
+    columns = {"steps": cells["steps_run"].mean(), "best_step": cells["best_step"].mean()}
+    if select_lr is not None:
+        columns = {"learning_rate": cells["optimizer_learning_rate"].first(), **columns}
+    return table.assign(**{name: [values.get(k) for k in keys] for name, values in columns.items()})
 
 
 def _notes(experiment: Experiment, command: str, backend: str, done: int, total: int) -> str:

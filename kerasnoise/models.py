@@ -9,6 +9,13 @@ paper gives none): :func:`perceptron`, :func:`mlp1`, :func:`mlp2`, :func:`mlp4`
 (256 / 256-128 / 256-128-64 ReLU units) and :func:`conv4` (3x3 convolutions of
 32-64-128-256 filters, each followed by ReLU and 2x2 max-pooling, then dense 1000).
 
+Initialisation of the Rolnick models (``init``; the paper does not state one):
+``"glorot"`` is Keras's default (Glorot-uniform kernels, zero biases);
+``"torch"`` is PyTorch's default for ``nn.Linear`` and ``nn.Conv2d`` (kernel and
+bias uniform in ``±1/sqrt(fan_in)``, i.e. ``VarianceScaling(1/3, "fan_in",
+"uniform")`` for the kernel).  With Adadelta's small steps the starting scale
+decides how far a run gets (docs/papers.md).
+
 Menon et al. 2020: :func:`lenet5` (ReLU, average pooling, truncated-normal
 initialisation with std 0.1) and the CIFAR ResNets :func:`resnet18` and
 :func:`resnet50` (3x3 stride-1 stem, no max-pool, batch normalisation,
@@ -96,6 +103,27 @@ def _regularized(reg) -> dict:
     return {"kernel_regularizer": reg, "bias_regularizer": reg}
 
 
+#: The initialisations the Rolnick models offer (``init=``).
+INITS = ("glorot", "torch")
+
+
+def _check_init(init: Any) -> str:
+    if init not in INITS:
+        raise ValueError(f"init must be one of {', '.join(INITS)}; got {init!r}")
+    return init
+
+
+def _initialized(init: str, fan_in: int) -> dict:
+    """Initializer arguments of a dense or convolution layer with ``fan_in`` inputs per unit."""
+    if init == "glorot":
+        return {}
+    bound = 1.0 / fan_in**0.5
+    return {
+        "kernel_initializer": keras.initializers.VarianceScaling(1 / 3, "fan_in", "uniform"),
+        "bias_initializer": keras.initializers.RandomUniform(-bound, bound),
+    }
+
+
 DATA_FORMATS = ("auto", "channels_last", "channels_first")
 
 
@@ -155,11 +183,16 @@ def _channels(x, data_format: str) -> int:
     return x.shape[_channel_axis(data_format)]
 
 
-def _logits(x, num_classes: int, reg, **kwargs):
+def _logits(x, num_classes: int, reg, init: str = "glorot", **kwargs):
     """The output layer: float32 logits whatever the dtype policy."""
-    return layers.Dense(num_classes, dtype="float32", name="logits", **_regularized(reg), **kwargs)(
-        x
-    )
+    return layers.Dense(
+        num_classes,
+        dtype="float32",
+        name="logits",
+        **_regularized(reg),
+        **_initialized(init, x.shape[-1]),
+        **kwargs,
+    )(x)
 
 
 # --------------------------------------------------------------------------- Rolnick
@@ -171,45 +204,67 @@ def mlp(
     hidden: Sequence[int] = (256,),
     *,
     weight_decay: float | None = None,
+    init: str = "glorot",
     name: str = "mlp",
 ) -> keras.Model:
     """Flatten, then ReLU dense layers of ``hidden`` units, then the logits.
 
     Parameters: ``sum (n_in + 1) n_out`` over the layers; for MNIST (784 inputs)
     and 10 classes: mlp1 203,530, mlp2 235,146, mlp4 242,762, perceptron 7,850.
+    ``init``: ``"glorot"`` (Keras) or ``"torch"`` (PyTorch), see the module docstring.
     """
     shape = _input_shape(input_shape)
     num_classes = _positive_int(num_classes, "num_classes")
     hidden = _widths(hidden, "hidden") if len(tuple(hidden)) else ()
     reg = _decay(weight_decay)
+    init = _check_init(init)
     inputs = keras.Input(shape)
     x = layers.Flatten()(inputs)
     for i, units in enumerate(hidden):
-        x = layers.Dense(units, activation="relu", name=f"dense_{i + 1}", **_regularized(reg))(x)
-    return keras.Model(inputs, _logits(x, num_classes, reg), name=name)
+        x = layers.Dense(
+            units,
+            activation="relu",
+            name=f"dense_{i + 1}",
+            **_regularized(reg),
+            **_initialized(init, x.shape[-1]),
+        )(x)
+    return keras.Model(inputs, _logits(x, num_classes, reg, init), name=name)
 
 
-def perceptron(input_shape=(28, 28, 1), num_classes=10, *, weight_decay=None) -> keras.Model:
+def perceptron(input_shape=(28, 28, 1), num_classes=10, *, weight_decay=None, init="glorot"):
     """One linear layer (Rolnick et al.): 7,850 parameters on MNIST."""
-    return mlp(input_shape, num_classes, (), weight_decay=weight_decay, name="perceptron")
+    return mlp(
+        input_shape, num_classes, (), weight_decay=weight_decay, init=init, name="perceptron"
+    )
 
 
-def mlp1(input_shape=(28, 28, 1), num_classes=10, hidden=(256,), *, weight_decay=None):
+def mlp1(
+    input_shape=(28, 28, 1), num_classes=10, hidden=(256,), *, weight_decay=None, init="glorot"
+):
     """One hidden ReLU layer of 256 units: 203,530 parameters on MNIST."""
-    return mlp(input_shape, num_classes, hidden, weight_decay=weight_decay, name="mlp1")
+    return mlp(input_shape, num_classes, hidden, weight_decay=weight_decay, init=init, name="mlp1")
 
 
-def mlp2(input_shape=(28, 28, 1), num_classes=10, hidden=(256, 128), *, weight_decay=None):
+def mlp2(
+    input_shape=(28, 28, 1), num_classes=10, hidden=(256, 128), *, weight_decay=None, init="glorot"
+):
     """Hidden ReLU layers of 256 and 128 units: 235,146 parameters on MNIST."""
-    return mlp(input_shape, num_classes, hidden, weight_decay=weight_decay, name="mlp2")
+    return mlp(input_shape, num_classes, hidden, weight_decay=weight_decay, init=init, name="mlp2")
 
 
-def mlp4(input_shape=(28, 28, 1), num_classes=10, hidden=(256, 128, 64), *, weight_decay=None):
+def mlp4(
+    input_shape=(28, 28, 1),
+    num_classes=10,
+    hidden=(256, 128, 64),
+    *,
+    weight_decay=None,
+    init="glorot",
+):
     """Hidden ReLU layers of 256, 128, 64 units (Rolnick's "MLP4" re-implementation).
 
     242,762 parameters on MNIST with the defaults.
     """
-    return mlp(input_shape, num_classes, hidden, weight_decay=weight_decay, name="mlp4")
+    return mlp(input_shape, num_classes, hidden, weight_decay=weight_decay, init=init, name="mlp4")
 
 
 def conv4(
@@ -219,6 +274,7 @@ def conv4(
     dense: int = 1000,
     *,
     weight_decay: float | None = None,
+    init: str = "glorot",
     data_format: str = "auto",
 ) -> keras.Model:
     """Four 3x3 'same' convolutions with ReLU, each followed by 2x2 max-pooling, dense, logits.
@@ -226,10 +282,12 @@ def conv4(
     On 28x28x1 the feature maps shrink 28 -> 14 -> 7 -> 3 -> 1, so the dense
     layer sees 256 features: 387,840 convolution + 257,000 dense + 10,010 output
     = 654,850 parameters with the defaults.  ``data_format``: see
-    :func:`resolve_data_format` (the input is ``(H, W, C)`` either way).
+    :func:`resolve_data_format` (the input is ``(H, W, C)`` either way).  ``init``:
+    ``"glorot"`` (Keras) or ``"torch"`` (PyTorch), see the module docstring.
     """
     shape = _input_shape(input_shape, rank=3)
     filters = _widths(filters, "filters")
+    init = _check_init(init)
     if min(shape[:2]) < 2 ** len(filters):
         raise ValueError(
             f"input_shape {shape} is too small for {len(filters)} 2x2 poolings: "
@@ -249,11 +307,18 @@ def conv4(
             data_format=fmt,
             name=f"conv_{i + 1}",
             **_regularized(reg),
+            **_initialized(init, 9 * _channels(x, fmt)),
         )(x)
         x = layers.MaxPooling2D(2, data_format=fmt, name=f"pool_{i + 1}")(x)
     x = layers.Flatten(data_format=fmt)(x)
-    x = layers.Dense(dense, activation="relu", name="dense", **_regularized(reg))(x)
-    return keras.Model(inputs, _logits(x, num_classes, reg), name="conv4")
+    x = layers.Dense(
+        dense,
+        activation="relu",
+        name="dense",
+        **_regularized(reg),
+        **_initialized(init, x.shape[-1]),
+    )(x)
+    return keras.Model(inputs, _logits(x, num_classes, reg, init), name="conv4")
 
 
 # --------------------------------------------------------------------------- Menon

@@ -137,6 +137,12 @@ class TrainPipeline:
         extra_images: the other image array, required when the noise's
             ``extra_source`` is ``"other"``; extra example ``N + k`` uses image
             ``k mod len(extra_images)``.
+        steps_per_period: ``None``: a Keras epoch is one pass over the data.  An
+            integer S: the passes are one continuous stream of batches (pass ``e``
+            in its own order, as above) and Keras epoch ``p`` is its steps
+            ``p S .. p S + S - 1``, so evaluation, early stopping and checkpoints
+            come every S steps whatever the data's size (Rolnick et al.'s training
+            set grows with alpha).  ``None`` and S = one pass give the same batches.
 
     Give ``pipeline.for_fit()`` to ``model.fit`` (``pipeline.dataset``, a
     ``tf.data.Dataset``, on TensorFlow; ``pipeline.batches``, the same batches as a
@@ -157,6 +163,7 @@ class TrainPipeline:
         shuffle: bool = True,
         drop_remainder: bool = False,
         extra_images: Any = None,
+        steps_per_period: int | None = None,
     ):
         if not isinstance(noise, NoiseResult):
             raise TypeError(
@@ -182,6 +189,11 @@ class TrainPipeline:
         self.steps_per_epoch = (
             num // self.batch_size if drop_remainder else -(-num // self.batch_size)
         )
+        self.steps_per_period = (
+            self.steps_per_epoch
+            if steps_per_period is None
+            else positive_int(steps_per_period, "steps_per_period")
+        )
 
         other = None
         if noise.extra_source == "other" and noise.alpha > 0:
@@ -202,12 +214,25 @@ class TrainPipeline:
 
     @property
     def epoch(self) -> int:
-        """The epoch the next iteration of ``dataset`` will produce."""
+        """The (Keras) epoch the next iteration of ``dataset`` will produce."""
         return int(self._epoch.numpy())
 
     def set_epoch(self, epoch: int) -> None:
-        """Make the next iteration produce epoch ``epoch``'s order (e.g. on resume)."""
+        """Make the next iteration produce epoch ``epoch``'s batches (e.g. on resume)."""
         self._epoch.assign(non_negative_int(epoch, "epoch"))
+
+    def locate(self, epoch: int, index: int) -> tuple[int, int]:
+        """Which pass over the data and which batch of it batch ``index`` of Keras
+        epoch ``epoch`` is (the same pair when a Keras epoch is one pass)."""
+        step = epoch * self.steps_per_period + index
+        return divmod(step, self.steps_per_epoch)
+
+    @property
+    def examples_per_epoch(self) -> int:
+        """Training examples in a Keras epoch (a period's count is that of full batches)."""
+        if self.steps_per_period == self.steps_per_epoch:
+            return self.noise.num_examples
+        return self.steps_per_period * self.batch_size
 
     def epoch_callback(self):
         """A Keras callback that sets the epoch at the start of each ``fit`` epoch.
@@ -226,7 +251,8 @@ class TrainPipeline:
         return SetEpoch()
 
     def __len__(self) -> int:
-        return self.steps_per_epoch
+        """Steps in a Keras epoch: one pass, or ``steps_per_period``."""
+        return self.steps_per_period
 
     @property
     def batches(self) -> PipelineBatches:
@@ -320,13 +346,17 @@ class TrainPipeline:
         def next_epoch(_):
             return counter.assign_add(1) - 1
 
+        period, per_pass = self.steps_per_period, self.steps_per_epoch
+
         def one_epoch(epoch):
             # one map per batch: the per-op overhead dominates small batches
-            batch = tf.data.Dataset.range(self.steps_per_epoch)
-            return batch.map(lambda b: load(epoch, b, one), num_parallel_calls=AUTOTUNE)
+            steps = tf.data.Dataset.range(epoch * period, (epoch + 1) * period)
+            return steps.map(
+                lambda g: load(g // per_pass, g % per_pass, one), num_parallel_calls=AUTOTUNE
+            )
 
         ds = tf.data.Dataset.range(1).map(next_epoch).flat_map(one_epoch)
-        ds = ds.apply(tf.data.experimental.assert_cardinality(self.steps_per_epoch))
+        ds = ds.apply(tf.data.experimental.assert_cardinality(period))
         return _finish(ds)
 
 
@@ -358,12 +388,12 @@ class PipelineBatches(keras.utils.PyDataset):
             raise TypeError(f"pipeline must be a TrainPipeline, got {type(pipeline)}")
         self.pipeline = pipeline
         self.chunk = positive_int(chunk, "chunk")
-        self._cached: tuple | None = None  # (epoch, first, count, images, labels)
+        self._cached: tuple | None = None  # (epoch, pass, first, count, images, labels)
         self._next = 0  # the index a sequential reader asks for next
         self._warned = False
 
     def __len__(self) -> int:
-        return self.pipeline.steps_per_epoch
+        return len(self.pipeline)
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         steps = len(self)
@@ -373,15 +403,17 @@ class PipelineBatches(keras.utils.PyDataset):
             raise IndexError(f"batch index {index} is out of range for {steps} batches")
         index = int(index) % steps
         cached = self._cached
-        sequential = cached is not None and index == self._next and index - cached[1] < cached[2]
+        in_order = index == self._next
         self._next = index + 1
-        if sequential:  # the next batch of the chunk being served (reading the epoch costs ~35 us)
+        if in_order and self._covers(cached, index):  # (reading the epoch costs ~35 us)
             epoch = cached[0]
         else:
             epoch = self.pipeline.epoch
-        if cached is None or cached[0] != epoch or not 0 <= index - cached[1] < cached[2]:
-            if index % self.chunk == 0:
-                first, count = index, min(self.chunk, steps - index)
+        data_pass, batch = self.pipeline.locate(epoch, index)
+        if not self._covers(cached, index, epoch):
+            if in_order or index % self.chunk == 0:
+                # a chunk ends with the pass over the data and with the Keras epoch
+                count = min(self.chunk, self.pipeline.steps_per_epoch - batch, steps - index)
             else:  # out of order: compute only this batch
                 if not self._warned:
                     self._warned = True
@@ -390,11 +422,19 @@ class PipelineBatches(keras.utils.PyDataset):
                         "pass shuffle=False to keep the pipeline's reproducible order",
                         stacklevel=2,
                     )
-                first, count = index, 1
-            cached = self._cached = (epoch, first, count, *self.pipeline.load(epoch, first, count))
-        offset = (index - cached[1]) * self.pipeline.batch_size
+                count = 1
+            loaded = self.pipeline.load(data_pass, batch, count)
+            cached = self._cached = (epoch, data_pass, batch, count, *loaded)
+        offset = (batch - cached[2]) * self.pipeline.batch_size
         size = self.pipeline.batch_size
-        return cached[3][offset : offset + size], cached[4][offset : offset + size]
+        return cached[4][offset : offset + size], cached[5][offset : offset + size]
+
+    def _covers(self, cached: tuple | None, index: int, epoch: int | None = None) -> bool:
+        """Whether the cached chunk holds batch ``index`` of ``epoch`` (default: its own)."""
+        if cached is None or (epoch is not None and epoch != cached[0]):
+            return False
+        data_pass, batch = self.pipeline.locate(cached[0], index)
+        return data_pass == cached[1] and 0 <= batch - cached[2] < cached[3]
 
     def on_epoch_end(self) -> None:
         self.pipeline.set_epoch(self.pipeline.epoch + 1)
@@ -469,6 +509,7 @@ def build(
     augment: bool = False,
     extra_images: Any = None,
     noisy_validation: bool = False,
+    steps_per_period: int | None = None,
 ) -> NoisyData:
     """Apply ``noise`` to ``data``'s training labels and build all pipelines.
 
@@ -489,6 +530,8 @@ def build(
         extra_images: images for ``Additive(source="other")``.
         noisy_validation: score validation against noisy labels, as a user's own
             split of noisy data would be (needs a validation split).
+        steps_per_period: Keras epochs of this many steps instead of one pass
+            (see :class:`TrainPipeline`).
     """
     if not isinstance(noise, NoiseModel):
         raise TypeError(f"noise must be a NoiseModel (see kerasnoise.noise.get), got {type(noise)}")
@@ -503,6 +546,7 @@ def build(
         std=info.std,
         augment=augment,
         extra_images=extra_images,
+        steps_per_period=steps_per_period,
     )
     eval_kw = dict(
         batch_size=eval_batch_size or batch_size,

@@ -67,6 +67,8 @@ RESULT_COLUMNS = (
     "test_accuracy_final_model",
     "best_epoch",
     "epochs_run",
+    "steps_run",
+    "best_step",
     "train_clean_accuracy_last",
     "train_noisy_accuracy_last",
     "train_noisy_memorised_last",

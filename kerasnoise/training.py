@@ -138,6 +138,16 @@ def _summarise(history: dict[int, dict], has_val: bool) -> dict:
     return record
 
 
+def _steps(summary: dict, steps_per_epoch: int) -> dict:
+    """Training steps: per (Keras) epoch, in all, and up to the best epoch's end."""
+    best = summary.get("best_epoch")
+    return {
+        "steps_per_epoch": steps_per_epoch,
+        "steps_run": summary["epochs_run"] * steps_per_epoch,
+        "best_step": None if best is None else (best + 1) * steps_per_epoch,
+    }
+
+
 def _versions() -> dict:
     names = ("kerasnoise", "keras", "tensorflow", "numpy", "jax", "torch")
     out = {}
@@ -260,6 +270,7 @@ def build_data(config: ExperimentConfig) -> RunData:
         eval_batch_size=config.eval_batch_size,
         augment=config.augment,
         noisy_validation=config.validation_labels == "noisy",
+        steps_per_period=config.eval_every_steps,
     )
     images = _train_eval_images(len(data.y_train), config.train_eval_images, config.noise_seed)
     train_images = pipelines.eval_pipeline(
@@ -348,7 +359,7 @@ def build_callbacks(
     history = cbs.HistoryRecorder(run_dir / rundir.HISTORY)
     out: list = [
         built.train.epoch_callback(),
-        cbs.ThroughputTimer(built.noise.num_examples),
+        cbs.ThroughputTimer(built.train.examples_per_epoch),
         cbs.NoiseAwareEvaluation(
             run_data.train_images,
             built.test,
@@ -409,6 +420,7 @@ def finish(
     }
     if history:
         record.update(_summarise(history, has_val=run_data.built.val is not None))
+        record.update(_steps(record, len(run_data.built.train)))
     if not diverged:
         tmp = run.run_dir / "model.tmp.keras"
         model.save(tmp)

@@ -1,0 +1,57 @@
+"""Rolnick et al. 2017, Figure 1: MNIST test accuracy against alpha, the number of
+uniformly labelled examples added per clean one, for the perceptron, the MLPs and
+Conv4; the Adadelta learning rate chosen per (model, alpha) from the paper's grid on
+a clean held-out split (docs/papers.md says why, and what the paper leaves unstated).
+
+    python -m experiments.rolnick_uniform --quick --data-dir DATA   # a first look
+    python -m experiments.rolnick_uniform --data-dir DATA --seeds 0 # the figure, 1 seed
+    python -m experiments.rolnick_uniform --models mlp1,mlp2 --alphas 50 --data-dir DATA
+"""
+
+import sys
+
+from kerasnoise.claims import Monotone, Order
+from kerasnoise.experiment import Experiment, LRChoice, main
+from kerasnoise.presets import rolnick2017 as paper
+
+SOURCE = "Rolnick et al. 2017, Section 3 and Figure 1"
+ALPHAS = [0, 10, 25, 50, 75, 100]
+
+EXPERIMENT = Experiment(
+    name="rolnick-uniform",
+    title="Rolnick et al. 2017, MNIST: test accuracy (%) vs alpha uniform-label examples per clean one",
+    preset="rolnick-mnist",
+    methods={"ce": {}},
+    axes={"model": list(paper.MODELS), "noise.alpha": ALPHAS},
+    series="model",
+    labels=paper.LABELS,
+    references=paper.REFERENCES,
+    select_lr=LRChoice(paper.LEARNING_RATES, on="clean-validation"),
+    claims=[
+        Order(
+            "perceptron < MLP1 < Conv4 at alpha = 100",
+            "model",
+            ["perceptron", "mlp1", "conv4"],
+            where={"noise.alpha": 100},
+            source=SOURCE,
+        ),
+        Monotone(
+            "the best learning rate does not rise with alpha",
+            "optimizer_learning_rate",
+            along="noise.alpha",
+            per=["model"],
+            source="Rolnick et al. 2017, Section 5",
+        ),
+    ],
+    metric="test_accuracy_best",
+    quick={"train_limit": 6000, "validation": 1000, "epochs": 3, "eval_every_steps": 100},
+    figure="accuracy_vs_alpha.png",
+    notes="Test accuracy of the weights that scored best on the clean validation split "
+    "(5,000 held-out training images with their true labels), restored by early stopping; "
+    "steps are counted, not epochs: one evaluation every 1,000 steps of batch 128, at most "
+    "100 of them, stopping after 10 without improvement (column `steps`: steps trained, "
+    "`best_step`: where the chosen weights are).",
+)
+
+if __name__ == "__main__":
+    sys.exit(main(EXPERIMENT))
