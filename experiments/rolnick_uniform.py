@@ -19,7 +19,7 @@ ALPHAS = [0, 10, 25, 50, 75, 100]
 
 EXPERIMENT = Experiment(
     name="rolnick-uniform",
-    title="Rolnick et al. 2017, MNIST: test accuracy (%) vs alpha uniform-label examples per clean one",
+    title="Rolnick et al. 2017, MNIST: test accuracy (%) vs alpha (uniform labels per clean one)",
     preset="rolnick-mnist",
     methods={"ce": {}},
     axes={"model": list(paper.MODELS), "noise.alpha": ALPHAS},

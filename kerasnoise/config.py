@@ -107,6 +107,8 @@ class ExperimentConfig:
     oracle a user of real noisy data does not have); ``noisy`` corrupts the held-out
     examples with the run's noise model (its own draw, seeded from ``noise_seed``; the
     training labels are the same as with ``clean``), as a user's own split would be.
+    ``noise_source_dir``: where the data set named by ``noise.source`` is (default
+    ``data_dir``); see :func:`kerasnoise.datasets.noise_images`.
     ``train_limit``: use only the first N training examples (quick runs).
     ``seed``: weights, example order, augmentation.  ``noise_seed``: label noise.
     ``steps_per_execution`` and ``jit_compile`` go to ``model.compile`` (speed only;
@@ -133,6 +135,7 @@ class ExperimentConfig:
     dataset: str = "mnist"
     data_dir: str | None = field(default=None, metadata=_NOT_IDENTITY)
     data_file: str | None = None
+    noise_source_dir: str | None = field(default=None, metadata=_NOT_IDENTITY)
     validation: float | int = 0.0
     validation_labels: str = field(default="clean", metadata=_IDENTITY_UNLESS_DEFAULT)
     stratify: bool = True
@@ -225,10 +228,12 @@ class ExperimentConfig:
             raise ValueError(f"jit_compile must be True, False or 'auto', got {self.jit_compile!r}")
         distribution.check_supported(self.distribution)
         _check_component(self.noise, "noise", noise_lib.available(), noise_lib.from_config)
-        if self.noise.get("source") == "other":
+        source = self.noise.get("source", "train")
+        datasets.check_noise_source(source, self.dataset)
+        if source != "train" and self.validation_labels == "noisy":
             raise ValueError(
-                "noise.source='other' needs a second image array, which the runner does not "
-                "load; use kerasnoise.pipelines.build(..., extra_images=...) directly"
+                "validation_labels='noisy' needs extra pairs of the training images; with "
+                f"noise.source={source!r} use validation_labels='clean'"
             )
         _check_component(
             self.loss, "loss", losses.available(), lambda c: losses.get(c["name"], **_params(c))

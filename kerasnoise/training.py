@@ -261,9 +261,15 @@ def build_data(config: ExperimentConfig) -> RunData:
     """Load the data, apply the noise and build the pipelines the config asks for."""
     data = load_data(config)
     info = data.info
+    source = config.noise.get("source", "train")
+    extra = None
+    if source != "train":
+        where = config.noise_source_dir or config.data_dir
+        extra = datasets.noise_images(source, data, seed=config.noise_seed, data_dir=where)
     built = pipelines.build(
         data,
         noise_lib.from_config(config.noise),
+        extra_images=extra,
         noise_seed=config.noise_seed,
         seed=config.seed,
         batch_size=config.batch_size,

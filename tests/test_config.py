@@ -28,10 +28,13 @@ def test_overrides_dotted_keys_and_component_switch():
     assert base.epochs == 20  # the preset object is untouched
     speed = cfg.apply_overrides(base, {"steps_per_execution": 8, "jit_compile": False})
     assert speed.validate().run_id() == base.run_id()  # speed settings do not change the run
+    from kerasnoise.presets import rolnick2017
+
     assert cfg.apply_overrides(presets.get("rolnick-mnist"), {"noise": "structured"}).noise == {
         "name": "structured",
         "alpha": 20,
         "delta": 0.5,
+        "ranking": [list(row) for row in rolnick2017.MNIST_RANKING],
     }
 
 
@@ -88,8 +91,43 @@ def test_round_trip_and_ids():
         (
             {"noise": "additive", "noise.alpha": 1, "noise.source": "other"},
             ValueError,
-            "needs a second image array",
+            "noise.source must be one of train, white_noise, mnist, fashion_mnist",
         ),
+        (
+            {"noise": "additive", "noise.alpha": 1, "noise.source": "cifar100"},
+            ValueError,
+            r"'cifar100' has 32x32x3 images but mnist has 28x28x1; no conversion is offered",
+        ),
+        (
+            {"noise": "additive", "noise.alpha": 1, "noise.source": "mnist"},
+            ValueError,
+            "the task's own data set: use 'train'",
+        ),
+        (
+            {
+                "noise": "additive",
+                "noise.alpha": 1,
+                "noise.source": "white_noise",
+                "validation": 100,
+                "validation_labels": "noisy",
+            },
+            ValueError,
+            "validation_labels='noisy' needs extra pairs of the training images",
+        ),
+        ({"noise": "additive", "noise.alpha": -1}, ValueError, "alpha must be a non-negative"),
+        ({"noise": "additive", "noise.alpha": "many"}, ValueError, "alpha must be a non-negative"),
+        (
+            {"noise": "structured", "noise.alpha": 1, "noise.delta": 1.5},
+            ValueError,
+            r"delta must be in \[0, 1\]",
+        ),
+        (
+            {"noise": "structured", "noise.alpha": 1, "noise.delta": 0.5, "noise.order": "best"},
+            ValueError,
+            "order must be one of",
+        ),
+        ({"batch_size": 0}, ValueError, "batch_size must be a positive integer"),
+        ({"eval_every_steps": 0}, ValueError, "eval_every_steps must be a positive integer"),
         ({"steps_per_execution": 0}, ValueError, "steps_per_execution must be a positive"),
         ({"jit_compile": "xla"}, ValueError, "jit_compile must be True, False or 'auto'"),
         ({"stratify": "yes"}, TypeError, "stratify must be True or False"),

@@ -191,22 +191,72 @@ def test_additive_other_source():
     assert r.rate == 12 / 16
 
 
-def test_structured_delta_extremes(labels):
+def test_uniform_extra_labels_include_the_true_class(labels):
+    """Rolnick's uniform labels range over all K classes: an extra pair carries its
+    image's own class with probability 1/K (else each wrong class would outvote the
+    true one once alpha > K - 1)."""
+    small = labels[:20_000]
+    r = noise.Additive(5).apply(small, num_classes=K, seed=21)
+    n = small.shape[0]
+    own = np.mean(r.labels[n:] == r.true_labels[n:])
+    assert abs(own - 1 / K) <= sigma_band(1 / K, 5 * n)
+
+
+MNIST_LIKE_RANKING = [[(y + 3 * j) % K for j in range(1, K)] for y in range(K)]  # not the default
+
+
+@pytest.mark.parametrize("order", noise.ORDERS)
+def test_structured_delta_one_is_always_the_first_ranked_class(labels, order):
+    small = labels[:20_000]
+    n = small.shape[0]
+    model = noise.Structured(2, delta=1.0, ranking=MNIST_LIKE_RANKING, order=order)
+    first = model.ranked(K)[:, 0]
+    r = model.apply(small, num_classes=K, seed=12)
+    np.testing.assert_array_equal(r.labels[n:], first[np.tile(small, 2)])
+    want = {
+        "decreasing": [row[0] for row in MNIST_LIKE_RANKING],
+        "increasing": [row[-1] for row in MNIST_LIKE_RANKING],
+    }
+    if order in want:
+        assert first.tolist() == want[order]
+    else:  # a fixed random order: reproducible from order_seed, another seed another order
+        assert np.array_equal(
+            model.ranked(K), noise.Structured(2, 1.0, MNIST_LIKE_RANKING, order).ranked(K)
+        )
+        other = noise.Structured(2, 1.0, MNIST_LIKE_RANKING, order, order_seed=1).ranked(K)
+        assert not np.array_equal(model.ranked(K), other)
+        for y, row in enumerate(model.ranked(K)):
+            assert sorted(row) == sorted(MNIST_LIKE_RANKING[y])
+
+
+def test_structured_delta_zero_is_uniform_and_half_is_geometric(labels):
     small = labels[:30_000]
     n = small.shape[0]
-    one = noise.Structured(2, delta=1.0).apply(small, num_classes=K, seed=12)
-    np.testing.assert_array_equal(one.labels[n:], (np.tile(small, 2) + 1) % K)
-    custom = np.array([5, 0, 1, 2, 3, 4, 9, 6, 7, 8])
-    c = noise.Structured(1, delta=1.0, confusion=custom).apply(small, num_classes=K, seed=12)
-    np.testing.assert_array_equal(c.labels[n:], custom[small])
-    zero = noise.Structured(1, delta=0.0).apply(small, num_classes=K, seed=13)
     uniform = noise.Additive(1).expected_transition(K)
     np.testing.assert_allclose(noise.Structured(1, 0.0).expected_transition(K), uniform)
-    assert abs(zero.rate - 0.5 * 0.9) <= sigma_band(0.45, 2 * n)
-    # delta = 0.5: P(confusing class) = 0.5 + 0.5 / K among the extras
+    zero = noise.Structured(1, delta=0.0).apply(small, num_classes=K, seed=13)
+    counts = np.bincount(zero.labels[n:], minlength=K)
+    assert np.all(np.abs(counts - n / K) <= 6 * math.sqrt(n / K))
+    # delta = 0.5: the i-th ranked label has probability 0.5 ** (i - 1) / (1 - 0.5 ** K) * 0.5;
+    # the default ranking of class y is y + 1, y + 2, ... and y itself comes last
     half = noise.Structured(1, delta=0.5).apply(small, num_classes=K, seed=14)
-    hit = np.mean(half.labels[n:] == (small + 1) % K)
-    assert abs(hit - 0.55) <= sigma_band(0.55, n)
+    for i, offset in enumerate([1, 2, 3, 0]):
+        want = 0.5**i * 0.5 / (1 - 0.5**K) if offset else 0.5 ** (K - 1) * 0.5 / (1 - 0.5**K)
+        hit = np.mean(half.labels[n:] == (small + offset) % K)
+        assert abs(hit - want) <= sigma_band(want, n), (offset, hit, want)
+
+
+def test_plurality_delta_by_brute_force():
+    """Where the true label stops being its images' most frequent label: 1 + alpha q_K
+    against alpha q_1, checked on a fine grid of delta."""
+    for alpha in (2, 5, 20, 100):
+        grid = np.linspace(0, 0.999, 20_000)
+        w = (1 - grid[:, None]) ** np.arange(K)
+        q = w / w.sum(axis=1, keepdims=True)
+        lost = grid[1 + alpha * q[:, -1] <= alpha * q[:, 0]]
+        assert noise.plurality_delta(alpha, K) == pytest.approx(lost.min(), abs=1e-4)
+    assert noise.plurality_delta(20, K) == pytest.approx(0.0542, abs=1e-4)
+    assert noise.plurality_delta(1, K) == float("inf")
 
 
 # --------------------------------------------------------------------------- determinism
@@ -222,6 +272,7 @@ ALL_MODELS = [
     noise.Additive(3),
     noise.Additive(2, source="other"),
     noise.Structured(3, delta=0.3),
+    noise.Structured(3, delta=0.3, order="random"),
 ]
 
 
@@ -272,7 +323,14 @@ def test_noisy_labels_match_fixture_on_every_backend():
 def test_summary_is_json_and_complete(labels):
     r = noise.Structured(1, delta=0.2).apply(labels[:1000], num_classes=K, seed=3)
     s = json.loads(json.dumps(r.summary()))
-    assert s["model"] == {"name": "structured", "alpha": 1, "delta": 0.2, "confusion": None}
+    assert s["model"] == {
+        "name": "structured",
+        "alpha": 1,
+        "delta": 0.2,
+        "ranking": None,
+        "order": "decreasing",
+        "order_seed": 0,
+    }
     assert s["num_examples"] == 2000 and s["num_clean"] == 1000 and s["seed"] == 3
     assert s["num_noisy"] == int(r.is_noisy.sum())
     assert s["rate"] == r.rate
@@ -360,13 +418,20 @@ def test_bad_alpha(alpha):
         noise.Structured(alpha, delta=0.1)
 
 
-def test_bad_delta_and_confusion():
+def test_bad_delta_order_and_ranking():
     with pytest.raises(ValueError, match=r"delta must be in \[0, 1\]"):
         noise.Structured(1, delta=1.1)
-    with pytest.raises(ValueError, match="confusion"):
-        noise.Structured(1, delta=0.5, confusion=[0, 1, 2])  # sends classes to themselves
-    with pytest.raises(ValueError, match="confusion"):
-        noise.Structured(1, delta=0.5, confusion=[1, 2, 0]).apply([0, 1], num_classes=4, seed=0)
+    with pytest.raises(TypeError, match=r"delta must be a number in \[0, 1\]"):
+        noise.Structured(1, delta="half")
+    with pytest.raises(ValueError, match="order must be one of decreasing, increasing, random"):
+        noise.Structured(1, delta=0.5, order="confusing")
+    with pytest.raises(ValueError, match="ranking row 0 must list every class but 0 once"):
+        noise.Structured(1, delta=0.5, ranking=[[0, 1], [0, 2], [0, 1]])
+    with pytest.raises(ValueError, match=r"K x \(K - 1\)"):
+        noise.Structured(1, delta=0.5, ranking=[1, 2, 0])
+    with pytest.raises(ValueError, match="ranking has rows for 3 classes, but num_classes=4"):
+        three = [[1, 2], [0, 2], [0, 1]]
+        noise.Structured(1, delta=0.5, ranking=three).apply([0, 1], num_classes=4, seed=0)
 
 
 @pytest.mark.parametrize(

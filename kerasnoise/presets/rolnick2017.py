@@ -13,7 +13,18 @@ from __future__ import annotations
 from kerasnoise.config import EarlyStoppingConfig, ExperimentConfig, OptimizerConfig
 from kerasnoise.presets._registry import Reference, register
 
-__all__ = ["CITATION", "MODELS", "LEARNING_RATES", "LABELS", "REFERENCES"]
+__all__ = [
+    "CITATION",
+    "MODELS",
+    "LEARNING_RATES",
+    "LABELS",
+    "REFERENCES",
+    "MNIST_RANKING",
+    "INIT",
+    "EVAL_EVERY_STEPS",
+    "EVALUATIONS",
+    "PATIENCE",
+]
 
 CITATION = "Rolnick, Veit, Belongie, Shavit 2017, 'Deep Learning is Robust to Massive Label Noise'"
 #: The models of the paper's MNIST figures (hidden sizes of a public re-implementation).
@@ -37,6 +48,23 @@ REFERENCES = (
     ),
 )
 
+
+#: For each MNIST digit, the other nine from most to least confused with it: ordered by
+#: the mean softmax probability a clean MLP1 gives them on the digit's 10,000 test images
+#: (MLP1, alpha 0, Adadelta lr 0.5, 5,000 steps of this preset, 98.0 % test accuracy;
+#: computed once, 2026-12-01).  ``noise=structured`` ranks its labels by it.
+MNIST_RANKING = (
+    (6, 8, 5, 2, 7, 9, 4, 1, 3),
+    (8, 2, 3, 6, 5, 7, 9, 4, 0),
+    (8, 3, 0, 7, 4, 1, 6, 9, 5),
+    (5, 8, 2, 9, 7, 1, 0, 4, 6),
+    (9, 2, 6, 8, 0, 3, 7, 1, 5),
+    (8, 3, 6, 0, 9, 4, 7, 2, 1),
+    (4, 5, 0, 8, 1, 2, 3, 7, 9),
+    (2, 8, 1, 9, 3, 4, 0, 5, 6),
+    (3, 7, 0, 5, 2, 9, 4, 6, 1),
+    (4, 8, 3, 7, 5, 1, 0, 6, 2),
+)
 
 #: The initialisation the preset's models use (``model.init``): PyTorch's default, the
 #: paper's framework being unstated; ``model.init=glorot`` gives Keras's.
@@ -71,7 +99,13 @@ def mnist() -> ExperimentConfig:
         eval_every_steps=EVAL_EVERY_STEPS,
         early_stopping=EarlyStoppingConfig(enabled=True, monitor="val_accuracy", patience=PATIENCE),
         preset_params={
-            "noise": {"structured": {"alpha": 20, "delta": 0.5}},
+            "noise": {
+                "structured": {
+                    "alpha": 20,
+                    "delta": 0.5,
+                    "ranking": [list(row) for row in MNIST_RANKING],
+                }
+            },
             "model": {name: {"init": INIT} for name in MODELS},
         },
     )
