@@ -20,19 +20,19 @@ PACKAGE = Path(__file__).resolve().parents[1] / "kerasnoise"
 LAYERS = [
     ["_checks", "_registry", "_io", "_quiet", "_args", "_stats"],  # helpers
     ["distribution", "execution"],  # what the backend and machine can do
-    ["datasets"],
+    ["datasets", "synthetic"],
     ["noise"],
     ["pipelines"],
-    ["models", "losses"],
+    ["models", "losses", "margins"],
     ["config"],
     ["presets"],
     ["optimizers", "callbacks", "rundir"],
     ["results"],
-    ["training", "folders"],
+    ["training", "folders", "linear"],
     ["evaluation", "sweep"],
     ["report", "claims"],
     ["tuning"],
-    ["experiment", "cli"],
+    ["experiment", "cli", "synthetic_experiments"],
 ]
 LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}
 
