@@ -217,7 +217,8 @@ def test_torch_initialisation_is_uniform_in_one_over_root_fan_in(name):
         kernel, bias = (keras.ops.convert_to_numpy(w) for w in layer.weights)
         fan_in = int(np.prod(kernel.shape[:-1]))
         bound = 1 / np.sqrt(fan_in)
-        assert np.abs(kernel).max() <= bound and np.abs(bias).max() <= bound
+        limit = bound * (1 + 1e-6)  # the bound rounded to float32
+        assert np.abs(kernel).max() <= limit and np.abs(bias).max() <= limit
         # uniform: the largest draws come near the bound, the variance is bound^2 / 3
         assert np.abs(kernel).max() > 0.95 * bound
         assert kernel.var() == pytest.approx(bound**2 / 3, rel=0.1)
