@@ -51,7 +51,7 @@ _NOT_IDENTITY = types.MappingProxyType({"identity": False})
 _IDENTITY_UNLESS_DEFAULT = types.MappingProxyType({"identity": "unless-default"})
 VALIDATION_LABELS = ("clean", "noisy")
 SCHEDULES = ("constant", "exponential", "multistep")
-DECAY_MODES = ("coupled", "decoupled")
+DECAY_MODES = ("coupled", "coupled_after_clip", "decoupled")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16", "auto")
 
 
@@ -62,8 +62,13 @@ class OptimizerConfig:
     ``schedule``: ``constant``; ``exponential`` (``lr * decay_rate ** (step /
     decay_steps)``, continuous unless ``staircase``); ``multistep`` (``lr`` times
     ``gamma`` at each epoch in ``milestones``).  ``weight_decay_mode``:
-    ``coupled`` = L2 added to the gradient on every weight (PyTorch's
-    ``weight_decay``), ``decoupled`` = the Keras optimizer's ``weight_decay``.
+    ``coupled`` = an L2 term ``wd / 2 ||w||^2`` in the loss on every weight, so ``wd w``
+    joins the gradient *before* clipping; ``coupled_after_clip`` = ``wd w`` added to the
+    already clipped loss gradient, the order of PyTorch's ``clip_grad_norm_`` followed
+    by an optimizer's ``weight_decay`` (:mod:`kerasnoise.optimizers`); without clipping
+    the two are the same update, and a run without clipping uses ``coupled`` for either
+    (:meth:`effective_decay_mode`, also in the run id); ``decoupled`` = the Keras
+    optimizer's ``weight_decay`` (AdamW-style).
     ``global_clipnorm`` clips the global gradient norm (Menon et al.'s "CE +
     clipping"); ``clipnorm`` clips each variable's gradient on its own.
     """
@@ -84,6 +89,14 @@ class OptimizerConfig:
     weight_decay_mode: str = "coupled"
     global_clipnorm: float | None = None
     clipnorm: float | None = None
+
+    def effective_decay_mode(self) -> str:
+        """``coupled_after_clip`` without clipping is ``coupled``: the same update (to float
+        rounding, tested), so the same run."""
+        clipped = self.global_clipnorm is not None or self.clipnorm is not None
+        if self.weight_decay_mode == "coupled_after_clip" and not clipped:
+            return "coupled"
+        return self.weight_decay_mode
 
 
 @dataclass
@@ -174,6 +187,7 @@ class ExperimentConfig:
         ``metadata={"identity": False}`` (where data or logs live, speed settings, prose);
         a field marked ``"unless-default"`` only when it differs from its default."""
         key = self.to_dict()
+        key["optimizer"]["weight_decay_mode"] = self.optimizer.effective_decay_mode()
         for f in dataclasses.fields(self):
             identity = f.metadata.get("identity", True)
             if not identity or (identity == "unless-default" and key[f.name] == f.default):

@@ -323,7 +323,7 @@ def build_model(config: ExperimentConfig, info: datasets.DatasetInfo) -> keras.M
     sets the precision)."""
     opt = config.optimizer
     model_params = {k: v for k, v in config.model.items() if k != "name"}
-    coupled = opt.weight_decay if opt.weight_decay_mode == "coupled" else None
+    coupled = opt.weight_decay if opt.effective_decay_mode() == "coupled" else None
     return models.get(
         config.model["name"],
         input_shape=info.image_shape,

@@ -37,7 +37,7 @@ def test_menon_mnist_settings_match_the_paper():
         10_000,
     )
     assert not o.staircase  # continuous decay
-    assert (o.weight_decay, o.weight_decay_mode) == (1e-3, "coupled")
+    assert (o.weight_decay, o.weight_decay_mode) == (1e-3, "coupled_after_clip")
     assert c.noise == {"name": "symmetric_exclusive", "rate": 0.0}
 
 
