@@ -57,6 +57,7 @@ EXPERIMENT = Experiment(
         ),
     ],
     quick={"epochs": 2, "train_limit": 12000},
+    panels=True,
     notes="Test accuracy after the last epoch (the preset has no validation split, so no "
     "epoch selection); one fixed noise seed for all trials, as in the paper.",
 )

@@ -88,6 +88,8 @@ class Experiment:
         metric: the result field tabulated (``test_accuracy_last``: no oracle).
         quick: overrides of ``--quick``, a newcomer's first look; ``quick_seeds`` its seeds.
         figure: file name of the figure.
+        panels: draw one panel per line (its own y range, every seed as a dot, the
+            references beside ours) instead of all lines on one axis.
         notes: markdown appended to ``table.md`` (how to read the table).
         select_lr: an :class:`LRChoice`: choose the learning rate per cell by a search.
         module: the declaring script's module (found by itself), for the command line.
@@ -108,6 +110,7 @@ class Experiment:
     quick: dict[str, Any] = dataclasses.field(default_factory=dict)
     quick_seeds: list[int] = dataclasses.field(default_factory=lambda: [0])
     figure: str = "accuracy_vs_noise.png"
+    panels: bool = False
     notes: str = ""
     select_lr: LRChoice | None = None
     module: str = ""
@@ -484,7 +487,9 @@ def _report(experiment, sweep, runs, out, backend, command, outcome: Outcome) ->
     by = [report.column_name(k) for k in rows]
     order = list(sweep.methods) if experiment.series == "method" else None
     table = report.summarise(frame, x, experiment.metric, by=by, methods=order)
-    table = _with_cell_columns(table, frame, by, report.column_name(x), experiment.select_lr)
+    table = _with_cell_columns(
+        table, frame, by, report.column_name(x), experiment.select_lr, experiment.metric
+    )
     table = report.add_reference(table, reference_table(experiment), x, by=by[0])
     verdicts = claims_lib.check_all(experiment.claims, frame)
     notes = _notes(experiment, command, backend, len(frame), len(runs))
@@ -499,15 +504,28 @@ def _report(experiment, sweep, runs, out, backend, command, outcome: Outcome) ->
         verdicts=verdicts,
     )
     atomic_write_json(Path(out) / "claims.json", [dataclasses.asdict(v) for v in verdicts])
-    report.plot_vs_axis(
-        table,
-        x,
-        Path(out) / experiment.figure,
-        title=f"{experiment.title} ({backend})",
-        labels=experiment.labels,
-        reference="paper" if "paper" in table else None,
-        by=by,
-    )
+    if experiment.panels:
+        report.plot_panels(
+            table,
+            frame,
+            x,
+            Path(out) / experiment.figure,
+            metric=experiment.metric,
+            references=[r.name for r in experiment.references],
+            title=f"{experiment.title} ({backend})",
+            labels=experiment.labels,
+            by=by,
+        )
+    else:
+        report.plot_vs_axis(
+            table,
+            x,
+            Path(out) / experiment.figure,
+            title=f"{experiment.title} ({backend})",
+            labels=experiment.labels,
+            reference="paper" if "paper" in table else None,
+            by=by,
+        )
     print(report.wide_markdown(table, x, experiment.labels, by=by))
     if verdicts:
         print("\n" + report.verdicts_markdown(verdicts))
@@ -518,12 +536,24 @@ def _report(experiment, sweep, runs, out, backend, command, outcome: Outcome) ->
     outcome.table, outcome.verdicts = table, verdicts
 
 
-def _with_cell_columns(table, frame, by: list[str], x: str, select_lr):
+def _with_cell_columns(table, frame, by: list[str], x: str, select_lr, metric: str):
     """Per cell: the chosen learning rate (``learning_rate``, when chosen), the mean
-    steps trained (``steps``) and the mean step of the weights scored (``best_step``)."""
+    steps trained (``steps``), the mean step of the weights scored (``best_step``) and
+    every seed's value in percent (``per_seed``, ``seed: value``, by seed)."""
     cells = frame.groupby([*by, x], sort=False)
     keys = list(zip(*(table[c] for c in [*by, x]), strict=True))
-    columns = {"steps": cells["steps_run"].mean(), "best_step": cells["best_step"].mean()}
+
+    def per_seed(rows):
+        rows = rows.sort_values("seed")
+        return ", ".join(
+            f"{s}: {100 * v:.2f}" for s, v in zip(rows["seed"], rows[metric], strict=True)
+        )
+
+    columns = {
+        "steps": cells["steps_run"].mean(),
+        "best_step": cells["best_step"].mean(),
+        "per_seed": cells[["seed", metric]].apply(per_seed),
+    }
     if select_lr is not None:
         columns = {"learning_rate": cells["optimizer_learning_rate"].first(), **columns}
     return table.assign(**{name: [values.get(k) for k in keys] for name, values in columns.items()})

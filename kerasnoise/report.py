@@ -53,6 +53,7 @@ __all__ = [
     "write_tables",
     "plot_vs_axis",
     "plot_lines",
+    "plot_panels",
 ]
 
 #: The metrics :func:`store_summary` averages unless told otherwise.
@@ -412,6 +413,69 @@ def plot_vs_axis(
         ax.text(
             0.99, 0.01, f"dashed: {reference}", transform=ax.transAxes, ha="right", fontsize="small"
         )
+    return _save(fig, path)
+
+
+def plot_panels(
+    table: pd.DataFrame,
+    frame: pd.DataFrame,
+    axis: str,
+    path: str | os.PathLike,
+    *,
+    metric: str,
+    references: Sequence[str] = (),
+    title: str = "",
+    ylabel: str = "test accuracy (%)",
+    labels: Mapping[str, str] | None = None,
+    by: Sequence[str] = ("method",),
+) -> Path:
+    """One panel per line of ``table`` (a value of the ``by`` columns), each with its own
+    y range: our mean ± std over seeds, every seed's value as a dot (from ``frame``, the
+    runs), and the ``references`` columns (e.g. ``paper``, ``reproduction``) as dashed and
+    dotted lines, so differences of a point stay visible where a shared 0-100 axis would
+    stack every line at the top."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = labels or {}
+    axis_col = column_name(axis)
+    lines = list(_lines(table, by))
+    cols = min(3, len(lines))
+    rows_n = -(-len(lines) // cols)
+    fig, axes = plt.subplots(
+        rows_n, cols, figsize=(3.6 * cols, 2.9 * rows_n), dpi=120, squeeze=False
+    )
+    styles = ["--", ":", "-."]
+    for ax, (key, rows) in zip(axes.flat, lines, strict=False):
+        rows = rows.sort_values(axis_col)
+        ax.errorbar(
+            rows[axis_col], rows["mean"], yerr=rows["std"], marker="o", capsize=3, label="ours"
+        )
+        mask = np.logical_and.reduce([frame[c] == v for c, v in zip(by, key, strict=True)])
+        runs = frame[mask]
+        ax.scatter(
+            runs[axis_col],
+            100 * runs[metric],
+            s=12,
+            color="black",
+            alpha=0.5,
+            zorder=3,
+            label="our seeds",
+        )
+        for name, style in zip(references, styles, strict=False):
+            if name in rows and rows[name].notna().any():
+                ax.plot(rows[axis_col], rows[name], linestyle=style, marker=".", label=name)
+        ax.set_title(_line_label(key, by, labels), fontsize="medium")
+        ax.set_xlabel(axis)
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(lines) :]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize="x-small")
+    if title:
+        fig.suptitle(textwrap.fill(title, 100), fontsize="medium")
     return _save(fig, path)
 
 

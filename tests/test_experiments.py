@@ -131,6 +131,16 @@ def test_tiny_table(shared_data, tmp_path, capsys):
     assert list(table["method"]) == ["ce", "ce_clip"]
     assert list(table["paper"]) == [91.1, 88.0] and list(table["reproduction"]) == [98.0, 94.7]
     assert (out / "accuracy_vs_noise.png").stat().st_size > 10_000
+    # every seed's value is in the table, as the run records hold it
+    from kerasnoise import report
+
+    runs = report.runs_frame(out, sweep="menon-mnist").set_index("method")
+    for method, cell in zip(table["method"], table["per_seed"], strict=True):
+        assert cell == f"0: {100 * runs.loc[method, 'test_accuracy_last']:.2f}"
+    import matplotlib.image
+
+    height, width = matplotlib.image.imread(out / "accuracy_vs_noise.png").shape[:2]
+    assert width > 2 * height  # two panels side by side (one axis would be 6.4 x 4.4)
     assert (
         "Command: `python -m experiments.menon_mnist --methods ce,ce_clip"
         in (out / "table.md").read_text()
