@@ -141,11 +141,16 @@ def resolve_steps_per_execution(steps: int) -> int:
     return 1 if keras.backend.backend() == "torch" or distribution.mirrored() else steps
 
 
-def resolve_precision(precision: str) -> tuple[str, str]:
-    """The dtype policy to use and why: ``auto`` is bfloat16 on accelerators, float32 on CPU."""
+def resolve_precision(precision: str, name: str | None = None) -> tuple[str, str]:
+    """The dtype policy to use and why: ``auto`` is ``mixed_float16`` on a GPU (whose
+    tensor cores run float16 on every generation; the loss scale keeps small gradients),
+    ``mixed_bfloat16`` on a TPU (its native format) and float32 on a CPU.  ``name`` is
+    the device (default: where the backend puts a new tensor)."""
     if precision != "auto":
         return precision, "as configured"
-    name = device()
+    name = device() if name is None else name.lower()
+    if "tpu" in name:
+        return "mixed_bfloat16", f"auto: tensors live on a TPU ({name})"
     if _on_accelerator(name):
-        return "mixed_bfloat16", f"auto: tensors live on an accelerator ({name})"
+        return "mixed_float16", f"auto: tensors live on a GPU ({name}); loss-scaled float16"
     return "float32", f"auto: tensors live on the CPU ({name or 'cpu'}), keep float32"

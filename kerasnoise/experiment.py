@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,7 +38,7 @@ from typing import Any
 from kerasnoise._args import BACKENDS, SELECT_ON, choose_backend, csv_list
 from kerasnoise.config import ExperimentConfig, parse_overrides
 
-__all__ = ["Experiment", "LRChoice", "Outcome", "main", "run", "build_parser"]
+__all__ = ["Experiment", "LRChoice", "Outcome", "main", "main_among", "run", "build_parser"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +91,10 @@ class Experiment:
         figure: file name of the figure.
         panels: draw one panel per line (its own y range, every seed as a dot, the
             references beside ours) instead of all lines on one axis.
+        memorisation: file name of a second figure, per epoch, of the accuracy on the
+            clean and on the noisy training examples (against their true and their
+            given labels) of each line's run at the x axis's highest value (lowest
+            seed); empty: none.
         notes: markdown appended to ``table.md`` (how to read the table).
         select_lr: an :class:`LRChoice`: choose the learning rate per cell by a search.
         module: the declaring script's module (found by itself), for the command line.
@@ -111,6 +116,7 @@ class Experiment:
     quick_seeds: list[int] = dataclasses.field(default_factory=lambda: [0])
     figure: str = "accuracy_vs_noise.png"
     panels: bool = False
+    memorisation: str = ""
     notes: str = ""
     select_lr: LRChoice | None = None
     module: str = ""
@@ -278,6 +284,27 @@ def main(experiment: Experiment, argv: Sequence[str] | None = None) -> int:
     """Run the experiment as the command line says; print and write its table."""
     parser = build_parser(experiment)
     argv = sys.argv[1:] if argv is None else list(argv)
+    return _main(experiment, parser, argv)
+
+
+def main_among(
+    experiments: dict[str, Experiment], flag: str, argv: Sequence[str] | None = None
+) -> int:
+    """The command line of a script that declares one experiment per value of ``--flag``
+    (``python -m experiments.menon_cifar --dataset cifar100``; the first is the default)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    names = list(experiments)
+    option = dict(choices=names, default=names[0], help=f"which table (default {names[0]})")
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument(f"--{flag}", **option)
+    known, _ = pre.parse_known_args(argv)
+    experiment = experiments[getattr(known, flag.replace("-", "_"))]
+    parser = build_parser(experiment)
+    parser.add_argument(f"--{flag}", **option)
+    return _main(experiment, parser, argv)
+
+
+def _main(experiment: Experiment, parser: argparse.ArgumentParser, argv: list[str]) -> int:
     args = parser.parse_args(argv)
     choose_backend(parser, args.backend)
     try:
@@ -526,6 +553,12 @@ def _report(experiment, sweep, runs, out, backend, command, outcome: Outcome) ->
             reference="paper" if "paper" in table else None,
             by=by,
         )
+    if experiment.memorisation:
+        report.plot_memorisation(
+            _memorisation_runs(frame, by, report.column_name(x), out, experiment.labels),
+            Path(out) / experiment.memorisation,
+            title=f"{experiment.title}: memorisation at {x} = {frame[report.column_name(x)].max()}",
+        )
     print(report.wide_markdown(table, x, experiment.labels, by=by))
     if verdicts:
         print("\n" + report.verdicts_markdown(verdicts))
@@ -534,6 +567,21 @@ def _report(experiment, sweep, runs, out, backend, command, outcome: Outcome) ->
         file=sys.stderr,
     )
     outcome.table, outcome.verdicts = table, verdicts
+
+
+def _memorisation_runs(frame, by: list[str], x: str, out, labels) -> dict[str, dict]:
+    """``{line label: history}`` of each line's run at the highest x value, lowest seed."""
+    from kerasnoise import rundir
+
+    top = frame[frame[x] == frame[x].max()].sort_values("seed")
+    found = {}
+    for key, rows in top.groupby(by, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        path = Path(out) / rows.iloc[0]["run_id"] / rundir.HISTORY
+        if path.is_file():
+            label = ", ".join([str(labels.get(key[0], key[0])), *map(str, key[1:])])
+            found[label] = {int(e): h for e, h in json.loads(path.read_text()).items()}
+    return found
 
 
 def _with_cell_columns(table, frame, by: list[str], x: str, select_lr, metric: str):

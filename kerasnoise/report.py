@@ -54,6 +54,7 @@ __all__ = [
     "plot_vs_axis",
     "plot_lines",
     "plot_panels",
+    "plot_memorisation",
 ]
 
 #: The metrics :func:`store_summary` averages unless told otherwise.
@@ -476,6 +477,46 @@ def plot_panels(
     axes.flat[0].legend(fontsize="x-small")
     if title:
         fig.suptitle(textwrap.fill(title, 100), fontsize="medium")
+    return _save(fig, path)
+
+
+def plot_memorisation(
+    histories: Mapping[str, Mapping[int, Mapping[str, Any]]],
+    path: str | os.PathLike,
+    *,
+    title: str = "",
+) -> Path:
+    """Per epoch and per run (``{label: history}``, histories as ``history.json`` holds
+    them): accuracy on the training examples whose label is right
+    (``train_clean_accuracy``, solid) and the share of those whose label is wrong that
+    the model predicts *with their wrong label* (``train_noisy_memorised``, dashed):
+    rising dashed lines are memorised noise."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    for label, history in histories.items():
+        epochs = sorted(history)
+        clean = [100 * (history[e].get("train_clean_accuracy") or np.nan) for e in epochs]
+        noisy = [100 * (history[e].get("train_noisy_memorised") or np.nan) for e in epochs]
+        shown = [e + 1 for e in epochs]
+        line = ax.plot(shown, clean, marker=".", label=f"{label}: clean labels")[0]
+        ax.plot(
+            shown,
+            noisy,
+            linestyle="--",
+            marker=".",
+            color=line.get_color(),
+            label=f"{label}: wrong labels memorised",
+        )
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training examples (%)")
+    if title:
+        ax.set_title(textwrap.fill(title, 70), fontsize="medium")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="x-small")
     return _save(fig, path)
 
 

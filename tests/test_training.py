@@ -329,6 +329,9 @@ def test_auto_precision_on_this_machine():
     policy, why = execution.resolve_precision("auto")
     assert (policy, why.startswith("auto")) == ("float32", True)  # CI and dev machines: CPU
     assert execution.resolve_precision("mixed_bfloat16") == ("mixed_bfloat16", "as configured")
+    assert execution.resolve_precision("auto", "cuda:0")[0] == "mixed_float16"
+    assert execution.resolve_precision("auto", "/job:localhost/device:GPU:0")[0] == "mixed_float16"
+    assert execution.resolve_precision("auto", "TPU_0(host=0)")[0] == "mixed_bfloat16"
 
 
 # --------------------------------------------------------------------------- resume, isolation

@@ -234,6 +234,7 @@ def cifar_resnet50(classes: int) -> ExperimentConfig:
         batch_size=64 if c10 else 128,
         epochs=400 if c10 else 200,
         eval_batch_size=500,
+        precision="auto",  # mixed_float16 on a GPU, float32 on a CPU
         preset_params={"loss": copy.deepcopy(LOSS_PARAMS[f"cifar{classes}"])},
     )
 
