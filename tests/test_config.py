@@ -77,7 +77,11 @@ def test_round_trip_and_ids():
         ({"optimizer.schedule": "cosine"}, ValueError, "constant, exponential, multistep"),
         ({"optimizer.clipnorm": 1.0, "optimizer.global_clipnorm": 0.1}, ValueError, "not both"),
         ({"optimizer.schedule": "multistep"}, ValueError, "needs optimizer.milestones"),
-        ({"optimizer.weight_decay_mode": "l2"}, ValueError, "coupled, coupled_after_clip, decoupled"),
+        (
+            {"optimizer.weight_decay_mode": "l2"},
+            ValueError,
+            "coupled, coupled_after_clip, decoupled",
+        ),
         ({"epochs": 0}, ValueError, "epochs must be a positive integer"),
         ({"epochs": 2.5}, TypeError, "epochs must be an integer"),
         ({"batch_size": "32"}, TypeError, "batch_size must be an integer"),
