@@ -39,3 +39,15 @@ def choose_backend(parser: argparse.ArgumentParser, backend: str | None) -> None
     from kerasnoise._quiet import import_keras_quietly
 
     import_keras_quietly()
+
+
+def declaring_module() -> str:
+    """The module whose top level declares an experiment, called from its dataclass's
+    ``__post_init__``: ``experiments.menon_mnist`` also when run as ``python -m
+    experiments.menon_mnist`` (where ``__name__`` is ``__main__``)."""
+    frame = sys._getframe(3)  # declaring_module <- __post_init__ <- __init__ <- declaration
+    spec = frame.f_globals.get("__spec__")
+    name = frame.f_globals.get("__name__", "")
+    if name == "__main__" and spec is not None and spec.name:
+        return spec.name
+    return name

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kerasnoise._args import BACKENDS, SELECT_ON, choose_backend, csv_list
+from kerasnoise._args import BACKENDS, SELECT_ON, choose_backend, csv_list, declaring_module
 from kerasnoise.config import ExperimentConfig, parse_overrides
 
 __all__ = ["Experiment", "LRChoice", "Outcome", "main", "main_among", "run", "build_parser"]
@@ -123,7 +123,7 @@ class Experiment:
 
     def __post_init__(self) -> None:
         if not self.module:
-            self.module = _declaring_module()
+            self.module = declaring_module()
         if not self.axes:
             raise ValueError(f"experiment {self.name!r} needs at least one axis")
         for key, values in self.axes.items():
@@ -177,17 +177,6 @@ class Experiment:
         """The table's row columns: the series, then the axes other than x and the series."""
         others = [k for k in self.axes if k not in (self.x_axis, self.series)]
         return [self.series, *others]
-
-
-def _declaring_module() -> str:
-    """The module that declared the experiment: ``experiments.menon_mnist`` also when
-    run as ``python -m experiments.menon_mnist`` (``__main__``)."""
-    frame = sys._getframe(3)  # _declaring_module <- __post_init__ <- __init__ <- declaration
-    spec = frame.f_globals.get("__spec__")
-    name = frame.f_globals.get("__name__", "")
-    if name == "__main__" and spec is not None and spec.name:
-        return spec.name
-    return name
 
 
 @dataclasses.dataclass

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kerasnoise._io import atomic_write_json, atomic_write_text
+from kerasnoise._io import atomic_write_figure, atomic_write_json, atomic_write_text
 from kerasnoise._stats import Aggregate, aggregate
 from kerasnoise.results import ResultsStore
 
@@ -563,16 +563,7 @@ def plot_lines(
 
 
 def _save(fig, path: str | os.PathLike) -> Path:
-    import matplotlib.pyplot as plt
-
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return atomic_write_figure(fig, path)
 
 
 # --------------------------------------------------------------------------- a store's groups

@@ -31,7 +31,6 @@ import multiprocessing
 import os
 import shlex
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -42,8 +41,9 @@ import pandas as pd
 import scipy
 
 from kerasnoise import linear, margins, synthetic
+from kerasnoise._args import declaring_module
 from kerasnoise._checks import non_negative_int, positive_int
-from kerasnoise._io import atomic_write_text
+from kerasnoise._io import atomic_write_figure, atomic_write_text
 from kerasnoise.report import markdown_table
 
 __all__ = [
@@ -54,17 +54,6 @@ __all__ = [
     "build_parser",
     "main",
 ]
-
-
-def _declaring_module() -> str:
-    """The module that declared the experiment (its ``__spec__`` name when it runs as
-    ``python -m``, where ``__name__`` is ``__main__``)."""
-    frame = sys._getframe(3)  # _declaring_module <- __post_init__ <- __init__ <- declaration
-    spec = frame.f_globals.get("__spec__")
-    name = frame.f_globals.get("__name__", "")
-    if name == "__main__" and spec is not None and spec.name:
-        return spec.name
-    return name
 
 
 def _losses(losses: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -213,7 +202,7 @@ class LongServedio:
     module: str = ""
 
     def __post_init__(self) -> None:
-        self.module = self.module or _declaring_module()
+        self.module = self.module or declaring_module()
         _losses(self.losses)
         positive_int(self.train, "train")
         positive_int(self.test, "test")
@@ -390,7 +379,7 @@ class Outliers:
     module: str = ""
 
     def __post_init__(self) -> None:
-        self.module = self.module or _declaring_module()
+        self.module = self.module or declaring_module()
         _losses(self.losses)
         positive_int(self.inliers, "inliers")
         positive_int(self.outliers, "outliers")
@@ -528,25 +517,7 @@ def plot_loss_curves(outcome: OutliersOutcome, path: str | os.PathLike, *, title
 
 
 def _save(fig, path: str | os.PathLike) -> Path:
-    """Save ``fig`` as a PNG atomically (a temporary file, then ``os.replace``)."""
-    import matplotlib.pyplot as plt
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    finally:
-        plt.close(fig)
-    return path
+    return atomic_write_figure(fig, path)
 
 
 def build_parser(experiment: LongServedio | Outliers) -> argparse.ArgumentParser:
