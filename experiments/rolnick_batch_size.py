@@ -35,7 +35,7 @@ EXPERIMENT = Experiment(
         ),
     ],
     metric="test_accuracy_best",
-    quick={"train_limit": 6000, "validation": 1000, "epochs": 3, "eval_every_steps": 100},
+    quick=paper.QUICK,
     figure="accuracy_vs_batch_size.png",
     notes="The budget is counted in steps (the preset's evaluations every 1,000 steps), so a "
     "batch of 512 sees 4 times the examples of a batch of 128 in the same number of steps.",

@@ -36,7 +36,7 @@ EXPERIMENT = Experiment(
         ),
     ],
     metric="test_accuracy_best",
-    quick={"train_limit": 6000, "validation": 1000, "epochs": 3, "eval_every_steps": 100},
+    quick=paper.QUICK,
     figure="accuracy_by_source.png",
     notes="`train`: the extra pairs reuse MNIST's training images; `fashion_mnist`: "
     "Fashion-MNIST's 60,000 training images in turn; `white_noise`: one image per training "

@@ -39,7 +39,7 @@ EXPERIMENT = Experiment(
         ),
     ],
     metric="test_accuracy_best",
-    quick={"train_limit": 6000, "validation": 1000, "epochs": 3, "eval_every_steps": 100},
+    quick=paper.QUICK,
     figure="accuracy_vs_delta.png",
     notes="Structured noise: the extra labels of an image of class y are drawn over the "
     "classes ranked by a clean MLP1's mean softmax probability on MNIST's test images of "

@@ -44,7 +44,7 @@ EXPERIMENT = Experiment(
         ),
     ],
     metric="test_accuracy_best",
-    quick={"train_limit": 6000, "validation": 1000, "epochs": 3, "eval_every_steps": 100},
+    quick=paper.QUICK,
     figure="accuracy_vs_alpha.png",
     notes="Test accuracy of the weights that scored best on the clean validation split "
     "(5,000 held-out training images with their true labels), restored by early stopping; "

@@ -24,6 +24,7 @@ __all__ = [
     "EVAL_EVERY_STEPS",
     "EVALUATIONS",
     "PATIENCE",
+    "QUICK",
 ]
 
 CITATION = "Rolnick, Veit, Belongie, Shavit 2017, 'Deep Learning is Robust to Massive Label Noise'"
@@ -75,6 +76,8 @@ EVAL_EVERY_STEPS = 1000
 EVALUATIONS = 100
 #: Evaluations without a better clean-validation accuracy before stopping.
 PATIENCE = 10
+#: The overrides of the experiments' ``--quick``: 6,000 images, 3 evaluations of 100 steps.
+QUICK = {"train_limit": 6000, "validation": 1000, "epochs": 3, "eval_every_steps": 100}
 
 
 def mnist() -> ExperimentConfig:
