@@ -501,7 +501,7 @@ def _report(experiment, sweep, runs, out, backend, command, outcome: Outcome) ->
         return
     x, rows = experiment.x_axis, experiment.row_keys()
     by = [report.column_name(k) for k in rows]
-    order = list(sweep.methods) if experiment.series == "method" else None
+    order = list(sweep.methods if experiment.series == "method" else sweep.axes[experiment.series])
     table = report.summarise(frame, x, experiment.metric, by=by, methods=order)
     table = _with_cell_columns(
         table, frame, by, report.column_name(x), experiment.select_lr, experiment.metric
