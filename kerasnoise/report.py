@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import numbers
 import os
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -236,6 +237,8 @@ def wide_markdown(
     labels = labels or {}
     axis_col = column_name(axis)
     values = list(dict.fromkeys(table[axis_col]))
+    if all(isinstance(v, numbers.Real) for v in values):
+        values = sorted(values)  # numeric axes left to right, whichever line came first
     header = [*by, *[f"{axis} = {v}" for v in values]]
     body = []
     for line, rows in _lines(table, by):

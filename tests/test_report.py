@@ -213,3 +213,21 @@ def test_report_tables_use_the_one_style(store):
         ["ce_clip", "97.00 ± 0.00 (1)", "94.00 ± 1.41 (2)"],
     ]
     assert report.wide_markdown(table, "noise.rate") == report.markdown_table(header, body)
+
+
+def test_wide_table_puts_numeric_axis_values_in_order():
+    """A line measured only at alpha = 50 first must not put 50 before 0."""
+    table = pd.DataFrame(
+        {
+            "model": ["perceptron", "mlp1", "mlp1"],
+            "noise_alpha": [50, 0, 50],
+            "mean": [44.67, 98.25, 82.6],
+            "std": [0.0, 0.0, 1.1],
+            "n": [1, 1, 2],
+        }
+    )
+    text = report.wide_markdown(table, "noise.alpha", by=["model"])
+    header, _, first, second = text.splitlines()
+    assert header.index("noise.alpha = 0") < header.index("noise.alpha = 50")
+    assert first.split("|")[2].strip() == "-" and "44.67" in first.split("|")[3]
+    assert "98.25" in second.split("|")[2] and "82.60 ± 1.10 (2)" in second.split("|")[3]
