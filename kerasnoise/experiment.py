@@ -560,7 +560,7 @@ def _report(experiment, sweep, runs, out, backend, command, outcome: Outcome) ->
 
 def _memorisation_runs(frame, by: list[str], x: str, out, labels) -> dict[str, dict]:
     """``{line label: history}`` of each line's run at the highest x value, lowest seed."""
-    from kerasnoise import rundir
+    from kerasnoise import report, rundir
 
     top = frame[frame[x] == frame[x].max()].sort_values("seed")
     found = {}
@@ -568,8 +568,8 @@ def _memorisation_runs(frame, by: list[str], x: str, out, labels) -> dict[str, d
         key = key if isinstance(key, tuple) else (key,)
         path = Path(out) / rows.iloc[0]["run_id"] / rundir.HISTORY
         if path.is_file():
-            label = ", ".join([str(labels.get(key[0], key[0])), *map(str, key[1:])])
-            found[label] = {int(e): h for e, h in json.loads(path.read_text()).items()}
+            history = json.loads(path.read_text())
+            found[report.line_label(key, by, labels)] = {int(e): h for e, h in history.items()}
     return found
 
 

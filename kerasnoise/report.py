@@ -56,6 +56,7 @@ __all__ = [
     "plot_lines",
     "plot_panels",
     "plot_memorisation",
+    "line_label",
 ]
 
 #: The metrics :func:`store_summary` averages unless told otherwise.
@@ -262,7 +263,8 @@ def _lines(table: pd.DataFrame, by: Sequence[str]):
         yield key, table[mask]
 
 
-def _line_label(key: Sequence[Any], by: Sequence[str], labels: Mapping[str, str]) -> str:
+def line_label(key: Sequence[Any], by: Sequence[str], labels: Mapping[str, str]) -> str:
+    """A line's name in figures: the first ``by`` value's label, then ``column = value``."""
     first = labels.get(key[0], key[0])
     rest = [f"{c} = {v}" for c, v in zip(by[1:], key[1:], strict=True)]
     return ", ".join([str(first), *rest])
@@ -397,7 +399,7 @@ def plot_vs_axis(
             yerr=rows["std"],
             marker="o",
             capsize=3,
-            label=_line_label(key, by, labels),
+            label=line_label(key, by, labels),
         )
         if reference is not None and reference in rows and rows[reference].notna().any():
             ax.plot(
@@ -471,7 +473,7 @@ def plot_panels(
         for name, style in zip(references, styles, strict=False):
             if name in rows and rows[name].notna().any():
                 ax.plot(rows[axis_col], rows[name], linestyle=style, marker=".", label=name)
-        ax.set_title(_line_label(key, by, labels), fontsize="medium")
+        ax.set_title(line_label(key, by, labels), fontsize="medium")
         ax.set_xlabel(axis)
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
