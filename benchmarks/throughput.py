@@ -180,6 +180,7 @@ def run_kerasnoise(
         "validation": 0,
         "early_stopping.enabled": False,
         "epochs": epochs,
+        "eval_every_steps": None,  # an epoch is one pass (the preset counts 1,000 steps)
         "batch_size": BATCH,
         "precision": "float32" if precision == "float32" else f"mixed_{precision}",
         "data_dir": data_dir,

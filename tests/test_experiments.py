@@ -204,6 +204,7 @@ def test_learning_rate_chosen_per_cell_through_the_search(shared_data, tmp_path)
         train_eval_images=200,
         batch_size=64,
         eval_batch_size=500,
+        eval_every_steps=None,  # an epoch is one pass (the preset's is 1,000 steps)
         **{"early_stopping.enabled": False},
     )
     outcome = run(

@@ -438,7 +438,10 @@ def test_repeated_runs_in_one_process_match_a_separate_process(shared_data, tmp_
     "preset, overrides",
     [
         ("menon-mnist-lenet", ["noise.rate=0"]),
-        ("rolnick-mnist", ["model=mlp1", "noise.alpha=0", "validation=200"]),
+        (
+            "rolnick-mnist",
+            ["model=mlp1", "noise.alpha=0", "validation=200", "eval_every_steps=None"],
+        ),
     ],
 )
 def test_clean_run_with_progress_bar_records_noisy_accuracy_as_absent(

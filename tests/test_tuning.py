@@ -35,6 +35,7 @@ TINY = [
     "validation=200",
     "epochs=1",
     "train_eval_images=200",
+    "eval_every_steps=None",  # an epoch is one pass (the preset's is 1,000 steps)
 ]
 GRID = ["--axis", "noise.alpha=0,1", "--learning-rates", "0.1,0.5", "--seeds", "0"]
 TRAINED = re.compile(r"trial \S+ noise\.alpha=(\S+) lr=(\S+) seed \d+: trained (\S+),")
@@ -259,6 +260,7 @@ def test_range_tuners(shared_data, tmp_path, capsys, tuner):
     argv += [] if tuner == "hyperband" else ["--trials", "2"]
     argv += ["--seeds", "0", "--jobs", "1", "--out", str(out), "--data-dir", str(shared_data)]
     argv += ["--no-progress", "model=mlp1", "train_limit=300", "validation=100", "epochs=2"]
+    argv += ["eval_every_steps=None"]  # an epoch is one pass, as hyperband's budgets assume
     assert lr_search.main(argv) == 0
     trials = pd.read_csv(out / "trials.csv")
     assert len(trials) >= 2 and trials["learning_rate"].between(0.01, 1).all()
