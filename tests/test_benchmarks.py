@@ -3,6 +3,7 @@
 import json
 
 import keras
+import numpy as np
 import pytest
 
 from benchmarks import noise_generation, throughput
@@ -87,3 +88,22 @@ def test_torch_step_runs_with_a_minimal_setting(shared_data, tmp_path):
         "keras NHWC compiled",
     ]
     assert rows[0]["ratio"] == 1.0 and all(r["examples_per_second"] > 0 for r in rows)
+
+
+def test_menon_reference_loop_uses_the_runs_labels_and_is_seeded(shared_data):
+    """The plain PyTorch cross-check of the Menon MNIST protocol: the training labels
+    are the kerasnoise run's noisy labels, and one seed gives one result."""
+    pytest.importorskip("torch")
+    from benchmarks import menon_reference
+    from kerasnoise import datasets, noise
+
+    x, y, xt, yt = menon_reference.noisy_training_set(str(shared_data), 0.6)
+    mnist = datasets.load("mnist", shared_data)
+    expected = noise.SymmetricExclusive(0.6).apply(mnist.y_train, num_classes=10, seed=0)
+    np.testing.assert_array_equal(y, expected.labels)  # the preset's noise seed is 0
+    assert x.shape == (60000, 1, 28, 28) and x.dtype == np.float32
+    np.testing.assert_array_equal(yt, mnist.y_test)
+    tiny = (x[:256], y[:256], xt[:500], yt[:500])
+    a, b, c = (menon_reference.run(tiny, seed, clip=0.1, epochs=1) for seed in (0, 0, 1))
+    assert a["test_accuracy"] == b["test_accuracy"] and 0 <= a["test_accuracy"] <= 1
+    assert (a["seed"], c["seed"]) == (0, 1)
