@@ -98,24 +98,28 @@ def main(argv=None) -> None:
 
     torch.set_num_threads(1)
     data = noisy_training_set(args.data_dir, args.rate)
-    rows = []
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows: list[dict] = []
     for seed in (int(s) for s in args.seeds.split(",")):
         rows.append(run(data, seed, args.clip or None, args.epochs))
         print(json.dumps(rows[-1]), flush=True)
+        summary = summarise(rows, args, torch.__version__)
+        atomic_write_json(out / "menon_reference.json", summary)  # after every seed
+    print(f"mean {100 * summary['mean']:.2f} ± {100 * summary['std']:.2f} over {len(rows)} seeds")
+
+
+def summarise(rows: list[dict], args, torch_version: str) -> dict:
     accuracies = [r["test_accuracy"] for r in rows]
-    summary = {
+    return {
         "rate": args.rate,
         "clip": args.clip or None,
         "epochs": args.epochs,
         "rows": rows,
         "mean": float(np.mean(accuracies)),
         "std": float(np.std(accuracies, ddof=1)) if len(rows) > 1 else 0.0,
-        "torch": torch.__version__,
+        "torch": torch_version,
     }
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(out / "menon_reference.json", summary)
-    print(f"mean {100 * summary['mean']:.2f} ± {100 * summary['std']:.2f} over {len(rows)} seeds")
 
 
 if __name__ == "__main__":
