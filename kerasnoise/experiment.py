@@ -442,9 +442,26 @@ def _select_learning_rates(experiment, sweep, args, out, outcome: Outcome) -> li
     for search in plans:
         if not args.report_only:
             tuning.run_search(search, out, jobs=args.jobs, progress=not args.no_progress)
-        best = tuning.best_learning_rates(tuning.trials_frame(search, out))
-        chosen += search.final_runs(best)
+        trials = tuning.trials_frame(search, out)
+        best = tuning.best_learning_rates(trials)
+        complete = complete_levels(trials, experiment.select_lr.rates)
+        chosen += search.final_runs({k: v for k, v in best.items() if k in complete})
     return chosen
+
+
+def complete_levels(trials, rates) -> set:
+    """The levels of a grid search whose every rate in ``rates`` has a scored trial: a
+    choice made before then (``--report-only`` while the search runs, or a copy of an
+    unfinished search) would be the best of some rates only, so it is not made."""
+    if not len(trials):
+        return set()
+    scored = trials[trials["val_accuracy"].notna()]
+    wanted = {float(r) for r in rates}
+    return {
+        level
+        for level, rows in scored.groupby("noise_level", sort=False)
+        if wanted <= {float(r) for r in rows["learning_rate"]}
+    }
 
 
 def _plan(experiment: Experiment, args, sweep_lib):

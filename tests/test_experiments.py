@@ -232,3 +232,22 @@ def test_learning_rate_chosen_per_cell_through_the_search(shared_data, tmp_path)
     rising = want[1] > want[0]
     assert verdict.verdict == ("contradicted" if rising else "supported")
     assert "clean-validation" in (out / "table.md").read_text()
+
+
+def test_a_cell_is_chosen_only_when_every_rate_of_its_grid_is_scored():
+    """``--report-only`` while a search runs: the level with one of two rates scored
+    gets no choice yet (it would be the best of one rate)."""
+    trials = pd.DataFrame(
+        {
+            "noise_level": ["train", "train", "white_noise", "white_noise", "fashion_mnist"],
+            "learning_rate": [0.05, 0.1, 0.05, 0.1, 0.05],
+            "val_accuracy": [90.9, 89.6, 93.7, float("nan"), 97.1],
+        }
+    )
+    assert experiment_lib.complete_levels(trials, (0.05, 0.1)) == {"train"}
+    assert experiment_lib.complete_levels(trials, (0.05,)) == {
+        "train",
+        "white_noise",
+        "fashion_mnist",
+    }
+    assert experiment_lib.complete_levels(trials.iloc[:0], (0.05,)) == set()
