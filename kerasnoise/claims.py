@@ -32,10 +32,12 @@ import pandas as pd
 
 from kerasnoise._stats import aggregate
 
-__all__ = ["Verdict", "Compare", "Order", "Monotone", "check_all", "LEVEL"]
+__all__ = ["Verdict", "Compare", "Order", "Monotone", "check_all", "LEVEL", "DEFAULT_METRIC"]
 
 #: The significance level of every test unless a claim states its own.
 LEVEL = 0.05
+#: What a claim declared without a metric is judged on when no experiment names one.
+DEFAULT_METRIC = "test_accuracy_last"
 VERDICTS = ("supported", "contradicted", "undecided")
 
 
@@ -92,14 +94,15 @@ def _welch(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 class Compare:
     """``left`` ``relation`` ``right`` (``">"`` or ``"<"``) on ``metric``, where both
     also satisfy ``where``; e.g. ``Compare("PHuber-CE beats CE at ρ 0.6",
-    {"method": "phuber_ce"}, {"method": "ce"}, where={"noise.rate": 0.6})``."""
+    {"method": "phuber_ce"}, {"method": "ce"}, where={"noise.rate": 0.6})``.
+    ``metric=None``: the metric :func:`check_all` is given (an experiment's own)."""
 
     text: str
     left: Mapping[str, Any]
     right: Mapping[str, Any]
     where: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     relation: str = ">"
-    metric: str = "test_accuracy_last"
+    metric: str | None = None
     level: float = LEVEL
     source: str = ""
 
@@ -125,9 +128,10 @@ class Compare:
 
     def _values(self, frame: pd.DataFrame, side: Mapping[str, Any]) -> np.ndarray:
         rows = _select(frame, {**self.where, **side})
-        if self.metric not in rows:
+        metric = self.metric or DEFAULT_METRIC
+        if metric not in rows:
             return np.array([])
-        return pd.to_numeric(rows[self.metric], errors="coerce").dropna().to_numpy(float)
+        return pd.to_numeric(rows[metric], errors="coerce").dropna().to_numpy(float)
 
     def _verdict(self, verdict: str, test: str, detail: str) -> Verdict:
         return Verdict(self.text, verdict, test, detail, self.source)
@@ -136,13 +140,14 @@ class Compare:
 @dataclasses.dataclass(frozen=True)
 class Order:
     """``key``'s ``values`` in increasing order of ``metric``: ``values[0] < values[1] <
-    …`` where ``where`` holds (e.g. models at the largest alpha)."""
+    …`` where ``where`` holds (e.g. models at the largest alpha).  ``metric=None``: the
+    metric :func:`check_all` is given."""
 
     text: str
     key: str
     values: Sequence[Any]
     where: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    metric: str = "test_accuracy_last"
+    metric: str | None = None
     level: float = LEVEL
     source: str = ""
 
@@ -222,6 +227,15 @@ class Monotone:
         return Verdict(self.text, verdict, test, "; ".join(shown), self.source)
 
 
-def check_all(claims: Sequence[Any], frame: pd.DataFrame) -> list[Verdict]:
-    """Every claim's verdict on ``frame``, in the claims' order."""
-    return [claim.check(frame) for claim in claims]
+def check_all(
+    claims: Sequence[Any], frame: pd.DataFrame, metric: str = DEFAULT_METRIC
+) -> list[Verdict]:
+    """Every claim's verdict on ``frame``, in the claims' order; a claim declared without
+    a metric is judged on ``metric`` (an experiment passes the one its table shows)."""
+    return [_with_metric(claim, metric).check(frame) for claim in claims]
+
+
+def _with_metric(claim: Any, metric: str) -> Any:
+    if getattr(claim, "metric", metric) is None:
+        return dataclasses.replace(claim, metric=metric)
+    return claim

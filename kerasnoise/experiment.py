@@ -505,6 +505,20 @@ def reference_table(experiment: Experiment) -> dict:
     return merged
 
 
+def _in_declared_order(table, by: Sequence[str], column: str, values: Sequence[Any]):
+    """``table`` with each line's rows in the x axis's declared order (``train``,
+    ``fashion_mnist``, ``white_noise`` as declared, not alphabetically); lines keep theirs."""
+    rank = {v: i for i, v in enumerate(values)}
+    lines = list(dict.fromkeys(zip(*(table[c] for c in by), strict=True)))
+    line_rank = {key: i for i, key in enumerate(lines)}
+    keys = [
+        (line_rank[key], rank.get(v, len(rank)))
+        for key, v in zip(zip(*(table[c] for c in by), strict=True), table[column], strict=True)
+    ]
+    order = sorted(range(len(table)), key=keys.__getitem__)
+    return table.iloc[order].reset_index(drop=True)
+
+
 def _report(experiment, sweep, runs, out, backend, command, outcome: Outcome) -> None:
     from kerasnoise import claims as claims_lib
     from kerasnoise import report
@@ -520,11 +534,12 @@ def _report(experiment, sweep, runs, out, backend, command, outcome: Outcome) ->
     by = [report.column_name(k) for k in rows]
     order = list(sweep.methods if experiment.series == "method" else sweep.axes[experiment.series])
     table = report.summarise(frame, x, experiment.metric, by=by, methods=order)
+    table = _in_declared_order(table, by, report.column_name(x), sweep.axes[x])
     table = _with_cell_columns(
         table, frame, by, report.column_name(x), experiment.select_lr, experiment.metric
     )
     table = report.add_reference(table, reference_table(experiment), x, by=by[0])
-    verdicts = claims_lib.check_all(experiment.claims, frame)
+    verdicts = claims_lib.check_all(experiment.claims, frame, metric=experiment.metric)
     notes = _notes(experiment, command, backend, len(frame), len(runs))
     report.write_tables(
         table,

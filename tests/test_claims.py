@@ -125,3 +125,21 @@ def test_check_all_keeps_order():
     a = claims.Compare("a", {"method": "phuber"}, {"method": "ce"}, where={"noise.rate": 0.6})
     b = claims.Compare("b", {"method": "ce"}, {"method": "phuber"}, where={"noise.rate": 0.6})
     assert [v.claim for v in claims.check_all([b, a], RUNS)] == ["b", "a"]
+
+
+def test_a_claim_without_a_metric_is_judged_on_the_one_check_all_is_given():
+    """An experiment's claims follow the metric its table shows: here the last epoch
+    says a > b and the best epoch says a < b."""
+    runs = pd.DataFrame(
+        {
+            "method": ["a"] * 3 + ["b"] * 3,
+            "test_accuracy_last": [0.90, 0.91, 0.92, 0.80, 0.81, 0.82],
+            "test_accuracy_best": [0.70, 0.71, 0.72, 0.80, 0.81, 0.82],
+        }
+    )
+    undeclared = claims.Order("b < a", "method", ["b", "a"])
+    declared = claims.Order("b < a", "method", ["b", "a"], metric="test_accuracy_last")
+    assert claims.check_all([undeclared], runs)[0].verdict == "supported"  # the default
+    best = claims.check_all([undeclared, declared], runs, metric="test_accuracy_best")
+    assert [v.verdict for v in best] == ["contradicted", "supported"]
+    assert undeclared.metric is None  # the declaration itself is not changed

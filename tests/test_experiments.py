@@ -251,3 +251,19 @@ def test_a_cell_is_chosen_only_when_every_rate_of_its_grid_is_scored():
         "fashion_mnist",
     }
     assert experiment_lib.complete_levels(trials.iloc[:0], (0.05,)) == set()
+
+
+def test_tables_keep_the_declared_order_of_a_categorical_axis():
+    table = pd.DataFrame(
+        {
+            "method": ["b", "b", "a", "a"],
+            "noise_source": ["fashion_mnist", "train", "fashion_mnist", "train"],
+            "mean": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    ordered = experiment_lib._in_declared_order(
+        table, ["method"], "noise_source", ["train", "fashion_mnist"]
+    )
+    assert list(ordered["method"]) == ["b", "b", "a", "a"]  # lines keep their order
+    assert list(ordered["noise_source"]) == ["train", "fashion_mnist"] * 2
+    assert list(ordered["mean"]) == [2.0, 1.0, 4.0, 3.0]
