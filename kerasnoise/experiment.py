@@ -443,25 +443,8 @@ def _select_learning_rates(experiment, sweep, args, out, outcome: Outcome) -> li
         if not args.report_only:
             tuning.run_search(search, out, jobs=args.jobs, progress=not args.no_progress)
         trials = tuning.trials_frame(search, out)
-        best = tuning.best_learning_rates(trials)
-        complete = complete_levels(trials, experiment.select_lr.rates)
-        chosen += search.final_runs({k: v for k, v in best.items() if k in complete})
+        chosen += search.final_runs(tuning.best_learning_rates(trials, experiment.select_lr.rates))
     return chosen
-
-
-def complete_levels(trials, rates) -> set:
-    """The levels of a grid search whose every rate in ``rates`` has a scored trial: a
-    choice made before then (``--report-only`` while the search runs, or a copy of an
-    unfinished search) would be the best of some rates only, so it is not made."""
-    if not len(trials):
-        return set()
-    scored = trials[trials["val_accuracy"].notna()]
-    wanted = {float(r) for r in rates}
-    return {
-        level
-        for level, rows in scored.groupby("noise_level", sort=False)
-        if wanted <= {float(r) for r in rows["learning_rate"]}
-    }
 
 
 def _plan(experiment: Experiment, args, sweep_lib):
@@ -505,20 +488,6 @@ def reference_table(experiment: Experiment) -> dict:
     return merged
 
 
-def _in_declared_order(table, by: Sequence[str], column: str, values: Sequence[Any]):
-    """``table`` with each line's rows in the x axis's declared order (``train``,
-    ``fashion_mnist``, ``white_noise`` as declared, not alphabetically); lines keep theirs."""
-    rank = {v: i for i, v in enumerate(values)}
-    lines = list(dict.fromkeys(zip(*(table[c] for c in by), strict=True)))
-    line_rank = {key: i for i, key in enumerate(lines)}
-    keys = [
-        (line_rank[key], rank.get(v, len(rank)))
-        for key, v in zip(zip(*(table[c] for c in by), strict=True), table[column], strict=True)
-    ]
-    order = sorted(range(len(table)), key=keys.__getitem__)
-    return table.iloc[order].reset_index(drop=True)
-
-
 def _report(experiment, sweep, runs, out, backend, command, outcome: Outcome) -> None:
     from kerasnoise import claims as claims_lib
     from kerasnoise import report
@@ -533,8 +502,9 @@ def _report(experiment, sweep, runs, out, backend, command, outcome: Outcome) ->
     x, rows = experiment.x_axis, experiment.row_keys()
     by = [report.column_name(k) for k in rows]
     order = list(sweep.methods if experiment.series == "method" else sweep.axes[experiment.series])
-    table = report.summarise(frame, x, experiment.metric, by=by, methods=order)
-    table = _in_declared_order(table, by, report.column_name(x), sweep.axes[x])
+    table = report.summarise(
+        frame, x, experiment.metric, by=by, methods=order, axis_order=sweep.axes[x]
+    )
     table = _with_cell_columns(
         table, frame, by, report.column_name(x), experiment.select_lr, experiment.metric
     )

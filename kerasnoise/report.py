@@ -132,6 +132,7 @@ def summarise(
     *,
     by: Sequence[str] = ("method",),
     methods: Sequence[str] | None = None,
+    axis_order: Sequence[Any] | None = None,
     percent: bool = True,
 ) -> pd.DataFrame:
     """Mean, sample std and count of ``metric`` per ``by`` × ``axis`` value.
@@ -139,7 +140,8 @@ def summarise(
     Returns columns ``*by, <axis column>, mean, std, n`` (in percent when
     ``percent``), rows ordered by ``methods`` — the order of the first ``by``
     column's values (default: order of first appearance) — then by the other ``by``
-    columns and the axis value.
+    columns and the axis value: in ``axis_order`` (an experiment's declared values,
+    e.g. ``train, fashion_mnist, white_noise``; others after them) or else sorted.
     """
     axis_col = column_name(axis)
     keys = [*by, axis_col]
@@ -156,8 +158,12 @@ def summarise(
     order = list(methods) if methods is not None else list(dict.fromkeys(frame.get(first, [])))
     if first in table and order:
         table["_order"] = table[first].map({m: i for i, m in enumerate(order)})
-        table = table.sort_values(["_order", *by[1:], axis_col], kind="stable")
-        table = table.drop(columns="_order")
+        table["_axis"] = table[axis_col]
+        if axis_order is not None:
+            rank = {v: i for i, v in enumerate(axis_order)}
+            table["_axis"] = [rank.get(v, len(rank)) for v in table[axis_col]]
+        table = table.sort_values(["_order", *by[1:], "_axis"], kind="stable")
+        table = table.drop(columns=["_order", "_axis"])
     table["n"] = table["n"].astype(int)
     return table.reset_index(drop=True)
 

@@ -244,26 +244,12 @@ def test_a_cell_is_chosen_only_when_every_rate_of_its_grid_is_scored():
             "val_accuracy": [90.9, 89.6, 93.7, float("nan"), 97.1],
         }
     )
-    assert experiment_lib.complete_levels(trials, (0.05, 0.1)) == {"train"}
-    assert experiment_lib.complete_levels(trials, (0.05,)) == {
+    from kerasnoise import tuning
+
+    assert tuning.best_learning_rates(trials, (0.05, 0.1)) == {"train": 0.05}
+    assert set(tuning.best_learning_rates(trials, (0.05,))) == {
         "train",
         "white_noise",
         "fashion_mnist",
     }
-    assert experiment_lib.complete_levels(trials.iloc[:0], (0.05,)) == set()
-
-
-def test_tables_keep_the_declared_order_of_a_categorical_axis():
-    table = pd.DataFrame(
-        {
-            "method": ["b", "b", "a", "a"],
-            "noise_source": ["fashion_mnist", "train", "fashion_mnist", "train"],
-            "mean": [1.0, 2.0, 3.0, 4.0],
-        }
-    )
-    ordered = experiment_lib._in_declared_order(
-        table, ["method"], "noise_source", ["train", "fashion_mnist"]
-    )
-    assert list(ordered["method"]) == ["b", "b", "a", "a"]  # lines keep their order
-    assert list(ordered["noise_source"]) == ["train", "fashion_mnist"] * 2
-    assert list(ordered["mean"]) == [2.0, 1.0, 4.0, 3.0]
+    assert tuning.best_learning_rates(trials.iloc[:0], (0.05,)) == {}

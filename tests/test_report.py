@@ -231,3 +231,22 @@ def test_wide_table_puts_numeric_axis_values_in_order():
     assert header.index("noise.alpha = 0") < header.index("noise.alpha = 50")
     assert first.split("|")[2].strip() == "-" and "44.67" in first.split("|")[3]
     assert "98.25" in second.split("|")[2] and "82.60 ± 1.10 (2)" in second.split("|")[3]
+
+
+def test_summarise_keeps_the_declared_order_of_a_categorical_axis():
+    """``train, fashion_mnist`` as declared, not alphabetically; lines keep theirs."""
+    frame = pd.DataFrame(
+        {
+            "method": ["b", "b", "a", "a"],
+            "noise_source": ["fashion_mnist", "train", "fashion_mnist", "train"],
+            "test_accuracy_last": [0.01, 0.02, 0.03, 0.04],
+        }
+    )
+    ordered = report.summarise(
+        frame, "noise.source", methods=["b", "a"], axis_order=["train", "fashion_mnist"]
+    )
+    assert list(ordered["method"]) == ["b", "b", "a", "a"]  # lines keep their order
+    assert list(ordered["noise_source"]) == ["train", "fashion_mnist"] * 2
+    assert list(ordered["mean"]) == pytest.approx([2.0, 1.0, 4.0, 3.0])
+    plain = report.summarise(frame, "noise.source", methods=["b", "a"])
+    assert list(plain["noise_source"]) == ["fashion_mnist", "train"] * 2  # sorted

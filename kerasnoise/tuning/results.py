@@ -13,6 +13,7 @@ the test accuracy, mean ± sample std.  Accuracies are in percent.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -100,12 +101,20 @@ def trials_frame(search: LRSearch, out: str | os.PathLike) -> pd.DataFrame:
     )
 
 
-def best_learning_rates(trials: pd.DataFrame) -> dict[Any, float]:
+def best_learning_rates(
+    trials: pd.DataFrame, rates: Sequence[float] | None = None
+) -> dict[Any, float]:
     """``{level: learning rate}`` of the trial with the highest ``val_accuracy`` per level
-    (ties: the smaller rate); levels with no scored trial are left out."""
+    (ties: the smaller rate); levels with no scored trial are left out.  With a grid's
+    ``rates``, so are levels where one of them is not scored yet: a choice then (while
+    the search runs, or from a copy of an unfinished one) would be the best of some
+    rates only."""
     best: dict[Any, float] = {}
     scored = trials[trials["val_accuracy"].notna()] if len(trials) else trials
+    wanted = {float(r) for r in rates or ()}
     for level, rows in scored.groupby("noise_level", sort=False):
+        if not wanted <= {float(r) for r in rows["learning_rate"]}:
+            continue
         rows = rows.sort_values(["val_accuracy", "learning_rate"], ascending=[False, True])
         best[level] = float(rows["learning_rate"].iloc[0])
     return best
