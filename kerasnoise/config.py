@@ -185,9 +185,13 @@ class ExperimentConfig:
     def run_key(self) -> dict:
         """The parts of the config that change results: every field not marked
         ``metadata={"identity": False}`` (where data or logs live, speed settings, prose);
-        a field marked ``"unless-default"`` only when it differs from its default."""
+        a field marked ``"unless-default"`` only when it differs from its default.  The
+        noise's ``source`` counts only when it is not the task's own images: an explicit
+        ``noise.source="train"`` is the same run as none."""
         key = self.to_dict()
         key["optimizer"]["weight_decay_mode"] = self.optimizer.effective_decay_mode()
+        if key["noise"].get("source") == "train":
+            key["noise"].pop("source")
         for f in dataclasses.fields(self):
             identity = f.metadata.get("identity", True)
             if not identity or (identity == "unless-default" and key[f.name] == f.default):

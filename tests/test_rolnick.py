@@ -156,8 +156,12 @@ def test_a_foreign_source_trains_end_to_end(shared_data, tmp_path):
         summary["num_examples"] == 3 * (1200 - 200) and summary["model"]["source"] == "white_noise"
     )
     assert config.run_key()["noise"]["source"] == "white_noise"
-    # the task's own images keep the run id they had before sources existed
+    # the task's own images keep the run id they had before sources existed, named or not
     assert "source" not in _quick().run_key()["noise"]
+    named = _quick(**{"noise.source": "train"})
+    assert named.noise["source"] == "train" and named.run_id() == _quick().run_id()
+    foreign = _quick(**{"noise.source": "white_noise"})
+    assert named.group_id() == _quick().group_id() != foreign.group_id()
 
 
 def test_fashion_mnist_from_a_folder(tmp_path, mnist):
