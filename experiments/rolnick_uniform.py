@@ -46,8 +46,10 @@ EXPERIMENT = Experiment(
     metric="test_accuracy_best",
     quick=paper.QUICK,
     figure="accuracy_vs_alpha.png",
-    notes="Test accuracy of the weights that scored best on the clean validation split "
-    "(5,000 held-out training images with their true labels), restored by early stopping; "
+    notes="Test accuracy of the weights that scored best on the validation split the rate "
+    "is chosen on (5,000 held-out training images: with their true labels for "
+    "clean-validation, each joined by alpha uniformly labelled pairs for noisy-validation), "
+    "restored by early stopping; "
     "steps are counted, not epochs: one evaluation every 1,000 steps of batch 128, at most "
     "100 of them, stopping after 10 without improvement (column `steps`: steps trained, "
     "`best_step`: where the chosen weights are).",
