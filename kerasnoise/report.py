@@ -226,10 +226,24 @@ def markdown(
         elif column.endswith("_diff"):
             shown[f"Δ {column[:-5]}"] = [_fmt(v, signed=True) for v in table[column]]
         else:
-            shown[column] = [
-                _fmt(v, 2 if column in ("paper", "reproduction") else 4) for v in table[column]
-            ]
+            shown[column] = [_fmt_cell(column, v) for v in table[column]]
     return markdown_table(list(shown.columns), shown.astype(str).values.tolist())
+
+
+# Columns of step counts (means over seeds, shown to the step) and of the chosen rate
+# (shown as written in the grid: 0.05, not 0.0500).
+_STEP_COLUMNS = ("steps", "best_step")
+
+
+def _fmt_cell(column: str, value: Any) -> str:
+    """One cell of the long table: the paper's numbers to 2 decimals, step counts as
+    whole steps, the learning rate as in the grid, other numbers to 4 decimals."""
+    if isinstance(value, float | np.floating) and not np.isnan(value):
+        if column in _STEP_COLUMNS:
+            return f"{round(float(value)):d}"
+        if column == "learning_rate":
+            return f"{float(value):g}"
+    return _fmt(value, 2 if column in ("paper", "reproduction") else 4)
 
 
 def wide_markdown(

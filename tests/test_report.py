@@ -202,6 +202,28 @@ def test_markdown_table_refuses_ragged_rows():
         report.markdown_table([], [])
 
 
+def test_long_table_shows_steps_whole_and_rates_as_in_the_grid():
+    table = pd.DataFrame(
+        {
+            "method": ["mlp1", "mlp1"],
+            "noise_alpha": [0, 50],
+            "mean": [0.9825, 0.826],
+            "std": [0.0, 0.011],
+            "n": [1, 2],
+            "learning_rate": [0.5, 0.05],
+            "steps": [26000.0, 35500.0],  # means over seeds
+            "best_step": [16000.0, 25499.6],
+            "ratio": [0.12345, float("nan")],
+        }
+    )
+    rows = [line.split("|")[1:-1] for line in report.markdown(table).splitlines()[2:]]
+    cells = [[c.strip() for c in row] for row in rows]
+    assert cells == [
+        ["mlp1", "0", "0.98 ± 0.00", "1", "0.5", "26000", "16000", "0.1235"],
+        ["mlp1", "50", "0.83 ± 0.01", "2", "0.05", "35500", "25500", "-"],
+    ]
+
+
 def test_report_tables_use_the_one_style(store):
     table = report.summarise(report.runs_frame(store, sweep="sw"), "noise.rate")
     for text in (report.markdown(table), report.wide_markdown(table, "noise.rate")):
