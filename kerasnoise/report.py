@@ -211,12 +211,16 @@ def markdown(
     table: pd.DataFrame, labels: Mapping[str, str] | None = None, *, by: str = "method"
 ) -> str:
     """The long table as markdown: one row per line × axis value, ``mean ± std``;
-    ``labels`` name the values of the column ``by``."""
+    ``labels`` name the values of the column ``by``.  The key columns (those before
+    ``mean``: the line's and the axis value) show as written in the config."""
     labels = labels or {}
     shown = pd.DataFrame()
+    keys = list(table.columns[: list(table.columns).index("mean")]) if "mean" in table else []
     for column in table.columns:
         if column == by:
             shown[by] = [labels.get(m, m) for m in table[by]]
+        elif column in keys:  # the cell's config values, as in the wide table's header
+            shown[column] = [_fmt_key(v) for v in table[column]]
         elif column == "mean":
             shown["mean ± std"] = [
                 f"{_fmt(m)} ± {_fmt(s)}" for m, s in zip(table["mean"], table["std"], strict=True)
@@ -233,6 +237,11 @@ def markdown(
 # Columns of step counts (means over seeds, shown to the step) and of the chosen rate
 # (shown as written in the grid: 0.05, not 0.0500).
 _STEP_COLUMNS = ("steps", "best_step")
+
+
+def _fmt_key(value: Any) -> str:
+    """A config value as written: ``0.2``, not ``0.2000``."""
+    return str(float(value)) if isinstance(value, np.floating) else str(value)
 
 
 def _fmt_cell(column: str, value: Any) -> str:

@@ -202,11 +202,11 @@ def test_markdown_table_refuses_ragged_rows():
         report.markdown_table([], [])
 
 
-def test_long_table_shows_steps_whole_and_rates_as_in_the_grid():
+def test_long_table_shows_steps_whole_and_axis_values_and_rates_as_in_the_grid():
     table = pd.DataFrame(
         {
             "method": ["mlp1", "mlp1"],
-            "noise_alpha": [0, 50],
+            "noise_rate": [0.0, 0.2],  # as in the wide table's header: noise.rate = 0.2
             "mean": [0.9825, 0.826],
             "std": [0.0, 0.011],
             "n": [1, 2],
@@ -219,8 +219,8 @@ def test_long_table_shows_steps_whole_and_rates_as_in_the_grid():
     rows = [line.split("|")[1:-1] for line in report.markdown(table).splitlines()[2:]]
     cells = [[c.strip() for c in row] for row in rows]
     assert cells == [
-        ["mlp1", "0", "0.98 ± 0.00", "1", "0.5", "26000", "16000", "0.1235"],
-        ["mlp1", "50", "0.83 ± 0.01", "2", "0.05", "35500", "25500", "-"],
+        ["mlp1", "0.0", "0.98 ± 0.00", "1", "0.5", "26000", "16000", "0.1235"],
+        ["mlp1", "0.2", "0.83 ± 0.01", "2", "0.05", "35500", "25500", "-"],
     ]
 
 
