@@ -170,7 +170,7 @@ def test_logits_are_float32_under_mixed_precision(policy):
         keras.config.set_dtype_policy("float32")
 
 
-def _lowers_loss(model, x, y, steps, lr=1e-3):
+def _lowers_loss(model, x, y, steps, lr=1e-3, run_eagerly=False):
     """Training-mode loss on the fixed batch before the first and after the last step.
 
     (Training mode: batch norm's moving statistics need far more than a few steps.)
@@ -178,6 +178,7 @@ def _lowers_loss(model, x, y, steps, lr=1e-3):
     model.compile(
         optimizer=keras.optimizers.Adam(lr),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        run_eagerly=run_eagerly,
     )
     history = [float(model.train_on_batch(x, y)) for _ in range(steps + 1)]
     return history[0], history[-1]  # the value returned is the loss before that update
@@ -203,7 +204,10 @@ def test_resnets_learn_real_cifar_subset(shared_data, name):
     # where PyTorch's CPU convolution can hang (docs/known-issues.md); the model avoids it
     # (test_strided_shortcuts_of_reduced_widths_subsample_first and the AVX2 test below).
     model = models.get(name, num_classes=10, width=4)
-    before, after = _lowers_loss(model, x, y, steps=6, lr=1e-2)
+    # Seven steps: on TensorFlow, tracing the ResNets' train step costs more than running
+    # them eagerly (ResNet-50: 45 s against 17 s here); JAX's eager dispatch is the slower.
+    eager = keras.backend.backend() == "tensorflow"
+    before, after = _lowers_loss(model, x, y, steps=6, lr=1e-2, run_eagerly=eager)
     assert after < 0.8 * before, (before, after)
 
 
