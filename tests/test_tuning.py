@@ -6,6 +6,7 @@ from the runs' own result.json), a re-run trains nothing, and a chief with two
 worker processes on 127.0.0.1 finishes the same grid with no trial run twice.
 """
 
+import dataclasses
 import json
 import os
 import re
@@ -186,6 +187,43 @@ def test_worker_without_a_chief_stops_in_bounded_time(shared_data, tmp_path):
 
 def _records(out: Path, run_ids) -> dict:
     return {i: json.loads((out / i / "result.json").read_text()) for i in run_ids}
+
+
+def test_a_widened_or_narrowed_grid_searches_the_level_again_training_only_new_rates(
+    shared_data, tmp_path, capsys
+):
+    """keras-tuner reloads a project with its saved space and ignores a new one: an
+    ended level asked for another grid is searched again, reading finished runs back."""
+    out = tmp_path / "out"
+
+    def search(rates):
+        grid = ["--axis", "noise.alpha=0", "--learning-rates", rates, "--seeds", "0"]
+        assert lr_search.main(_argv(out, shared_data, "--jobs", "1", grid=grid)) == 0
+        err = capsys.readouterr().err
+        return [lr for _, lr, _ in TRAINED.findall(err)], "searching it again" in err
+
+    assert search("0.1") == (["0.1"], False)
+    (folder,) = [p.parent for p in (out / "search").rglob(tuning.plan.DONE_MARKER)]
+    plan = tuning.LRSearch("rolnick-mnist", "noise.alpha", [0], learning_rates=[0.1])
+    assert tuning.project_dir(out, plan, 0) == folder
+    wider = dataclasses.replace(plan, learning_rates=[0.1, 0.5])
+    assert tuning.level_done(plan, folder) and tuning.saved_space_matches(plan, folder)
+    assert not tuning.level_done(wider, folder)  # a worker waits for the chief instead
+    assert tuning.saved_space_matches(wider, folder) is False
+
+    assert search("0.1,0.5") == (["0.5"], True)  # 0.1's run is read back, not trained
+    trials = pd.read_csv(out / "trials.csv")
+    assert sorted(trials["learning_rate"]) == [0.1, 0.5] and set(trials["status"]) == {"COMPLETED"}
+    records = _records(out, trials["run_ids"])
+    vals = {r.learning_rate: records[r.run_ids]["val_accuracy_best"] for r in trials.itertuples()}
+    best = pd.read_csv(out / "best.csv")
+    assert best["best_learning_rate"].item() == max(vals, key=lambda lr: (vals[lr], -lr))
+    assert tuning.level_done(wider, folder)
+
+    assert search("0.5") == ([], True)  # narrowed: the choice is among its rates only
+    assert list(pd.read_csv(out / "trials.csv")["learning_rate"]) == [0.5]
+    assert pd.read_csv(out / "best.csv")["best_learning_rate"].item() == 0.5
+    assert search("0.5") == ([], False)  # the same grid again: nothing to redo
 
 
 def test_grid_search_runs_each_combination_once_and_resumes(shared_data, tmp_path, capsys):

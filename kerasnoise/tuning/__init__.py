@@ -29,7 +29,13 @@ to search; no keras-tuner), :mod:`~kerasnoise.tuning.oracle`,
 Needs the ``tuner`` extra: ``pip install "kerasnoise[tuner]"``.
 """
 
-from kerasnoise.tuning.oracle import EagerGridOracle, build_oracle, hyperparameters
+from kerasnoise.tuning.oracle import (
+    EagerGridOracle,
+    build_oracle,
+    hyperparameters,
+    level_done,
+    saved_space_matches,
+)
 from kerasnoise.tuning.plan import (
     LR_KEY,
     OBJECTIVE,
@@ -66,6 +72,8 @@ __all__ = [
     "ChiefUnreachableError",
     "build_oracle",
     "hyperparameters",
+    "saved_space_matches",
+    "level_done",
     "parse_learning_rates",
     "parse_lr_range",
     "parse_axis",

@@ -1,11 +1,24 @@
-"""The keras-tuner oracle of a search: its space, and a grid that hands every rate out at once."""
+"""The keras-tuner oracle of a search: its space, the space a saved project holds, and a
+grid that hands every rate out at once."""
 
 from __future__ import annotations
 
-from kerasnoise.tuning._kt import kt
-from kerasnoise.tuning.plan import HP_NAME, OBJECTIVE, LRSearch
+import json
+import os
+from pathlib import Path
 
-__all__ = ["hyperparameters", "build_oracle", "EagerGridOracle"]
+from kerasnoise.tuning._kt import kt
+from kerasnoise.tuning.plan import DONE_MARKER, HP_NAME, OBJECTIVE, LRSearch
+
+__all__ = [
+    "hyperparameters",
+    "saved_space_matches",
+    "level_done",
+    "build_oracle",
+    "EagerGridOracle",
+]
+
+ORACLE_STATE = "oracle.json"  # keras-tuner's saved oracle, in a level's project folder
 
 
 def hyperparameters(search: LRSearch) -> kt.HyperParameters:
@@ -16,6 +29,33 @@ def hyperparameters(search: LRSearch) -> kt.HyperParameters:
     else:
         hp.Float(HP_NAME, search.lr_range[0], search.lr_range[1], sampling="log")
     return hp
+
+
+def _learning_rate_entry(space: list[dict]) -> dict | None:
+    entry = next((e for e in space if e.get("config", {}).get("name") == HP_NAME), None)
+    return json.loads(json.dumps(entry))  # the form it takes in the saved JSON
+
+
+def saved_space_matches(search: LRSearch, folder: str | os.PathLike) -> bool | None:
+    """Whether the keras-tuner project in ``folder`` was made over this search's space
+    (the grid's rates, or the range); ``None`` when it has no saved oracle yet.
+
+    keras-tuner reloads a project with the space it was made with and ignores the one it
+    is given, so a project made for another grid would neither try the new rates nor
+    drop the removed ones: :func:`kerasnoise.tuning.search_level` starts it afresh.
+    """
+    path = Path(folder) / ORACLE_STATE
+    if not path.is_file():
+        return None
+    saved = json.loads(path.read_text()).get("hyperparameters", {}).get("space", [])
+    wanted = hyperparameters(search).get_config()["space"]
+    return _learning_rate_entry(saved) == _learning_rate_entry(wanted)
+
+
+def level_done(search: LRSearch, folder: str | os.PathLike) -> bool:
+    """The level's search has ended, over this search's space."""
+    ended = (Path(folder) / DONE_MARKER).exists()
+    return ended and saved_space_matches(search, folder) is not False
 
 
 def build_oracle(search: LRSearch) -> kt.Oracle:

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kerasnoise.tuning.plan import DONE_MARKER
+from kerasnoise.tuning.oracle import level_done
+from kerasnoise.tuning.plan import LRSearch
 
 __all__ = ["Role", "LOCAL", "ChiefUnreachableError", "wait_for_chief", "parse_port"]
 
@@ -95,19 +96,23 @@ def _reachable(ip: str, port: int, timeout: float) -> bool:
         channel.close()
 
 
-def wait_for_chief(role: Role, index: int, folders: list[Path], timeout: float) -> bool:
+def wait_for_chief(
+    role: Role, search: LRSearch, index: int, folders: list[Path], timeout: float
+) -> bool:
     """Until level ``index``'s oracle answers (True) or the chief has ended it (False).
 
-    While the chief still serves the previous level (its port answers), the wait goes
-    on; otherwise :class:`ChiefUnreachableError` after ``timeout`` seconds.
+    A level ended over another learning-rate space is not ended: the chief searches it
+    again (:func:`kerasnoise.tuning.search_level`).  While the chief still serves the
+    previous level (its port answers), the wait goes on; otherwise
+    :class:`ChiefUnreachableError` after ``timeout`` seconds.
     """
     deadline = time.monotonic() + timeout
     while True:
-        if (folders[index] / DONE_MARKER).exists():
+        if level_done(search, folders[index]):
             return False
         if _reachable(role.ip, role.level_port(index), timeout=min(2.0, timeout)):
             return True
-        busy = index > 0 and not (folders[index - 1] / DONE_MARKER).exists()
+        busy = index > 0 and not level_done(search, folders[index - 1])
         if busy and _reachable(role.ip, role.level_port(index - 1), timeout=1.0):
             deadline = time.monotonic() + timeout
         if time.monotonic() > deadline:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import Any
 
 from kerasnoise import sweep as sweep_lib
 from kerasnoise.tuning._kt import BaseTuner, kt
-from kerasnoise.tuning.oracle import build_oracle
+from kerasnoise.tuning.oracle import build_oracle, level_done, saved_space_matches
 from kerasnoise.tuning.plan import DONE_MARKER, HP_NAME, OBJECTIVE, LRSearch, project_dir
 from kerasnoise.tuning.roles import LOCAL, Role
 
@@ -113,9 +115,17 @@ def search_level(
     role: Role = LOCAL,
     on_trial: Callable[[dict], None] | None = None,
 ) -> None:
-    """Run (or resume, or serve as chief) the keras-tuner search of one level."""
+    """Run (or resume, or serve as chief) the keras-tuner search of one level.
+
+    A level searched before over another grid or range (``--learning-rates`` widened
+    or narrowed) is searched again from a fresh project: its keras-tuner state is
+    removed, its runs stay, so the trials of rates already run read their records back
+    and only the new rates train.
+    """
     folder = project_dir(out, search, level)
-    if (folder / DONE_MARKER).exists():
+    if role.kind != "worker" and saved_space_matches(search, folder) is False:
+        _start_afresh(folder)
+    if level_done(search, folder):
         return
     with role.environment(index):
         tuner = RunTuner(
@@ -129,3 +139,16 @@ def search_level(
         tuner.search(verbose=0)
     if role.kind != "worker":  # the oracle lived here: it has ended
         (folder / DONE_MARKER).write_text("")
+
+
+def _start_afresh(folder: Path) -> None:
+    """Remove a level's keras-tuner project (oracle, trials, done marker); not its runs."""
+    print(
+        f"{folder}: searched before over another learning-rate space; searching it again "
+        "(finished runs are read back, not trained)",
+        file=sys.stderr,
+    )
+    stale = folder.with_name(f".stale-{folder.name}")
+    shutil.rmtree(stale, ignore_errors=True)
+    folder.rename(stale)  # one step: the folder is either the old project or gone
+    shutil.rmtree(stale)
