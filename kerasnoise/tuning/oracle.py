@@ -53,9 +53,13 @@ def saved_space_matches(search: LRSearch, folder: str | os.PathLike) -> bool | N
 
 
 def level_done(search: LRSearch, folder: str | os.PathLike) -> bool:
-    """The level's search has ended, over this search's space."""
+    """The level's search has ended, over this search's space.
+
+    The marker first (once it is written the oracle's file no longer changes), then the
+    saved space, which must be there and match: a chief starting a stale level afresh
+    removes the folder in one rename, so a worker asking meanwhile never sees "ended"."""
     ended = (Path(folder) / DONE_MARKER).exists()
-    return ended and saved_space_matches(search, folder) is not False
+    return ended and saved_space_matches(search, folder) is True
 
 
 def build_oracle(search: LRSearch) -> kt.Oracle:
