@@ -34,8 +34,8 @@ def run_search(
     out = sweep_lib.check_writable(out)
     folders = [project_dir(out, search, level) for level in search.levels]
     for index, level in enumerate(search.levels):
-        waiting = role.kind == "worker"
-        if waiting and not wait_for_chief(role, search, index, folders, chief_timeout):
+        worker = role.kind == "worker"
+        if worker and not wait_for_chief(role, search, index, folders, chief_timeout):
             continue
         search_level(search, level, out, index=index, role=role, on_trial=on_trial)
     if role.kind == "worker":

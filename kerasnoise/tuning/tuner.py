@@ -124,8 +124,8 @@ def search_level(
     """
     folder = project_dir(out, search, level)
     if role.kind != "worker" and saved_space_matches(search, folder) is False:
-        _start_afresh(folder)
-    if level_done(search, folder):
+        _start_afresh(folder)  # nothing left to be done: search it
+    elif level_done(search, folder):
         return
     with role.environment(index):
         tuner = RunTuner(
