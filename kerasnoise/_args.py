@@ -12,6 +12,33 @@ BACKENDS = ("tensorflow", "jax", "torch")
 TUNERS = ("grid", "random", "bayesian", "hyperband")
 #: What a search's choice is made on (``--select-on``) -> the runs' ``validation_labels``.
 SELECT_ON = {"noisy-validation": "noisy", "clean-validation": "clean"}
+#: A folder for every run's checkpoint, outside the output folder (fast scratch, or a
+#: place that outlives a workspace): ``<folder>/<run_id>/`` (``--checkpoint-dir``).
+CHECKPOINT_DIR_ENV = "KERASNOISE_CHECKPOINT_DIR"
+
+
+class _CheckpointDir(argparse.Action):
+    """``--checkpoint-dir DIR``: sets ``$KERASNOISE_CHECKPOINT_DIR`` (absolute) for this
+    process and the worker processes it starts."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        path = os.path.abspath(os.path.expanduser(value))
+        if os.path.exists(path) and not os.path.isdir(path):
+            parser.error(f"--checkpoint-dir: {value!r} is a file, not a folder")
+        os.environ[CHECKPOINT_DIR_ENV] = path
+        setattr(namespace, self.dest, path)
+
+
+def add_checkpoint_dir(parser: argparse.ArgumentParser) -> None:
+    """The ``--checkpoint-dir`` flag of every command that trains."""
+    parser.add_argument(
+        "--checkpoint-dir",
+        action=_CheckpointDir,
+        metavar="DIR",
+        help="keep unfinished runs' checkpoints in DIR/<run id>/ (default "
+        f"${CHECKPOINT_DIR_ENV}, else each run directory's checkpoint/): a run resumes "
+        "from there even when its output folder was re-created",
+    )
 
 
 def csv_list(kind):

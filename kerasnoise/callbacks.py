@@ -33,6 +33,9 @@ __all__ = [
 ]
 
 
+HISTORY_COPY = "history.json"  # in a checkpoint's epoch folder: the history up to it
+
+
 def predict_classes(model, dataset) -> np.ndarray:
     return np.argmax(model.predict(dataset, verbose=0), axis=-1)
 
@@ -158,8 +161,9 @@ class RunCheckpoint(keras.callbacks.Callback):
     removed), holding the model's weights *and the optimizer's state* (moments,
     iteration count, hence the learning-rate schedule's step), the early-stopping
     state (wait counter, best value and epoch, best weights) and the training time
-    spent so far.  The data order needs no saving: the pipelines derive it from
-    ``(seed, epoch)``.
+    spent so far, and the history so far (so the checkpoint alone resumes a run whose
+    run directory was lost or re-created from its committed files).  The data order
+    needs no saving: the pipelines derive it from ``(seed, epoch)``.
 
     Use: compile the model, call :meth:`restore` (it returns the epoch to start
     from, 0 when there is nothing to resume), pass that as ``fit(initial_epoch=)``
@@ -167,11 +171,15 @@ class RunCheckpoint(keras.callbacks.Callback):
     """
 
     def __init__(
-        self, folder: str | os.PathLike, early_stopping: keras.callbacks.EarlyStopping | None
+        self,
+        folder: str | os.PathLike,
+        early_stopping: keras.callbacks.EarlyStopping | None,
+        history: HistoryRecorder | None = None,
     ):
         super().__init__()
         self.folder = Path(folder)
         self.early_stopping = early_stopping
+        self.history = history
         self.seconds_before = 0.0  # training time of earlier, interrupted parts
         self._restored_state: dict | None = None
         self._best_weights: list | None = None
@@ -192,6 +200,9 @@ class RunCheckpoint(keras.callbacks.Callback):
         state = json.loads((latest / "state.json").read_text())
         self.seconds_before = state["seconds"]
         self._restored_state = state.get("early_stopping")
+        if self.history is not None and (latest / HISTORY_COPY).is_file():
+            saved = json.loads((latest / HISTORY_COPY).read_text())
+            self.history.epochs = {int(e): h for e, h in saved.items() if int(e) <= state["epoch"]}
         if self._restored_state is not None and (latest / "best.npz").is_file():
             with np.load(latest / "best.npz") as best:
                 self._best_weights = [best[f"w{i}"] for i in range(len(best.files))]
@@ -223,6 +234,10 @@ class RunCheckpoint(keras.callbacks.Callback):
             }
             if es.best_weights is not None:
                 np.savez(tmp / "best.npz", **{f"w{i}": w for i, w in enumerate(es.best_weights)})
+        if self.history is not None:
+            atomic_write_json(
+                tmp / HISTORY_COPY, {str(e): h for e, h in self.history.epochs.items()}
+            )
         atomic_write_json(tmp / "state.json", state)
         final = self.folder / f"epoch-{epoch}"
         shutil.rmtree(final, ignore_errors=True)

@@ -27,7 +27,7 @@ import sys
 
 import numpy as np
 
-from kerasnoise._args import BACKENDS
+from kerasnoise._args import BACKENDS, add_checkpoint_dir
 from kerasnoise.config import parse_overrides
 
 
@@ -187,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs", help="output folder (default: runs)")
     p.add_argument("--data-dir", help="folder with the data files (default $KERASNOISE_DATA_DIR)")
     p.add_argument("--force", action="store_true", help="train again even if already done")
+    add_checkpoint_dir(p)
     p.add_argument(
         "--verbose",
         type=int,

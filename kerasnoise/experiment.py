@@ -30,12 +30,21 @@ import argparse
 import dataclasses
 import itertools
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kerasnoise._args import BACKENDS, SELECT_ON, choose_backend, csv_list, declaring_module
+from kerasnoise._args import (
+    BACKENDS,
+    CHECKPOINT_DIR_ENV,
+    SELECT_ON,
+    add_checkpoint_dir,
+    choose_backend,
+    csv_list,
+    declaring_module,
+)
 from kerasnoise.config import ExperimentConfig, parse_overrides
 
 __all__ = ["Experiment", "LRChoice", "Outcome", "main", "main_among", "run", "build_parser"]
@@ -188,6 +197,8 @@ class Outcome:
     out: Path
     trained: int = 0
     failed: dict = dataclasses.field(default_factory=dict)
+    #: cells whose learning rate was chosen from another grid than the declared one
+    grids: dict = dataclasses.field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- command line
@@ -255,6 +266,7 @@ def build_parser(experiment: Experiment) -> argparse.ArgumentParser:
         "--report-only", action="store_true", help="train nothing: table and figure of what is done"
     )
     p.add_argument("--force", action="store_true", help="train again runs that are done")
+    add_checkpoint_dir(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument(
         "overrides",
@@ -309,8 +321,9 @@ def run(experiment: Experiment, *, backend: str | None = None, **options: Any) -
 
     Options are the command line's, by name (``methods``, one per axis flag with
     dashes as underscores, ``seeds``, ``jobs``, ``shard``, ``out``, ``data_dir``,
-    ``quick``, ``report_only``, ``force``, ``progress``); any other keyword is a config
-    override for every run (``epochs=1``, ``**{"optimizer.learning_rate": 0.1}``).
+    ``quick``, ``report_only``, ``force``, ``progress``, ``checkpoint_dir``); any
+    other keyword is a config override for every run (``epochs=1``,
+    ``**{"optimizer.learning_rate": 0.1}``).
     Returns the table (a pandas DataFrame, ``None`` when nothing is finished) and the
     claims' verdicts; writes the same files as the command line.
     """
@@ -341,6 +354,9 @@ class _PlanError(Exception):
 
 def _execute(experiment: Experiment, args: argparse.Namespace, command: str) -> Outcome:
     from kerasnoise import sweep as sweep_lib
+
+    if getattr(args, "checkpoint_dir", None):  # run(..., checkpoint_dir=...) as the flag does
+        os.environ[CHECKPOINT_DIR_ENV] = os.path.abspath(os.path.expanduser(args.checkpoint_dir))
 
     if experiment.select_lr is not None:  # the command line's grid and split, if given
         choice = experiment.select_lr
@@ -438,12 +454,25 @@ def _select_learning_rates(experiment, sweep, args, out, outcome: Outcome) -> li
             "searches across machines with python -m tuning.lr_search"
         )
     plans = [s.validate() for s in searches(experiment, sweep)]
+    declared = [float(r) for r in experiment.select_lr.rates]
     chosen = []
     for search in plans:
         if not args.report_only:
             tuning.run_search(search, out, jobs=args.jobs, progress=not args.no_progress)
         trials = tuning.trials_frame(search, out)
-        chosen += search.final_runs(tuning.best_learning_rates(trials, experiment.select_lr.rates))
+        best = {}
+        for level in search.levels:
+            # each finished level from the grid it was searched over (a narrower one
+            # where lower levels justified it); an unfinished one needs every rate
+            grid = tuning.searched_grid(tuning.project_dir(out, search, level)) or declared
+            if grid != sorted(declared):
+                cell = ", ".join(
+                    f"{k}={v}" for k, v in {**search.fixed, search.axis: level}.items()
+                )
+                outcome.grids[cell] = grid
+            rows = trials[trials["noise_level"] == level] if len(trials) else trials
+            best.update(tuning.best_learning_rates(rows, grid))
+        chosen += search.final_runs(best)
     return chosen
 
 
@@ -510,7 +539,7 @@ def _report(experiment, sweep, runs, out, backend, command, outcome: Outcome) ->
     )
     table = report.add_reference(table, reference_table(experiment), x, by=by[0])
     verdicts = claims_lib.check_all(experiment.claims, frame, metric=experiment.metric)
-    notes = _notes(experiment, command, backend, len(frame), len(runs))
+    notes = _notes(experiment, command, backend, len(frame), len(runs), outcome.grids)
     report.write_tables(
         table,
         out,
@@ -598,7 +627,9 @@ def _with_cell_columns(table, frame, by: list[str], x: str, select_lr, metric: s
     return table.assign(**{name: [values.get(k) for k in keys] for name, values in columns.items()})
 
 
-def _notes(experiment: Experiment, command: str, backend: str, done: int, total: int) -> str:
+def _notes(
+    experiment: Experiment, command: str, backend: str, done: int, total: int, grids: dict
+) -> str:
     cited = "; ".join(f"**{r.name}**: {r.source}" for r in experiment.references)
     lines = [
         f"Metric: `{experiment.metric}` in percent, mean ± sample std over seeds (n runs); "
@@ -614,6 +645,12 @@ def _notes(experiment: Experiment, command: str, backend: str, done: int, total:
             f"search scored on the **{choice.on}** split (column `learning_rate`); the runs "
             "tabulated are the chosen rates' runs only."
         )
+        if grids:
+            lines.append(
+                "Cells searched over another grid: "
+                + "; ".join(f"{cell}: {', '.join(map(str, g))}" for cell, g in grids.items())
+                + "."
+            )
     if experiment.notes:
         lines.append(experiment.notes)
     return "\n\n".join(lines)

@@ -10,7 +10,8 @@
 ``result.json``     the result record, written when the run ends (finished or diverged)
 ``tags.json``       ``{sweep: {"method": ..., "axes": {...}}}`` for every sweep it is in
 ``model.keras``     the final model (best weights when early stopping restores them)
-``checkpoint/``     the state to resume from while the run is unfinished
+``checkpoint/``     the state to resume from while the run is unfinished (elsewhere
+                    when a checkpoint folder is set: :func:`checkpoint_folder`)
 ==================  =================================================================
 
 The results store (:mod:`kerasnoise.results`) indexes these files; it can be rebuilt
@@ -24,6 +25,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from kerasnoise._args import CHECKPOINT_DIR_ENV
 from kerasnoise._io import atomic_write_json
 
 RUN = "run.json"
@@ -35,6 +37,19 @@ RESULT = "result.json"
 TAGS = "tags.json"
 MODEL = "model.keras"
 CHECKPOINT = "checkpoint"
+
+
+def checkpoint_folder(
+    run_dir: str | os.PathLike, run_id: str, checkpoint_dir: str | os.PathLike | None = None
+) -> Path:
+    """Where run ``run_id`` keeps its checkpoint: ``<checkpoint_dir>/<run_id>/`` when a
+    checkpoint folder is given (or ``$KERASNOISE_CHECKPOINT_DIR`` is set), else
+    ``<run_dir>/checkpoint/``.  Keyed by run id, so an output folder re-created from
+    its committed records finds the checkpoint of its unfinished runs there."""
+    base = checkpoint_dir or os.environ.get(CHECKPOINT_DIR_ENV) or None
+    if base is None:
+        return Path(run_dir) / CHECKPOINT
+    return Path(base).expanduser().resolve() / run_id
 
 
 def _read(path: Path) -> Any:

@@ -33,6 +33,7 @@ import importlib.metadata
 import os
 import random
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +173,7 @@ class Run:
     run_id: str
     group: str
     run_dir: Path
+    checkpoint_dir: Path  # rundir.checkpoint_folder: in the run directory or outside it
 
     @property
     def stored_config(self) -> dict:
@@ -198,8 +200,13 @@ class Run:
         self.store.tag(self.run_id, sweep=sweep, method=method, axes=axes)
 
 
-def open_run(config: ExperimentConfig, out_dir: str | os.PathLike = "runs") -> Run:
-    """Validate ``config`` and find its run directory and store under ``out_dir``."""
+def open_run(
+    config: ExperimentConfig,
+    out_dir: str | os.PathLike = "runs",
+    checkpoint_dir: str | os.PathLike | None = None,
+) -> Run:
+    """Validate ``config`` and find its run directory and store under ``out_dir``, and
+    its checkpoint folder (:func:`kerasnoise.rundir.checkpoint_folder`)."""
     config.validate()
     out = Path(out_dir)
     backend = keras.backend.backend()
@@ -211,6 +218,7 @@ def open_run(config: ExperimentConfig, out_dir: str | os.PathLike = "runs") -> R
         run_id=run_id,
         group=config.group_id(backend),
         run_dir=out / run_id,
+        checkpoint_dir=rundir.checkpoint_folder(out / run_id, run_id, checkpoint_dir),
     )
 
 
@@ -358,9 +366,14 @@ class RunCallbacks:
 
 
 def build_callbacks(
-    config: ExperimentConfig, run_dir: Path, run_data: RunData, extra: list | tuple = ()
+    config: ExperimentConfig,
+    run_dir: Path,
+    run_data: RunData,
+    extra: list | tuple = (),
+    checkpoint_dir: Path | None = None,
 ) -> RunCallbacks:
-    """The run's instruments, early stopping and checkpoint; ``extra`` goes last."""
+    """The run's instruments, early stopping and checkpoint (in ``checkpoint_dir``,
+    default ``run_dir/checkpoint``); ``extra`` goes last."""
     built = run_data.built
     history = cbs.HistoryRecorder(run_dir / rundir.HISTORY)
     out: list = [
@@ -385,7 +398,9 @@ def build_callbacks(
             restore_best_weights=es.restore_best_weights,
         )
         out.append(early_stopping)
-    checkpoint = cbs.RunCheckpoint(run_dir / rundir.CHECKPOINT, early_stopping)
+    checkpoint = cbs.RunCheckpoint(
+        checkpoint_dir or run_dir / rundir.CHECKPOINT, early_stopping, history
+    )
     out += [history, checkpoint]  # the checkpoint commits the epoch: after all it saves
     if config.tensorboard:
         out.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard")))
@@ -446,7 +461,7 @@ def finish(
     _write_history_csv(run.run_dir / rundir.HISTORY_CSV, history)
     atomic_write_json(run.run_dir / rundir.RESULT, record)
     run.record(record["status"], record)
-    shutil.rmtree(run.run_dir / rundir.CHECKPOINT, ignore_errors=True)
+    shutil.rmtree(callbacks.checkpoint.folder, ignore_errors=True)
     return record
 
 
@@ -471,6 +486,7 @@ def train(
     callbacks: list | tuple = (),
     tag: dict | None = None,
     quiet: bool = False,
+    checkpoint_dir: str | os.PathLike | None = None,
 ) -> dict:
     """Train ``config``; return its result record.
 
@@ -480,9 +496,12 @@ def train(
     and ends with the history an uninterrupted run would have.  ``callbacks`` are
     appended to the library's own.  ``tag`` (``{"sweep", "method", "axes"}``)
     records the sweep the run belongs to.  ``verbose`` is Keras's progress output;
-    ``quiet`` also silences the run's own start and result lines.
+    ``quiet`` also silences the run's own start and result lines.  ``checkpoint_dir``
+    keeps the checkpoint in ``<checkpoint_dir>/<run_id>/`` instead of the run
+    directory (default ``$KERASNOISE_CHECKPOINT_DIR``, if set): a run whose output
+    folder was lost or re-created from its committed records resumes from it there.
     """
-    run = open_run(config, out_dir)
+    run = open_run(config, out_dir, checkpoint_dir)
     say = (lambda *a, **k: None) if quiet else print
     if run.is_done() and not force:
         if tag:
@@ -497,8 +516,9 @@ def train(
         keras.utils.set_random_seed(config.seed)
         run_data = build_data(config)
         placement.check_batches(config.batch_size, config.eval_batch_size, data_sizes(run_data))
-        if force and run.run_dir.exists():
-            shutil.rmtree(run.run_dir)
+        if force:
+            shutil.rmtree(run.run_dir, ignore_errors=True)
+            shutil.rmtree(run.checkpoint_dir, ignore_errors=True)
         run.run_dir.mkdir(parents=True, exist_ok=True)
         if tag:
             run.tag(**tag)
@@ -510,13 +530,17 @@ def train(
         atomic_write_json(run.run_dir / rundir.CONFIG, config.to_dict())
         atomic_write_json(run.run_dir / rundir.NOISE, _noise_summary(run_data.built))
         run.record("running", {})
-        run_callbacks = build_callbacks(config, run.run_dir, run_data, callbacks)
+        started_before = (run.run_dir / rundir.HISTORY).is_file()
+        run_callbacks = build_callbacks(
+            config, run.run_dir, run_data, callbacks, run.checkpoint_dir
+        )
         noise = run_data.built.noise
         where = f" on {placement.num_replicas} devices" if placement.devices else ""
         say(
             f"{run.run_id}: {config.preset or 'custom'} on {run.backend}{where}, precision "
             f"{precision} ({why}); noise {noise.model} realised rate {noise.rate:.4f}"
         )
+        _say_where_it_starts(run, run_callbacks.checkpoint, started_before, say)
         try:
             fit(model, config, run_data, run_callbacks, verbose)
         except BaseException as err:
@@ -536,6 +560,22 @@ def train(
         )
     say(_one_line(record))
     return record
+
+
+def _say_where_it_starts(run: Run, checkpoint, started_before: bool, say) -> None:
+    """One line when the run resumes, or when it starts afresh although it was started
+    before or its checkpoint is kept outside the run directory (the checkpoint that
+    would have resumed it is not there: a warning, on stderr, even when quiet)."""
+    latest = checkpoint.latest()
+    outside = run.checkpoint_dir != run.run_dir / rundir.CHECKPOINT
+    if latest is not None:
+        epoch = int(latest.name.split("-")[1]) + 1
+        say(f"{run.run_id}: resuming at epoch {epoch} from the checkpoint in {latest.parent}")
+    elif started_before or outside:
+        print(
+            f"{run.run_id}: no checkpoint in {run.checkpoint_dir}; training from the start",
+            file=sys.stderr,
+        )
 
 
 def _one_line(record: dict) -> str:

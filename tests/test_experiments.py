@@ -233,6 +233,30 @@ def test_learning_rate_chosen_per_cell_through_the_search(shared_data, tmp_path)
     assert verdict.verdict == ("contradicted" if rising else "supported")
     assert "clean-validation" in (out / "table.md").read_text()
 
+    # alpha 1 searched again over a narrower grid (its 0.05 run is read back, nothing
+    # trains); a report with the declared grid then takes each cell's choice from the
+    # grid it was searched over, and says which cells those are
+    run(
+        declared,
+        out=str(out),
+        data_dir=str(shared_data),
+        jobs=1,
+        progress=False,
+        alphas=[1],
+        learning_rates=[0.05],
+        **small,
+    )
+    assert tuning.searched_grid(tuning.project_dir(out, search, 1)) == [0.05]
+    assert tuning.searched_grid(tuning.project_dir(out, search, 0)) == [0.05, 0.5]
+    report_only = run(declared, out=str(out), data_dir=str(shared_data), report_only=True, **small)
+    table = report_only.table
+    chosen_rates = dict(zip(table["noise_alpha"], table["learning_rate"], strict=True))
+    assert chosen_rates == {0: want[0], 1: 0.05}
+    assert report_only.grids == {"noise.alpha=1": [0.05]}
+    assert (
+        "Cells searched over another grid: noise.alpha=1: 0.05." in (out / "table.md").read_text()
+    )
+
 
 def test_a_cell_is_chosen_only_when_every_rate_of_its_grid_is_scored():
     """``--report-only`` while a search runs: the level with one of two rates scored

@@ -402,6 +402,80 @@ def test_killed_run_resumes_with_the_history_of_an_uninterrupted_one(shared_data
     assert not (parts / run_id / "checkpoint").exists()
 
 
+#: What git keeps of an unfinished run directory (.gitignore drops checkpoint/, the
+#: model files and the store): the folder a new checkout re-creates.
+COMMITTED = ("run.json", "config.json", "noise.json", "history.json", "tags.json")
+
+
+def test_a_killed_run_resumes_from_the_checkpoint_folder_after_its_output_folder_is_recreated(
+    shared_data, tmp_path, monkeypatch, capsys
+):
+    import shutil
+
+    from kerasnoise._args import CHECKPOINT_DIR_ENV
+
+    config = small_config(shared_data, *STATEFUL, "model=mlp1")
+    run_id = config.run_id(keras.backend.backend())
+    whole = training.train(config, tmp_path / "whole", verbose=0)
+    whole_history = json.loads((tmp_path / "whole" / run_id / "history.json").read_text())
+
+    scratch, parts = tmp_path / "scratch", tmp_path / "parts"
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER_EPOCH_1, json.dumps(config.to_dict()), str(parts)],
+        env={**os.environ, CHECKPOINT_DIR_ENV: str(scratch)},
+        check=False,
+    )
+    assert killed.returncode == 9
+    assert (scratch / run_id / "epoch-1" / "state.json").is_file()
+    assert not (parts / run_id / "checkpoint").exists()  # kept outside the output folder
+    saved = tmp_path / "scratch-copy"
+    shutil.copytree(scratch, saved)
+    committed = {
+        n: (parts / run_id / n).read_bytes() for n in COMMITTED if (parts / run_id / n).is_file()
+    }
+    assert "history.json" in committed and "run.json" in committed
+
+    def check(resumed, seen):
+        assert seen.seen[0] == 2  # went on after the last finished epoch, not from 0
+        history = json.loads((parts / run_id / "history.json").read_text())
+        assert list(history) == ["0", "1", "2", "3"]
+        assert _without_timing(history) == _without_timing(whole_history)
+        for key in ("epochs_run", "best_epoch", "test_accuracy_best", "val_accuracy_best"):
+            assert resumed[key] == whole[key], key
+        assert len(resumed["wall_time_parts_s"]) == 2
+        assert not (scratch / run_id).exists()  # removed once the run finished
+
+    # 1. The output folder restored from its committed files only: a new checkout.
+    shutil.rmtree(parts)
+    (parts / run_id).mkdir(parents=True)
+    for name, data in committed.items():
+        (parts / run_id / name).write_bytes(data)
+    seen = EpochsSeen()
+    check(training.train(config, parts, verbose=0, callbacks=[seen], checkpoint_dir=scratch), seen)
+    assert f"resuming at epoch 2 from the checkpoint in {scratch.resolve() / run_id}" in (
+        capsys.readouterr().out
+    )
+
+    # 2. The output folder gone altogether: the checkpoint alone carries the history.
+    shutil.rmtree(parts)
+    shutil.copytree(saved, scratch, dirs_exist_ok=True)
+    monkeypatch.setenv(CHECKPOINT_DIR_ENV, str(scratch))
+    seen = EpochsSeen()
+    check(training.train(config, parts, verbose=0, callbacks=[seen]), seen)
+
+    # 3. No checkpoint there: it starts afresh, and says so.
+    shutil.rmtree(parts)
+    (parts / run_id).mkdir(parents=True)
+    for name, data in committed.items():
+        (parts / run_id / name).write_bytes(data)
+    seen = EpochsSeen()
+    fresh = training.train(config, parts, verbose=0, callbacks=[seen])
+    assert seen.seen[0] == 0 and fresh["epochs_run"] == whole["epochs_run"]
+    assert f"{run_id}: no checkpoint in {scratch.resolve() / run_id}; training from the start" in (
+        capsys.readouterr().err
+    )
+
+
 def test_repeated_runs_in_one_process_match_a_separate_process(shared_data, tmp_path):
     import subprocess
     import sys

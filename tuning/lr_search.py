@@ -24,7 +24,14 @@ import os
 import sys
 from collections.abc import Sequence
 
-from kerasnoise._args import BACKENDS, SELECT_ON, TUNERS, choose_backend, csv_list
+from kerasnoise._args import (
+    BACKENDS,
+    SELECT_ON,
+    TUNERS,
+    add_checkpoint_dir,
+    choose_backend,
+    csv_list,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--name", default="lr-search", help="sweep name the runs are tagged with")
     p.add_argument("--data-dir", help="folder with the data files (default $KERASNOISE_DATA_DIR)")
+    add_checkpoint_dir(p)
     p.add_argument("--backend", choices=BACKENDS, help="Keras backend (default $KERAS_BACKEND)")
     role = p.add_mutually_exclusive_group()
     role.add_argument("--chief", action="store_true", help="serve the oracles; train nothing")

@@ -35,6 +35,7 @@ from kerasnoise.tuning.oracle import (
     hyperparameters,
     level_done,
     saved_space_matches,
+    searched_grid,
 )
 from kerasnoise.tuning.plan import (
     LR_KEY,
@@ -74,6 +75,7 @@ __all__ = [
     "hyperparameters",
     "saved_space_matches",
     "level_done",
+    "searched_grid",
     "parse_learning_rates",
     "parse_lr_range",
     "parse_axis",

@@ -14,6 +14,7 @@ __all__ = [
     "hyperparameters",
     "saved_space_matches",
     "level_done",
+    "searched_grid",
     "build_oracle",
     "EagerGridOracle",
 ]
@@ -60,6 +61,22 @@ def level_done(search: LRSearch, folder: str | os.PathLike) -> bool:
     removes the folder in one rename, so a worker asking meanwhile never sees "ended"."""
     ended = (Path(folder) / DONE_MARKER).exists()
     return ended and saved_space_matches(search, folder) is True
+
+
+def searched_grid(folder: str | os.PathLike) -> list[float] | None:
+    """The grid the level in ``folder`` was searched over, when its search has ended
+    over a grid (its saved Choice's rates, sorted); ``None`` otherwise.  What a report
+    of finished searches chooses from, whatever grid the report is asked with: cells
+    searched over different grids (a narrower grid where lower noise levels justified
+    it) are tabulated side by side."""
+    folder = Path(folder)
+    if not (folder / DONE_MARKER).exists() or not (folder / ORACLE_STATE).is_file():
+        return None
+    saved = json.loads((folder / ORACLE_STATE).read_text()).get("hyperparameters", {})
+    entry = _learning_rate_entry(saved.get("space", []))
+    if entry is None or "values" not in entry.get("config", {}):
+        return None
+    return sorted(float(v) for v in entry["config"]["values"])
 
 
 def build_oracle(search: LRSearch) -> kt.Oracle:
