@@ -25,9 +25,7 @@ per-θ values (``accuracies.csv``, ``curves.csv``) and the figure.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures as cf
 import dataclasses
-import multiprocessing
 import os
 import shlex
 import sys
@@ -40,7 +38,7 @@ import numpy as np
 import pandas as pd
 import scipy
 
-from kerasnoise import linear, margins, synthetic
+from kerasnoise import linear, margins, pool, synthetic
 from kerasnoise._args import declaring_module
 from kerasnoise._checks import non_negative_int, positive_int
 from kerasnoise._io import atomic_write_figure, atomic_write_text
@@ -127,32 +125,17 @@ def _one_draw(
     return rows
 
 
-def _progress(total: int, desc: str, enabled: bool):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="repeat", disable=not enabled, file=sys.stderr)
-
-
 def _run_draws(tasks: list[tuple], jobs: int, desc: str, progress: bool) -> list[dict]:
     rows: list[dict] = []
-    with _progress(len(tasks), desc, progress) as bar:
-        if jobs == 1:
-            for task in tasks:
-                rows.extend(_one_draw(*task))
-                bar.update()
-            return rows
-        with cf.ProcessPoolExecutor(
-            max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("spawn")
-        ) as pool:
-            futures = [pool.submit(_one_draw, *task) for task in tasks]
-            try:
-                for future in cf.as_completed(futures):
-                    rows.extend(future.result())
-                    bar.update()
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
+    with pool.progress_bar(len(tasks), desc, "repeat", enabled=progress) as bar:
+
+        def done(index: int, result, error: BaseException | None) -> None:
+            if error is not None:
+                raise error
+            rows.extend(result)
+            bar.update()
+
+        pool.run_tasks(_one_draw, tasks, jobs=jobs, on_done=done, catch=())
     return rows
 
 

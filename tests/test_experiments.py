@@ -8,7 +8,7 @@ import pytest
 
 from experiments import menon_mnist
 from kerasnoise import experiment as experiment_lib
-from kerasnoise.experiment import Experiment, main, run
+from kerasnoise.experiment import Experiment, main, planning, run
 from kerasnoise.presets import menon2020
 
 
@@ -54,7 +54,7 @@ def test_axes_keep_their_type_and_get_a_flag_each(tmp_path):
     args = parser.parse_args(argv)
     from kerasnoise import sweep as sweep_lib
 
-    sweep, _, _ = experiment_lib._plan(declared, args, sweep_lib)
+    sweep, _, _ = planning.plan(declared, args, sweep_lib)
     assert sweep.axes == {"batch_size": [64], "noise.alpha": [0, 10, 50]}
     assert all(type(v) is int for v in sweep.axes["noise.alpha"])  # ints stay ints
     runs = sweep.expand()
@@ -277,3 +277,65 @@ def test_a_cell_is_chosen_only_when_every_rate_of_its_grid_is_scored():
         "fashion_mnist",
     }
     assert tuning.best_learning_rates(trials.iloc[:0], (0.05,)) == {}
+
+
+SCRIPT = """
+from kerasnoise.experiment import Experiment, run
+
+EXPERIMENT = Experiment(
+    name="top-level",
+    title="a script's top level",
+    preset="menon-mnist-lenet",
+    methods={"ce": {"loss": "ce"}},
+    axes={"noise.rate": [0.2]},
+    seeds=[0],
+)
+outcome = run(EXPERIMENT, out=OUT, data_dir=DATA, jobs=2, progress=False,
+              epochs=1, train_limit=300, train_eval_images=100, model="mlp1")
+print("TABLE", len(outcome.table), outcome.table["mean"].iloc[0])
+"""
+
+
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_run_at_a_scripts_top_level_works_as_documented(shared_data, tmp_path, how):
+    """docs/experiments.md's ``outcome = run(EXPERIMENT, ...)`` at a script's top level,
+    outside ``if __name__ == "__main__":``: spawned workers would import the script again
+    (and from standard input cannot), so it trains in-process and says so."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    text = f"OUT = {str(out)!r}\nDATA = {str(shared_data)!r}\n" + SCRIPT
+    script = tmp_path / "script.py"
+    script.write_text(text)
+    command = [sys.executable, str(script)] if how == "file" else [sys.executable, "-"]
+    done = subprocess.run(
+        command,
+        input=None if how == "file" else text,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    where = f"at the top level of {script}" if how == "file" else "from standard input"
+    assert f"run() {where}: training in this process (jobs=1)" in done.stderr
+    from kerasnoise import report
+
+    (row,) = report.runs_frame(out, sweep="top-level").itertuples()
+    assert f"TABLE 1 {100 * row.test_accuracy_last}" in done.stdout
+
+
+def test_run_says_so_when_every_run_failed(tmp_path):
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    declared = Experiment(
+        name="failing",
+        title="no data",
+        preset="menon-mnist-lenet",
+        methods={"ce": {"loss": "ce"}},
+        axes={"noise.rate": [0.2]},
+        seeds=[0],
+    )
+    with pytest.raises(RuntimeError, match="1 runs failed and none finished; menon-mnist-lenet-"):
+        run(declared, out=str(tmp_path / "out"), data_dir=str(empty), jobs=1, progress=False)

@@ -1,0 +1,180 @@
+"""The runs a command line means, the learning-rate choice per cell, and the order of
+the work: plan, search or train, report."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import os
+import sys
+from pathlib import Path
+
+from kerasnoise._args import CHECKPOINT_DIR_ENV
+from kerasnoise.config import parse_overrides
+from kerasnoise.experiment.declaration import Experiment, LRChoice, Outcome
+from kerasnoise.experiment.reporting import write_report
+
+__all__ = ["PlanError", "dest", "execute", "searches", "plan"]
+
+
+def dest(experiment: Experiment, key: str) -> str:
+    """The argparse destination of axis ``key``'s flag."""
+    return "axis_" + experiment.flag(key).replace("-", "_")
+
+
+class PlanError(Exception):
+    """Bad input, found before any training."""
+
+
+def execute(experiment: Experiment, args: argparse.Namespace, command: str) -> Outcome:
+    from kerasnoise import sweep as sweep_lib
+
+    if getattr(args, "checkpoint_dir", None):  # run(..., checkpoint_dir=...) as the flag does
+        os.environ[CHECKPOINT_DIR_ENV] = os.path.abspath(os.path.expanduser(args.checkpoint_dir))
+
+    if experiment.select_lr is not None:  # the command line's grid and split, if given
+        choice = experiment.select_lr
+        experiment = dataclasses.replace(
+            experiment,
+            select_lr=LRChoice(
+                tuple(getattr(args, "learning_rates", None) or choice.rates),
+                getattr(args, "select_on", None) or choice.on,
+                choice.executions,
+            ),
+        )
+    try:
+        sweep, shard, out = plan(experiment, args, sweep_lib)
+        runs = sweep.expand()  # every error before any training
+    except (ValueError, TypeError) as err:
+        raise PlanError(str(err)) from None
+
+    import keras
+
+    backend = keras.backend.backend()
+    sizes = " × ".join(
+        [f"{len(sweep.methods)} methods"]
+        + [f"{len(v)} {k}" for k, v in sweep.axes.items()]
+        + [f"{len(sweep.seeds)} seeds"]
+    )
+    print(
+        f"{experiment.title}: {len(runs)} runs ({sizes}) on {backend}, shard {shard[0]}/"
+        f"{shard[1]}, jobs {args.jobs or sweep_lib.default_jobs()}, output {out}",
+        file=sys.stderr,
+    )
+    import pandas as pd
+
+    outcome = Outcome(table=pd.DataFrame(), verdicts=[], out=out)
+    if experiment.select_lr is not None:
+        runs = select_learning_rates(experiment, sweep, args, out, outcome)
+    elif not args.report_only:
+        done = sweep_lib.run_sweep(
+            sweep,
+            out,
+            runs=runs,
+            jobs=args.jobs,
+            shard=shard,
+            force=args.force,
+            progress=not args.no_progress,
+        )
+        outcome.trained, outcome.failed = len(done.trained), dict(done.failed)
+        print(
+            f"trained {len(done.trained)}, already done {len(done.skipped)}, "
+            f"failed {len(done.failed)}",
+            file=sys.stderr,
+        )
+    write_report(experiment, sweep, runs, out, backend, command, outcome)
+    for run_id, error in outcome.failed.items():
+        print(f"failed: {run_id}: {error}", file=sys.stderr)
+    return outcome
+
+
+def searches(experiment: Experiment, sweep) -> list:
+    """One learning-rate search per method and value of the axes other than x
+    (:class:`kerasnoise.tuning.LRSearch`), each over the x axis's values."""
+    from kerasnoise import tuning
+
+    choice = experiment.select_lr
+    x = experiment.x_axis
+    others = [k for k in sweep.axes if k != x]
+    found = []
+    for method, overrides in sweep.methods.items():
+        for values in itertools.product(*(sweep.axes[k] for k in others)):
+            found.append(
+                tuning.LRSearch(
+                    preset=sweep.preset,
+                    axis=x,
+                    levels=list(sweep.axes[x]),
+                    learning_rates=list(choice.rates),
+                    tuner="grid",
+                    executions_per_trial=choice.executions,
+                    select_on=choice.on,
+                    seeds=list(sweep.seeds),
+                    overrides={**sweep.overrides, **overrides},
+                    name=sweep.name,
+                    data_dir=sweep.data_dir,
+                    method=method,
+                    fixed=dict(zip(others, values, strict=True)),
+                )
+            )
+    return found
+
+
+def select_learning_rates(experiment, sweep, args, out, outcome: Outcome) -> list:
+    """Search (unless ``--report-only``), then train each cell's chosen rate with every
+    seed; returns the chosen runs."""
+    from kerasnoise import tuning
+
+    if args.shard:
+        raise PlanError(
+            "--shard does not split a learning-rate selection; run its "
+            "searches across machines with python -m tuning.lr_search"
+        )
+    plans = [s.validate() for s in searches(experiment, sweep)]
+    declared = [float(r) for r in experiment.select_lr.rates]
+    chosen = []
+    for search in plans:
+        if not args.report_only:
+            tuning.run_search(search, out, jobs=args.jobs, progress=not args.no_progress)
+        trials = tuning.trials_frame(search, out)
+        best = {}
+        for level in search.levels:
+            # each finished level from the grid it was searched over (a narrower one
+            # where lower levels justified it); an unfinished one needs every rate
+            grid = tuning.searched_grid(tuning.project_dir(out, search, level)) or declared
+            if grid != sorted(declared):
+                cell = ", ".join(
+                    f"{k}={v}" for k, v in {**search.fixed, search.axis: level}.items()
+                )
+                outcome.grids[cell] = grid
+            rows = trials[trials["noise_level"] == level] if len(trials) else trials
+            best.update(tuning.best_learning_rates(rows, grid))
+        chosen += search.final_runs(best)
+    return chosen
+
+
+def plan(experiment: Experiment, args, sweep_lib):
+    methods = args.methods or list(experiment.methods)
+    unknown = [m for m in methods if m not in experiment.methods]
+    if unknown:
+        raise ValueError(
+            f"--methods: unknown method {unknown[0]!r}; allowed: {', '.join(experiment.methods)}"
+        )
+    overrides = dict(experiment.quick) if args.quick else {}
+    overrides.update(parse_overrides(args.overrides))
+    seeds = args.seeds or (experiment.quick_seeds if args.quick else experiment.seeds)
+    shard = sweep_lib.parse_shard(args.shard) if args.shard else sweep_lib.shard_from_env()
+    try:
+        out = sweep_lib.check_writable(args.out or Path("runs") / experiment.name)
+    except ValueError as err:
+        raise ValueError(f"--out: {err}") from None
+    sweep = experiment.sweep(
+        methods=methods,
+        axes={key: getattr(args, dest(experiment, key)) for key in experiment.axes},
+        seeds=seeds,
+        overrides=overrides,
+        data_dir=args.data_dir,
+    )
+    if args.jobs < 0:
+        raise ValueError(f"--jobs must be >= 0 (0 = one per core), got {args.jobs}")
+    return sweep, shard or (0, 1), out

@@ -1,0 +1,154 @@
+"""The table, the claims' verdicts and the figures of an experiment, made from exactly
+the finished runs its command line describes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+from kerasnoise.experiment.declaration import Experiment, Outcome, reference_table
+
+__all__ = ["write_report"]
+
+
+def write_report(experiment, sweep, runs, out, backend, command, outcome: Outcome) -> None:
+    """Tabulate the finished runs of ``runs``, check the claims, write the files and
+    the figures in ``out``, print the table; fill ``outcome``."""
+    from kerasnoise import claims as claims_lib
+    from kerasnoise import report
+    from kerasnoise._io import atomic_write_json
+
+    wanted = {r.config.run_id(backend) for r in runs}
+    frame = report.runs_frame(out, sweep=sweep.name)
+    frame = frame[frame["run_id"].isin(wanted)]
+    if frame.empty:
+        print("no finished runs to tabulate yet", file=sys.stderr)
+        return
+    x, rows = experiment.x_axis, experiment.row_keys()
+    by = [report.column_name(k) for k in rows]
+    order = list(sweep.methods if experiment.series == "method" else sweep.axes[experiment.series])
+    table = report.summarise(
+        frame, x, experiment.metric, by=by, methods=order, axis_order=sweep.axes[x]
+    )
+    table = _with_cell_columns(
+        table, frame, by, report.column_name(x), experiment.select_lr, experiment.metric
+    )
+    table = report.add_reference(table, reference_table(experiment), x, by=by[0])
+    verdicts = claims_lib.check_all(experiment.claims, frame, metric=experiment.metric)
+    notes = _notes(experiment, command, backend, len(frame), len(runs), outcome.grids)
+    report.write_tables(
+        table,
+        out,
+        title=experiment.title,
+        notes=notes,
+        axis=x,
+        labels=experiment.labels,
+        by=by,
+        verdicts=verdicts,
+    )
+    atomic_write_json(Path(out) / "claims.json", [dataclasses.asdict(v) for v in verdicts])
+    if experiment.panels:
+        report.plot_panels(
+            table,
+            frame,
+            x,
+            Path(out) / experiment.figure,
+            metric=experiment.metric,
+            references=[r.name for r in experiment.references],
+            title=f"{experiment.title} ({backend})",
+            labels=experiment.labels,
+            by=by,
+        )
+    else:
+        report.plot_vs_axis(
+            table,
+            x,
+            Path(out) / experiment.figure,
+            title=f"{experiment.title} ({backend})",
+            labels=experiment.labels,
+            reference="paper" if "paper" in table else None,
+            by=by,
+        )
+    if experiment.memorisation:
+        report.plot_memorisation(
+            _memorisation_runs(frame, by, report.column_name(x), out, experiment.labels),
+            Path(out) / experiment.memorisation,
+            title=f"{experiment.title}: memorisation at {x} = {frame[report.column_name(x)].max()}",
+        )
+    print(report.wide_markdown(table, x, experiment.labels, by=by))
+    if verdicts:
+        print("\n" + report.verdicts_markdown(verdicts))
+    print(
+        f"\nwrote {out}/table.md, table.csv, table.json, claims.json, {experiment.figure}",
+        file=sys.stderr,
+    )
+    outcome.table, outcome.verdicts = table, verdicts
+
+
+def _memorisation_runs(frame, by: list[str], x: str, out, labels) -> dict[str, dict]:
+    """``{line label: history}`` of each line's run at the highest x value, lowest seed."""
+    from kerasnoise import report, rundir
+
+    top = frame[frame[x] == frame[x].max()].sort_values("seed")
+    found = {}
+    for key, rows in top.groupby(by, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        path = Path(out) / rows.iloc[0]["run_id"] / rundir.HISTORY
+        if path.is_file():
+            history = json.loads(path.read_text())
+            found[report.line_label(key, by, labels)] = {int(e): h for e, h in history.items()}
+    return found
+
+
+def _with_cell_columns(table, frame, by: list[str], x: str, select_lr, metric: str):
+    """Per cell: the chosen learning rate (``learning_rate``, when chosen), the mean
+    steps trained (``steps``), the mean step of the weights scored (``best_step``) and
+    every seed's value in percent (``per_seed``, ``seed: value``, by seed)."""
+    cells = frame.groupby([*by, x], sort=False)
+    keys = list(zip(*(table[c] for c in [*by, x]), strict=True))
+
+    def per_seed(rows):
+        rows = rows.sort_values("seed")
+        return ", ".join(
+            f"{s}: {100 * v:.2f}" for s, v in zip(rows["seed"], rows[metric], strict=True)
+        )
+
+    columns = {
+        "steps": cells["steps_run"].mean(),
+        "best_step": cells["best_step"].mean(),
+        "per_seed": cells[["seed", metric]].apply(per_seed),
+    }
+    if select_lr is not None:
+        columns = {"learning_rate": cells["optimizer_learning_rate"].first(), **columns}
+    return table.assign(**{name: [values.get(k) for k in keys] for name, values in columns.items()})
+
+
+def _notes(
+    experiment: Experiment, command: str, backend: str, done: int, total: int, grids: dict
+) -> str:
+    cited = "; ".join(f"**{r.name}**: {r.source}" for r in experiment.references)
+    lines = [
+        f"Metric: `{experiment.metric}` in percent, mean ± sample std over seeds (n runs); "
+        f"backend {backend}; {done} of {total} runs finished.",
+    ]
+    if cited:
+        lines.append(f"Reference columns ({cited}); Δ = ours − reference.")
+    lines.append(f"Command: `{command}`")
+    if experiment.select_lr is not None:
+        choice = experiment.select_lr
+        lines.append(
+            f"Learning rate chosen per cell from {', '.join(map(str, choice.rates))} by a grid "
+            f"search scored on the **{choice.on}** split (column `learning_rate`); the runs "
+            "tabulated are the chosen rates' runs only."
+        )
+        if grids:
+            lines.append(
+                "Cells searched over another grid: "
+                + "; ".join(f"{cell}: {', '.join(map(str, g))}" for cell, g in grids.items())
+                + "."
+            )
+    if experiment.notes:
+        lines.append(experiment.notes)
+    return "\n\n".join(lines)
