@@ -29,6 +29,45 @@ class _CheckpointDir(argparse.Action):
         setattr(namespace, self.dest, path)
 
 
+def add_backend(parser: argparse.ArgumentParser) -> None:
+    """``--backend``: the Keras backend (set it with :func:`choose_backend`)."""
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="Keras backend (default $KERAS_BACKEND, else tensorflow)",
+    )
+
+
+def add_out(parser: argparse.ArgumentParser, default: str | None, help: str | None = None) -> None:
+    """``--out``: the output folder (run directories, the store, tables)."""
+    shown = f" (default {default})" if default else ""
+    parser.add_argument("--out", default=default, help=help or f"output folder{shown}")
+
+
+def add_data_dir(parser: argparse.ArgumentParser, help: str | None = None) -> None:
+    """``--data-dir``: the folder holding the data files."""
+    parser.add_argument(
+        "--data-dir", help=help or "folder with the data files (default $KERASNOISE_DATA_DIR)"
+    )
+
+
+def add_jobs(parser: argparse.ArgumentParser, default: int = 0, help: str | None = None) -> None:
+    """``--jobs``: worker processes side by side (:mod:`kerasnoise.pool`)."""
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=default,
+        help=help
+        or "worker processes side by side; 1 trains in this process; default 0: one "
+        "single-threaded worker per core (1 on an accelerator), the faster on 2 CPU cores",
+    )
+
+
+def add_no_progress(parser: argparse.ArgumentParser) -> None:
+    """``--no-progress``: no progress bar on stderr."""
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
 def add_checkpoint_dir(parser: argparse.ArgumentParser) -> None:
     """The ``--checkpoint-dir`` flag of every command that trains."""
     parser.add_argument(

@@ -39,7 +39,7 @@ import pandas as pd
 import scipy
 
 from kerasnoise import linear, margins, pool, synthetic
-from kerasnoise._args import declaring_module
+from kerasnoise._args import add_jobs, add_no_progress, add_out, declaring_module
 from kerasnoise._checks import non_negative_int, positive_int
 from kerasnoise._io import atomic_write_figure, atomic_write_text
 from kerasnoise.report import markdown_table
@@ -197,11 +197,11 @@ class LongServedio:
             "--rate", type=float, default=0.2, help="training-label flip probability, [0, 0.5)"
         )
         parser.add_argument("--seed", type=int, default=0, help="root of the repeats' seeds")
-        parser.add_argument("--jobs", type=int, default=1, help="processes (1: in this one)")
+        add_jobs(parser, default=1, help="processes (1: in this one)")
         parser.add_argument(
             "--variance", type=float, default=1e-4, help="variance of each Gaussian (σ²)"
         )
-        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        add_no_progress(parser)
 
     def check(
         self,
@@ -512,7 +512,7 @@ def build_parser(experiment: LongServedio | Outliers) -> argparse.ArgumentParser
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     experiment.add_arguments(parser)
-    parser.add_argument("--out", default=f"runs/{experiment.name}", help="output folder")
+    add_out(parser, f"runs/{experiment.name}")
     return parser
 
 

@@ -25,10 +25,14 @@ import sys
 from collections.abc import Sequence
 
 from kerasnoise._args import (
-    BACKENDS,
     SELECT_ON,
     TUNERS,
+    add_backend,
     add_checkpoint_dir,
+    add_data_dir,
+    add_jobs,
+    add_no_progress,
+    add_out,
     choose_backend,
     csv_list,
 )
@@ -71,14 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=[0, 1, 2],
         help="seeds of the final runs (default 0,1,2)",
     )
-    p.add_argument("--jobs", type=int, default=0, help="processes for the final runs (0: per core)")
-    p.add_argument(
-        "--out", help="output folder, shared by chief and workers (default runs/lr-search)"
-    )
+    add_jobs(p, help="processes for the final runs (0: per core)")
+    add_out(p, None, help="output folder, shared by chief and workers (default runs/lr-search)")
     p.add_argument("--name", default="lr-search", help="sweep name the runs are tagged with")
-    p.add_argument("--data-dir", help="folder with the data files (default $KERASNOISE_DATA_DIR)")
+    add_data_dir(p)
     add_checkpoint_dir(p)
-    p.add_argument("--backend", choices=BACKENDS, help="Keras backend (default $KERAS_BACKEND)")
+    add_backend(p)
     role = p.add_mutually_exclusive_group()
     role.add_argument("--chief", action="store_true", help="serve the oracles; train nothing")
     role.add_argument("--worker", metavar="ID", help="train trials the chief hands out")
@@ -95,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a worker waits for an unreachable chief before it gives up (default 60)",
     )
     p.add_argument("--report-only", action="store_true", help="train nothing: write the outputs")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar for the final runs")
+    add_no_progress(p)
     p.add_argument("overrides", nargs="*", metavar="key=value", help="overrides for every run")
     return p
 

@@ -10,7 +10,17 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from kerasnoise._args import BACKENDS, SELECT_ON, add_checkpoint_dir, choose_backend, csv_list
+from kerasnoise._args import (
+    SELECT_ON,
+    add_backend,
+    add_checkpoint_dir,
+    add_data_dir,
+    add_jobs,
+    add_no_progress,
+    add_out,
+    choose_backend,
+    csv_list,
+)
 from kerasnoise.experiment.declaration import Experiment, Outcome
 from kerasnoise.experiment.planning import PlanError, dest, execute
 
@@ -28,7 +38,7 @@ def _axis_type(values: Sequence) -> type:
 
 def build_parser(experiment: Experiment) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"python -m {experiment.module}", description=experiment.title)
-    p.add_argument("--backend", choices=BACKENDS, help="Keras backend (default $KERAS_BACKEND)")
+    add_backend(p)
     p.add_argument(
         "--methods",
         type=csv_list(str),
@@ -58,16 +68,10 @@ def build_parser(experiment: Experiment) -> argparse.ArgumentParser:
             choices=tuple(SELECT_ON),
             help=f"the validation labels the choice is made on (default {choice.on})",
         )
-    p.add_argument(
-        "--jobs",
-        type=int,
-        default=0,
-        help="worker processes side by side; 1 trains in this process; default 0: one "
-        "single-threaded worker per core (1 on an accelerator), the faster on 2 CPU cores",
-    )
+    add_jobs(p)
     p.add_argument("--shard", help="I/N: run every N-th config from the I-th (default: SLURM's)")
-    p.add_argument("--out", help=f"output folder (default runs/{experiment.name})")
-    p.add_argument("--data-dir", help="folder with the data files (default $KERASNOISE_DATA_DIR)")
+    add_out(p, None, help=f"output folder (default runs/{experiment.name})")
+    add_data_dir(p)
     p.add_argument(
         "--quick",
         action="store_true",
@@ -80,7 +84,7 @@ def build_parser(experiment: Experiment) -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true", help="train again runs that are done")
     add_checkpoint_dir(p)
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_no_progress(p)
     p.add_argument(
         "overrides",
         nargs="*",
