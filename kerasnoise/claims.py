@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from kerasnoise._stats import aggregate
+from kerasnoise.report import column_name
 
 __all__ = ["Verdict", "Compare", "Order", "Monotone", "check_all", "LEVEL", "DEFAULT_METRIC"]
 
@@ -52,10 +53,6 @@ class Verdict:
     source: str = ""
 
 
-def _column(key: str) -> str:
-    return key.replace(".", "_")
-
-
 def _matches(series: pd.Series, value: Any) -> pd.Series:
     if isinstance(value, float | int) and not isinstance(value, bool):
         numeric = pd.to_numeric(series, errors="coerce")
@@ -66,7 +63,7 @@ def _matches(series: pd.Series, value: Any) -> pd.Series:
 def _select(frame: pd.DataFrame, selection: Mapping[str, Any]) -> pd.DataFrame:
     mask = pd.Series(True, index=frame.index)
     for key, value in selection.items():
-        column = _column(key)
+        column = column_name(key)
         if column not in frame:
             return frame.iloc[0:0]
         mask &= _matches(frame[column], value)
@@ -123,7 +120,7 @@ class Compare:
         detail = f"{sides} t = {t:.2f}, p = {p:.3g}"
         if p >= self.level:
             return self._verdict("undecided", test, f"{detail}: within noise")
-        claimed = (np.mean(a) > np.mean(b)) == (self.relation == ">")
+        claimed = (aggregate(a).mean > aggregate(b).mean) == (self.relation == ">")
         return self._verdict("supported" if claimed else "contradicted", test, detail)
 
     def _values(self, frame: pd.DataFrame, side: Mapping[str, Any]) -> np.ndarray:
@@ -204,11 +201,11 @@ class Monotone:
 
     def check(self, frame: pd.DataFrame) -> Verdict:
         rows = _select(frame, self.where)
-        along, column = _column(self.along), _column(self.column)
+        along, column = column_name(self.along), column_name(self.column)
         test = f"inspection: {self.column} {self.direction} in {self.along}"
         if rows.empty or along not in rows or column not in rows:
             return Verdict(self.text, "undecided", test, "no runs", self.source)
-        per = [_column(k) for k in self.per]
+        per = [column_name(k) for k in self.per]
         groups = rows.groupby(per, sort=True) if per else [((), rows)]
         broken, shown, cells = [], [], 0
         for name, group in groups:

@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from kerasnoise import report
 from kerasnoise._io import atomic_write_text
+from kerasnoise._stats import aggregate
 from kerasnoise.results import ResultsStore
 from kerasnoise.tuning.plan import LR_KEY, LRSearch, project_dir
 
@@ -59,7 +59,7 @@ def _backend() -> str:
 def _percent(values: list) -> float | None:
     if not values or any(v is None for v in values):
         return None
-    return 100.0 * float(np.mean(values))
+    return 100.0 * aggregate(values).mean
 
 
 def trials_frame(search: LRSearch, out: str | os.PathLike) -> pd.DataFrame:
