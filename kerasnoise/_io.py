@@ -69,6 +69,17 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
 
 
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` on the Agg backend: figures for files, no screen needed.
+    Every figure of the library starts here."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def atomic_write_figure(fig: Any, path: str | os.PathLike) -> Path:
     """A matplotlib figure as a PNG, laid out tightly, with :func:`atomic_write`; the
     figure is closed afterwards."""

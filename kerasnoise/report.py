@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kerasnoise._io import atomic_write_figure, atomic_write_json, atomic_write_text
+from kerasnoise._io import atomic_write_figure, atomic_write_json, atomic_write_text, pyplot
 from kerasnoise._stats import Aggregate, aggregate
 from kerasnoise.results import ResultsStore
 
@@ -412,10 +412,7 @@ def plot_vs_axis(
     """Accuracy vs ``axis``: one line per value of the ``by`` columns with error bars
     (std over seeds); with ``reference`` (a column such as ``"paper"``) dashed lines
     of the same colour."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     labels = labels or {}
     axis_col = column_name(axis)
@@ -469,10 +466,7 @@ def plot_panels(
     runs), and the ``references`` columns (e.g. ``paper``, ``reproduction``) as dashed and
     dotted lines, so differences of a point stay visible where a shared 0-100 axis would
     stack every line at the top."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     labels = labels or {}
     axis_col = column_name(axis)
@@ -525,10 +519,7 @@ def plot_memorisation(
     (``train_clean_accuracy``, solid) and the share of those whose label is wrong that
     the model predicts *with their wrong label* (``train_noisy_memorised``, dashed):
     rising dashed lines are memorised noise."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
     for label, history in histories.items():
@@ -570,10 +561,7 @@ def plot_lines(
 ) -> Path:
     """``y`` against ``x``, one marked line per value of ``by`` (rows sorted by ``x``);
     rows where ``y`` is missing are left out.  Written atomically as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
     frame = frame[frame[y].notna()]

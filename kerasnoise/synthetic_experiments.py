@@ -41,7 +41,7 @@ import scipy
 from kerasnoise import linear, margins, pool, synthetic
 from kerasnoise._args import add_jobs, add_no_progress, add_out, declaring_module
 from kerasnoise._checks import non_negative_int, positive_int
-from kerasnoise._io import atomic_write_figure, atomic_write_text
+from kerasnoise._io import atomic_write_figure, atomic_write_text, pyplot
 from kerasnoise.report import markdown_table
 
 __all__ = [
@@ -301,10 +301,7 @@ def plot_accuracy_box(
     outcome: LongServedioOutcome, losses: Mapping[str, Any], path: str | os.PathLike, *, title=""
 ) -> Path:
     """A box plot of the repeats' test accuracy (%) per loss (whiskers at 1.5 IQR)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     frame = outcome.accuracies
     values = [100 * frame.loc[frame["loss"] == n, "test_accuracy"].to_numpy() for n in losses]
@@ -471,10 +468,7 @@ class Outliers:
 def plot_loss_curves(outcome: OutliersOutcome, path: str | os.PathLike, *, title="") -> Path:
     """One panel per loss: its mean loss against θ without and with the outliers, on
     the loss's own scale (no normalisation), the minimisers dotted."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     table = outcome.table
     fig, axes = plt.subplots(1, len(table), figsize=(4.2 * len(table), 3.8), dpi=120)
