@@ -1,0 +1,206 @@
+"""The figures: accuracy against a noise axis (one axis or a panel per line), the
+memorisation curves, and lines of any columns."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kerasnoise._io import atomic_write_figure, pyplot
+from kerasnoise.report.frames import column_name, line_label, table_lines
+
+
+def plot_vs_axis(
+    table: pd.DataFrame,
+    axis: str,
+    path: str | os.PathLike,
+    *,
+    title: str = "",
+    ylabel: str = "test accuracy (%)",
+    labels: Mapping[str, str] | None = None,
+    reference: str | None = None,
+    by: Sequence[str] = ("method",),
+) -> Path:
+    """Accuracy vs ``axis``: one line per value of the ``by`` columns with error bars
+    (std over seeds); with ``reference`` (a column such as ``"paper"``) dashed lines
+    of the same colour."""
+    plt = pyplot()
+
+    labels = labels or {}
+    axis_col = column_name(axis)
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    for key, rows in table_lines(table, by):
+        rows = rows.sort_values(axis_col)
+        line = ax.errorbar(
+            rows[axis_col],
+            rows["mean"],
+            yerr=rows["std"],
+            marker="o",
+            capsize=3,
+            label=line_label(key, by, labels),
+        )
+        if reference is not None and reference in rows and rows[reference].notna().any():
+            ax.plot(
+                rows[axis_col],
+                rows[reference],
+                linestyle="--",
+                color=line.lines[0].get_color(),
+                alpha=0.6,
+            )
+    ax.set_xlabel(axis)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(textwrap.fill(title, 70), fontsize="medium")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", loc="lower left")
+    if reference is not None:
+        ax.text(
+            0.99, 0.01, f"dashed: {reference}", transform=ax.transAxes, ha="right", fontsize="small"
+        )
+    return _save(fig, path)
+
+
+def plot_panels(
+    table: pd.DataFrame,
+    frame: pd.DataFrame,
+    axis: str,
+    path: str | os.PathLike,
+    *,
+    metric: str,
+    references: Sequence[str] = (),
+    title: str = "",
+    ylabel: str = "test accuracy (%)",
+    labels: Mapping[str, str] | None = None,
+    by: Sequence[str] = ("method",),
+) -> Path:
+    """One panel per line of ``table`` (a value of the ``by`` columns), each with its own
+    y range: our mean ± std over seeds, every seed's value as a dot (from ``frame``, the
+    runs), and the ``references`` columns (e.g. ``paper``, ``reproduction``) as dashed and
+    dotted lines, so differences of a point stay visible where a shared 0-100 axis would
+    stack every line at the top."""
+    plt = pyplot()
+
+    labels = labels or {}
+    axis_col = column_name(axis)
+    lines = list(table_lines(table, by))
+    cols = min(3, len(lines))
+    rows_n = -(-len(lines) // cols)
+    fig, axes = plt.subplots(
+        rows_n, cols, figsize=(3.6 * cols, 2.9 * rows_n), dpi=120, squeeze=False
+    )
+    styles = ["--", ":", "-."]
+    for ax, (key, rows) in zip(axes.flat, lines, strict=False):
+        rows = rows.sort_values(axis_col)
+        ax.errorbar(
+            rows[axis_col], rows["mean"], yerr=rows["std"], marker="o", capsize=3, label="ours"
+        )
+        mask = np.logical_and.reduce([frame[c] == v for c, v in zip(by, key, strict=True)])
+        runs = frame[mask]
+        ax.scatter(
+            runs[axis_col],
+            100 * runs[metric],
+            s=12,
+            color="black",
+            alpha=0.5,
+            zorder=3,
+            label="our seeds",
+        )
+        for name, style in zip(references, styles, strict=False):
+            if name in rows and rows[name].notna().any():
+                ax.plot(rows[axis_col], rows[name], linestyle=style, marker=".", label=name)
+        ax.set_title(line_label(key, by, labels), fontsize="medium")
+        ax.set_xlabel(axis)
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(lines) :]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize="x-small")
+    if title:
+        fig.suptitle(textwrap.fill(title, 100), fontsize="medium")
+    return _save(fig, path)
+
+
+def plot_memorisation(
+    histories: Mapping[str, Mapping[int, Mapping[str, Any]]],
+    path: str | os.PathLike,
+    *,
+    title: str = "",
+) -> Path:
+    """Per epoch and per run (``{label: history}``, histories as ``history.json`` holds
+    them): accuracy on the training examples whose label is right
+    (``train_clean_accuracy``, solid) and the share of those whose label is wrong that
+    the model predicts *with their wrong label* (``train_noisy_memorised``, dashed):
+    rising dashed lines are memorised noise."""
+    plt = pyplot()
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    for label, history in histories.items():
+        epochs = sorted(history)
+        clean = [100 * (history[e].get("train_clean_accuracy") or np.nan) for e in epochs]
+        noisy = [100 * (history[e].get("train_noisy_memorised") or np.nan) for e in epochs]
+        shown = [e + 1 for e in epochs]
+        line = ax.plot(shown, clean, marker=".", label=f"{label}: clean labels")[0]
+        ax.plot(
+            shown,
+            noisy,
+            linestyle="--",
+            marker=".",
+            color=line.get_color(),
+            label=f"{label}: wrong labels memorised",
+        )
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training examples (%)")
+    if title:
+        ax.set_title(textwrap.fill(title, 70), fontsize="medium")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="x-small")
+    return _save(fig, path)
+
+
+def plot_lines(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    path: str | os.PathLike,
+    *,
+    by: str | None = None,
+    logx: bool = False,
+    logy: bool = False,
+    title: str = "",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    legend: str = "",
+) -> Path:
+    """``y`` against ``x``, one marked line per value of ``by`` (rows sorted by ``x``);
+    rows where ``y`` is missing are left out.  Written atomically as a PNG."""
+    plt = pyplot()
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    frame = frame[frame[y].notna()]
+    groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=True))
+    for value, rows in groups:
+        rows = rows.sort_values(x)
+        label = None if by is None else f"{legend or by} = {value}"
+        ax.plot(rows[x], rows[y], marker="o", label=label)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(ylabel or y)
+    if title:
+        ax.set_title(textwrap.fill(title, 70), fontsize="medium")
+    ax.grid(alpha=0.3, which="both")
+    if by is not None:
+        ax.legend(fontsize="small")
+    return _save(fig, path)
+
+
+def _save(fig, path: str | os.PathLike) -> Path:
+    return atomic_write_figure(fig, path)
