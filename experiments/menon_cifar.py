@@ -26,7 +26,7 @@ def declare(dataset: str) -> Experiment:
     high = {"noise.rate": 0.4}
     return Experiment(
         name=f"menon-{dataset}",
-        title=f"Menon et al. 2020, CIFAR-{classes}, ResNet-50: test accuracy (%) vs noise rate",
+        title=f"Menon et al. 2020, CIFAR-{classes}, {{model}}: test accuracy (%) vs noise rate",
         preset=f"menon-{dataset}-resnet50",
         methods=paper.methods(dataset),
         labels=paper.labels(dataset),

@@ -18,7 +18,7 @@ SOURCE = "Menon et al. 2020, MNIST results (numbers in docs/papers.md)"
 
 EXPERIMENT = Experiment(
     name="menon-mnist",
-    title="Menon et al. 2020, MNIST, LeNet-5: test accuracy (%) vs symmetric noise rate",
+    title="Menon et al. 2020, MNIST, {model}: test accuracy (%) vs symmetric noise rate",
     preset="menon-mnist-lenet",
     methods=paper.methods("mnist"),
     labels=paper.labels("mnist"),

@@ -18,7 +18,7 @@ SOURCE = "Rolnick et al. 2017, Section 5 (batch size and learning rate)"
 
 EXPERIMENT = Experiment(
     name="rolnick-batch-size",
-    title="Rolnick et al. 2017, MNIST, MLP1: test accuracy (%) vs batch size",
+    title="Rolnick et al. 2017, MNIST, {model}: test accuracy (%) vs batch size",
     preset="rolnick-mnist",
     methods={"mlp1": {"model": "mlp1"}},
     axes={"noise.alpha": [0, 20, 50], "batch_size": [32, 128, 512]},

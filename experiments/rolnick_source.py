@@ -21,7 +21,8 @@ SOURCE = "Rolnick et al. 2017, Section 4 (CIFAR-10 with CIFAR-100 images and whi
 
 EXPERIMENT = Experiment(
     name="rolnick-source",
-    title="Rolnick et al. 2017, MNIST, MLP1, alpha = 20: test accuracy (%) by the noise's images",
+    title="Rolnick et al. 2017, MNIST, {model}, alpha = 20: test accuracy (%) by the noise's "
+    "images",
     preset="rolnick-mnist",
     methods={"mlp1": {"model": "mlp1", "noise.alpha": 20}},
     axes={"noise.source": ["train", "fashion_mnist", "white_noise"]},

@@ -18,7 +18,7 @@ SOURCE = "Rolnick et al. 2017, Section 4 and Figure 4 (caption as quoted in docs
 
 EXPERIMENT = Experiment(
     name="rolnick-structured",
-    title="Rolnick et al. 2017, MNIST, MLP1, alpha = 20: test accuracy (%) vs structured delta",
+    title="Rolnick et al. 2017, MNIST, {model}, alpha = 20: test accuracy (%) vs structured delta",
     preset="rolnick-mnist",
     methods={"mlp1": {"model": "mlp1", "noise": "structured", "noise.alpha": 20}},
     axes={"noise.order": list(ORDERS), "noise.delta": [0.0, 0.25, 0.5, 0.75, 1.0]},

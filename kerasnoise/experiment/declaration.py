@@ -45,7 +45,9 @@ class Experiment:
 
     Args:
         name: sweep name (recorded with every run) and default output folder name.
-        title: heading of the table and figure.
+        title: heading of the table and figure; ``{model}`` in it is filled from the
+            runs tabulated (``lenet5``, ``resnet18(width=16)``: what ran, whatever the
+            preset declares).
         preset: base configuration: a preset's name or an ``ExperimentConfig``.
         methods: method name -> config overrides.
         axes: config key -> its default values, in order; the last is the x axis.

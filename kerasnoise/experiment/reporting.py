@@ -38,10 +38,15 @@ def write_report(experiment, sweep, runs, out, backend, command, outcome: Outcom
     table = report.add_reference(table, reference_table(experiment), x, by=by[0])
     verdicts = claims_lib.check_all(experiment.claims, frame, metric=experiment.metric)
     notes = _notes(experiment, command, backend, len(frame), len(runs), outcome.grids)
+    title, ran = what_ran(
+        experiment, sweep, [r for r in runs if r.config.run_id(backend) in set(frame["run_id"])]
+    )
+    if ran:
+        notes = f"Runs: {ran} (the command line's overrides of the preset).\n\n" + notes
     report.write_tables(
         table,
         out,
-        title=experiment.title,
+        title=title,
         notes=notes,
         axis=x,
         labels=experiment.labels,
@@ -57,7 +62,7 @@ def write_report(experiment, sweep, runs, out, backend, command, outcome: Outcom
             Path(out) / experiment.figure,
             metric=experiment.metric,
             references=[r.name for r in experiment.references],
-            title=f"{experiment.title} ({backend})",
+            title=f"{title} ({backend})" + (f"\n{ran}" if ran else ""),
             labels=experiment.labels,
             by=by,
         )
@@ -66,7 +71,7 @@ def write_report(experiment, sweep, runs, out, backend, command, outcome: Outcom
             table,
             x,
             Path(out) / experiment.figure,
-            title=f"{experiment.title} ({backend})",
+            title=f"{title} ({backend})" + (f"\n{ran}" if ran else ""),
             labels=experiment.labels,
             reference="paper" if "paper" in table else None,
             by=by,
@@ -75,7 +80,7 @@ def write_report(experiment, sweep, runs, out, backend, command, outcome: Outcom
         report.plot_memorisation(
             _memorisation_runs(frame, by, report.column_name(x), out, experiment.labels),
             Path(out) / experiment.memorisation,
-            title=f"{experiment.title}: memorisation at {x} = {frame[report.column_name(x)].max()}",
+            title=f"{title}: memorisation at {x} = {frame[report.column_name(x)].max()}",
         )
     print(report.wide_markdown(table, x, experiment.labels, by=by))
     if verdicts:
@@ -85,6 +90,19 @@ def write_report(experiment, sweep, runs, out, backend, command, outcome: Outcom
         file=sys.stderr,
     )
     outcome.table, outcome.verdicts = table, verdicts
+
+
+def what_ran(experiment: Experiment, sweep, runs: list) -> tuple[str, str]:
+    """The title with ``{model}`` filled from the tabulated runs' models (``resnet50``,
+    ``resnet18(width=16)``: what ran, not what the preset declares), and the command
+    line's overrides of the preset that change the protocol (``epochs=20, ...``; empty
+    when there are none)."""
+    from kerasnoise.report.groups import describe_component
+
+    models = list(dict.fromkeys(describe_component(r.config.model) for r in runs))
+    title = experiment.title.replace("{model}", ", ".join(models) or "?")
+    ran = ", ".join(f"{k}={v}" for k, v in sweep.overrides.items() if k != "data_dir")
+    return title, ran
 
 
 def _memorisation_runs(frame, by: list[str], x: str, out, labels) -> dict[str, dict]:

@@ -73,7 +73,7 @@ def _format_value(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
 
 
-def _format_component(part: Any) -> str:
+def describe_component(part: Any) -> str:
     """``{"name": n, **params}`` -> ``n(k=v, ...)``; a string stays as it is."""
     if isinstance(part, Mapping):
         params = ", ".join(f"{k}={_format_value(v)}" for k, v in part.items() if k != "name")
@@ -124,10 +124,10 @@ def describe(config: Mapping[str, Any], extra: Sequence[str] = ()) -> str:
     """
     parts = []
     if config.get("preset") is not None:
-        parts.append(_format_component(config["preset"]))
+        parts.append(describe_component(config["preset"]))
     for key in _DESCRIBED[1:]:
         if config.get(key) is not None:
-            parts.append(f"{key}={_format_component(config[key])}")
+            parts.append(f"{key}={describe_component(config[key])}")
     flat = _flatten(config)
     parts += [f"{key}={flat.get(key, '-')}" for key in extra]
     return " | ".join(parts)
