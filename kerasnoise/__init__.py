@@ -9,6 +9,10 @@ Modules, one idea each:
 - :mod:`kerasnoise.losses`    -- robust losses (CE, GCE, linear, PHuber, SCE, NCE+RCE, ...).
 - :mod:`kerasnoise.models`    -- perceptron, MLP1/2/4, Conv4, LeNet-5, CIFAR ResNet-18/50.
 
+Each of ``datasets``, ``noise``, ``losses`` and ``models`` takes a researcher's own
+components by name: ``register(name)`` in code, or an installed package's entry points
+(groups ``kerasnoise.datasets``, ``.noise``, ``.losses``, ``.models``; docs/extending.md).
+
 Submodules load on first use, so ``import kerasnoise`` imports neither Keras nor
 TensorFlow; choose the backend with ``KERAS_BACKEND`` before Keras is imported.
 """

@@ -27,7 +27,7 @@ import sys
 
 import numpy as np
 
-from kerasnoise._args import BACKENDS, add_checkpoint_dir
+from kerasnoise._args import add_backend, add_checkpoint_dir, add_data_dir, add_out
 from kerasnoise.config import parse_overrides
 
 
@@ -73,7 +73,10 @@ def _noise(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train(args: argparse.Namespace) -> int:
+def _train_config(args: argparse.Namespace) -> None:
+    """Before Keras is imported: the preset, the overrides (keys, types) and every value
+    that can be checked without Keras, so that a bad one is reported in a fraction of a
+    second; the config goes to ``args.config``."""
     from kerasnoise import config as cfg
     from kerasnoise import presets
 
@@ -81,12 +84,24 @@ def _train(args: argparse.Namespace) -> int:
         config = cfg.apply_overrides(presets.get(args.preset), parse_overrides(args.overrides))
         if args.data_dir:
             config.data_dir = args.data_dir
-        config.validate()  # before any data is loaded
+        args.config = config.validate_without_keras()
+
+
+def _train(args: argparse.Namespace) -> int:
+    config = args.config
+    with _validating():
+        config.validate()  # the loss and the model too, before any data is loaded
 
     from kerasnoise import training
 
     record = training.train(config, args.out, force=args.force, verbose=args.verbose)
     return 0 if record["status"] in ("finished", "diverged") else 1
+
+
+def _eval_path(args: argparse.Namespace) -> None:
+    """Before Keras is imported: the path the user gave exists."""
+    if not os.path.exists(args.path):
+        raise UsageError(f"{args.path} not found: give a run directory or the model.keras in one")
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -106,6 +121,20 @@ def _presets(args: argparse.Namespace) -> int:
     for name in presets.available():
         preset = presets.get(name)
         print(f"{name}\n    {preset.description}\n    source: {preset.source}")
+    print(
+        "\ncomponents a config names (key=NAME), ours and plug-ins (docs/extending.md):", flush=True
+    )
+    from kerasnoise._quiet import import_keras_quietly
+
+    import_keras_quietly()  # the losses and models are Keras's
+    from kerasnoise import _registry, datasets, losses, models, noise  # noqa: F401
+
+    keys = {"losses": "loss", "models": "model", "noise": "noise", "datasets": "dataset"}
+    for registry in _registry.registries():
+        print(f"{keys[registry.group.split('.')[-1]]}=NAME  ({registry.kind})")
+        print(f"    ours: {', '.join(registry.builtins())}")
+        for name, origin in registry.plugins().items():
+            print(f"    plug-in {name}: {origin}")
     return 0
 
 
@@ -169,11 +198,7 @@ def _rebuild(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kerasnoise", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--backend",
-        choices=BACKENDS,
-        help="Keras backend (default: $KERAS_BACKEND, else tensorflow)",
-    )
+    add_backend(parser)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("train", help="train one preset configuration and record the run")
@@ -184,8 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="key=value",
         help="config overrides, e.g. epochs=2 loss=phuber_ce noise.rate=0.2",
     )
-    p.add_argument("--out", default="runs", help="output folder (default: runs)")
-    p.add_argument("--data-dir", help="folder with the data files (default $KERASNOISE_DATA_DIR)")
+    add_out(p, "runs")
+    add_data_dir(p)
     p.add_argument("--force", action="store_true", help="train again even if already done")
     add_checkpoint_dir(p)
     p.add_argument(
@@ -195,19 +220,19 @@ def build_parser() -> argparse.ArgumentParser:
         choices=(0, 1, 2),
         help="Keras progress output: 0 silent, 1 progress bar, 2 one line per epoch",
     )
-    p.set_defaults(func=_train)
+    p.set_defaults(func=_train, before_keras=_train_config)
 
     p = sub.add_parser("eval", help="evaluate a finished run's saved model on a split")
     p.add_argument("path", help="a run directory, or the model.keras inside one")
     p.add_argument("--split", choices=("test", "val", "train"), default="test")
-    p.add_argument("--data-dir", help="folder with the data files, if not the recorded one")
-    p.set_defaults(func=_eval)
+    add_data_dir(p, help="folder with the data files, if not the recorded one")
+    p.set_defaults(func=_eval, before_keras=_eval_path)
 
     p = sub.add_parser("presets", help="list the presets with their sources")
     p.set_defaults(func=_presets)
 
     p = sub.add_parser("results", help="summarise, merge or rebuild an output folder's runs")
-    p.add_argument("--out", default="runs", help="output folder (default: runs)")
+    add_out(p, "runs")
     p.add_argument(
         "--table", action="store_true", help="mean ± std over training seeds per configuration"
     )
@@ -226,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = actions.add_parser(
         "rebuild", help="make results.sqlite anew from the run directories (the source of truth)"
     )
-    r.add_argument("--out", default="runs", help="output folder (default: runs)")
+    add_out(r, "runs")
     r.set_defaults(func=_rebuild)
 
     p = sub.add_parser(
@@ -241,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="noise model parameters, e.g. rate=0.4 or alpha=100",
     )
     p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
-    p.add_argument("--data-dir", help="folder with the data files (default $KERASNOISE_DATA_DIR)")
+    add_data_dir(p)
     p.add_argument("--file", help="a named file in the data folder, e.g. cifar10_subset.npz")
     p.add_argument(
         "--no-download",
@@ -262,14 +287,16 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--backend must be chosen before Keras is imported")
         os.environ["KERAS_BACKEND"] = args.backend
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if args.command in ("train", "eval"):
-        from kerasnoise._quiet import import_keras_quietly
-
-        import_keras_quietly()
     from kerasnoise.datasets import DatasetNotFoundError
     from kerasnoise.results import StoreError
 
     try:
+        if hasattr(args, "before_keras"):
+            args.before_keras(args)  # what can be checked without Keras, checked first
+        if args.command in ("train", "eval"):
+            from kerasnoise._quiet import import_keras_quietly
+
+            import_keras_quietly()
         return args.func(args)
     except (UsageError, DatasetNotFoundError, StoreError) as err:
         print(f"kerasnoise {args.command}: error: {err}", file=sys.stderr)

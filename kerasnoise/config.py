@@ -219,10 +219,25 @@ class ExperimentConfig:
     def validate(self) -> ExperimentConfig:
         """Check names, parameters and combinations; raise ``ValueError``/``TypeError``.
 
-        Touches no data: safe to call before anything is loaded.
+        Touches no data: safe to call before anything is loaded.  First
+        :meth:`validate_without_keras`, then what needs Keras: the distribution on this
+        backend, the loss and the model with their parameters.
         """
         from kerasnoise import distribution, losses, models
 
+        self.validate_without_keras()
+        distribution.check_supported(self.distribution)
+        _check_component(
+            self.loss, "loss", losses._REGISTRY, lambda c: losses.get(c["name"], **_params(c))
+        )
+        _check_component(self.model, "model", models._REGISTRY, _check_model_args)
+        return self
+
+    def validate_without_keras(self) -> ExperimentConfig:
+        """The checks that import neither Keras nor TensorFlow: the data set, every number's
+        range and every choice, the noise model and its parameters, the optimizer, early
+        stopping and the combinations.  ``kerasnoise train`` runs them before it imports
+        Keras (which takes seconds), so that a bad value is reported at once."""
         datasets.get_info(self.dataset)
         _check_fraction_or_count(self.validation)
         _choice(self.validation_labels, VALIDATION_LABELS, "validation_labels")
@@ -244,8 +259,7 @@ class ExperimentConfig:
         _positive(self.steps_per_execution, "steps_per_execution")
         if self.jit_compile not in (True, False, "auto"):
             raise ValueError(f"jit_compile must be True, False or 'auto', got {self.jit_compile!r}")
-        distribution.check_supported(self.distribution)
-        _check_component(self.noise, "noise", noise_lib.available(), noise_lib.from_config)
+        _check_component(self.noise, "noise", noise_lib._REGISTRY, noise_lib.from_config)
         source = self.noise.get("source", "train")
         datasets.check_noise_source(source, self.dataset)
         if source != "train" and self.validation_labels == "noisy":
@@ -253,10 +267,6 @@ class ExperimentConfig:
                 "validation_labels='noisy' needs extra pairs of the training images; with "
                 f"noise.source={source!r} use validation_labels='clean'"
             )
-        _check_component(
-            self.loss, "loss", losses.available(), lambda c: losses.get(c["name"], **_params(c))
-        )
-        _check_component(self.model, "model", models.available(), _check_model_args)
         _check_optimizer(self.optimizer)
         es = self.early_stopping
         if es.enabled:
@@ -295,12 +305,15 @@ def _params(component: dict) -> dict:
     return {k: v for k, v in component.items() if k != "name"}
 
 
-def _check_component(component: Any, section: str, allowed: list[str], build) -> None:
+def _check_component(component: Any, section: str, registry, build) -> None:
+    """``component`` names a known component (ours, registered or a plug-in: the
+    :class:`kerasnoise._registry.Registry` says) and ``build(component)`` accepts it."""
     if not isinstance(component, dict) or "name" not in component:
         raise TypeError(f"{section} must be a dict with a 'name' key, got {component!r}")
-    if component["name"] not in allowed:
+    if not registry.has(component["name"]):
         raise ValueError(
-            f"{section}.name must be one of {', '.join(allowed)}; got {component['name']!r}"
+            f"{section}.name must be one of {', '.join(registry.available())}; "
+            f"got {component['name']!r}"
         )
     try:
         build(component)
@@ -314,9 +327,9 @@ def _check_model_args(component: dict) -> None:
     """Bind the builder's arguments without building the model."""
     from kerasnoise import models
 
-    builder = getattr(models, component["name"])
+    builder = models.builder(component["name"])
     params = _params(component)
-    for reserved in ("input_shape", "num_classes", "weight_decay"):
+    for reserved in models.RUNNER_ARGUMENTS:
         if reserved in params:
             raise ValueError(f"model.{reserved} is set by the runner, not in the config")
     signature = inspect.signature(builder)
@@ -324,15 +337,16 @@ def _check_model_args(component: dict) -> None:
         signature.bind_partial(**params)
     except TypeError:
         allowed = [
-            p
-            for p in signature.parameters
-            if p not in ("input_shape", "num_classes", "weight_decay")
+            name
+            for name, p in signature.parameters.items()
+            if name not in models.RUNNER_ARGUMENTS
+            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
         ]
         raise TypeError(
             f"unknown parameter for model {component['name']!r}: {sorted(params)}; "
             f"allowed: {', '.join(allowed)}"
         ) from None
-    if "data_format" in params:
+    if "data_format" in params and getattr(builder, "__module__", None) == models.__name__:
         try:
             models.resolve_data_format(params["data_format"])
         except ValueError as err:

@@ -10,8 +10,8 @@ import keras
 import numpy as np
 
 from kerasnoise import callbacks as cbs
+from kerasnoise import losses, models, pipelines, rundir
 from kerasnoise import noise as noise_lib
-from kerasnoise import pipelines, rundir
 from kerasnoise.config import ExperimentConfig
 from kerasnoise.training import load_data
 
@@ -24,6 +24,8 @@ def check_run(
     """``(run_dir, model_path, config)`` of a finished run that can be evaluated on
     ``split``; ``ValueError``/``FileNotFoundError`` naming what is wrong otherwise."""
     path = Path(path)
+    if not path.exists():
+        raise ValueError(f"{path} not found: give a run directory or the model.keras in one")
     run_dir = path if path.is_dir() else path.parent
     model_path = run_dir / rundir.MODEL if path.is_dir() else path
     if split not in ("test", "val", "train"):
@@ -52,6 +54,10 @@ def evaluate_run(
         config.data_dir = data_dir
     data = load_data(config)
     info = data.info
+    # the names first: a plug-in loss or model is imported then (the loss registered
+    # with Keras), so that the saved model's loss and layers are found
+    losses.get(config.loss["name"], **{k: v for k, v in config.loss.items() if k != "name"})
+    models.builder(config.model["name"])
     model = keras.saving.load_model(model_path)
     x, y = {
         "test": (data.x_test, data.y_test),

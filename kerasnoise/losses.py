@@ -34,7 +34,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerasnoise._registry import lookup
+from kerasnoise._registry import Registry
 from kerasnoise.noise import check_transition_matrix
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "forward_correction",
     "available",
     "get",
+    "register",
 ]
 
 # --------------------------------------------------------------------------- checks
@@ -600,33 +601,85 @@ class ForwardCorrection(_Base):
 
 # --------------------------------------------------------------------------- lookup
 
-_LOSSES: dict[str, type[_Base]] = {
-    "cross_entropy": CrossEntropy,
-    "ce": CrossEntropy,
-    "gce": GeneralizedCrossEntropy,
-    "linear": LinearLoss,
-    "unhinged": LinearLoss,
-    "phuber_ce": PHuberCrossEntropy,
-    "phuber_gce": PHuberGeneralizedCrossEntropy,
-    "sce": SymmetricCrossEntropy,
-    "rce": ReverseCrossEntropy,
-    "nce": NormalizedCrossEntropy,
-    "nce_rce": NCEAndRCE,
-    "mae": MeanAbsoluteError,
-    "bootstrap_soft": BootstrapSoft,
-    "bootstrap_hard": BootstrapHard,
-    "forward": ForwardCorrection,
-}
+
+def _check_plugin(name: str, loss: Any) -> type[keras.losses.Loss]:
+    """A plug-in loss is a ``keras.losses.Loss`` subclass; one that Keras does not know
+    yet is registered for ``.keras`` saving as ``kerasnoise.losses>{name}``."""
+    if not (isinstance(loss, type) and issubclass(loss, keras.losses.Loss)):
+        raise TypeError(f"a loss must be a keras.losses.Loss subclass, got {loss!r} for {name!r}")
+    if keras.saving.get_registered_name(loss) == loss.__name__:  # not registered with Keras
+        keras.saving.register_keras_serializable(package="kerasnoise.losses", name=name)(loss)
+    return loss
+
+
+_REGISTRY = Registry(
+    "loss",
+    "kerasnoise.losses",
+    {
+        "cross_entropy": CrossEntropy,
+        "ce": CrossEntropy,
+        "gce": GeneralizedCrossEntropy,
+        "linear": LinearLoss,
+        "unhinged": LinearLoss,
+        "phuber_ce": PHuberCrossEntropy,
+        "phuber_gce": PHuberGeneralizedCrossEntropy,
+        "sce": SymmetricCrossEntropy,
+        "rce": ReverseCrossEntropy,
+        "nce": NormalizedCrossEntropy,
+        "nce_rce": NCEAndRCE,
+        "mae": MeanAbsoluteError,
+        "bootstrap_soft": BootstrapSoft,
+        "bootstrap_hard": BootstrapHard,
+        "forward": ForwardCorrection,
+    },
+    check=_check_plugin,
+)
+
+
+def register(name: str, loss: type[keras.losses.Loss] | None = None, *, replace: bool = False):
+    """Make a loss class available by name to :func:`get`, configs (``loss=NAME``,
+    ``loss.PARAM=...``), sweeps, experiments and ``kerasnoise train``.
+
+    A decorator, or a plain call::
+
+        @losses.register("focal")
+        class Focal(keras.losses.Loss): ...
+
+        losses.register("focal", Focal)
+
+    The contract: a ``keras.losses.Loss`` subclass whose constructor's keyword
+    arguments are the config's ``loss.*`` parameters, computing from logits and integer
+    labels as ours do.  A class Keras does not know yet is registered with
+    ``keras.saving.register_keras_serializable(package="kerasnoise.losses", name=name)``
+    (one registered by its author keeps its own name), so a model compiled with it
+    saves to ``.keras`` and loads again wherever the class is registered.
+
+    Args:
+        name: the loss's name (case-insensitive, ``-`` counts as ``_``).
+        loss: the class; omitted, ``register`` returns a decorator.
+        replace: whether ``name`` may replace a loss that exists (ours included).
+
+    Returns:
+        ``loss``, unchanged (or the decorator).
+
+    Raises:
+        ValueError: ``name`` exists and ``replace`` is false.
+        TypeError: ``loss`` is not a ``keras.losses.Loss`` subclass.
+    """
+    return _REGISTRY.register(name, loss, replace=replace)
 
 
 def available() -> list[str]:
-    """Names accepted by :func:`get` (aliases included)."""
-    return list(_LOSSES)
+    """Names accepted by :func:`get` (aliases, registered losses and installed plug-ins
+    included)."""
+    return _REGISTRY.available()
 
 
 def get(identifier: str, /, **params: Any) -> keras.losses.Loss:
     """A loss by name with its parameters, e.g. ``get("phuber_ce", tau=10)``.
 
     ``params`` go to the class, Keras's ``name``, ``reduction`` and ``dtype`` included.
+    A name that is neither ours nor registered is looked up among the installed
+    plug-ins (entry-point group ``kerasnoise.losses``).
     """
-    return lookup("loss", _LOSSES, identifier, params)
+    return _REGISTRY.build(identifier, params)

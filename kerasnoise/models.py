@@ -34,6 +34,7 @@ Weight decay, two kinds:
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -43,7 +44,7 @@ from keras import layers
 
 from kerasnoise import execution
 from kerasnoise._checks import positive_int as _positive_int
-from kerasnoise._registry import lookup
+from kerasnoise._registry import Registry
 
 __all__ = [
     "perceptron",
@@ -57,7 +58,10 @@ __all__ = [
     "resnet50",
     "cifar_resnet",
     "available",
+    "builder",
     "get",
+    "register",
+    "RUNNER_ARGUMENTS",
     "DATA_FORMATS",
     "resolve_data_format",
     "data_format_of",
@@ -516,23 +520,127 @@ def resnet50(
 
 # --------------------------------------------------------------------------- lookup
 
-_MODELS: dict[str, Callable[..., keras.Model]] = {
-    "perceptron": perceptron,
-    "mlp1": mlp1,
-    "mlp2": mlp2,
-    "mlp4": mlp4,
-    "conv4": conv4,
-    "lenet5": lenet5,
-    "resnet18": resnet18,
-    "resnet50": resnet50,
-}
+#: The arguments every builder is given by the runner, not by a config's ``model.*``.
+RUNNER_ARGUMENTS = ("input_shape", "num_classes", "weight_decay")
+
+
+def _check_plugin(name: str, builder: Any) -> Callable[..., keras.Model]:
+    """A plug-in model is a callable taking ``input_shape`` and ``num_classes``."""
+    if not callable(builder):
+        raise TypeError(f"a model must be a function returning a keras.Model, got {builder!r}")
+    try:
+        inspect.signature(builder).bind_partial(input_shape=(1,), num_classes=2)
+    except TypeError:
+        raise TypeError(
+            f"model {name!r}: the builder must take the keyword arguments input_shape and "
+            f"num_classes, got {builder.__qualname__}{inspect.signature(builder)}"
+        ) from None
+    except ValueError:  # a builtin without a signature: trust it
+        pass
+    return builder
+
+
+_REGISTRY = Registry(
+    "model",
+    "kerasnoise.models",
+    {
+        "perceptron": perceptron,
+        "mlp1": mlp1,
+        "mlp2": mlp2,
+        "mlp4": mlp4,
+        "conv4": conv4,
+        "lenet5": lenet5,
+        "resnet18": resnet18,
+        "resnet50": resnet50,
+    },
+    check=_check_plugin,
+)
+
+
+def register(
+    name: str, builder: Callable[..., keras.Model] | None = None, *, replace: bool = False
+):
+    """Make a model builder available by name to :func:`get`, configs (``model=NAME``,
+    ``model.PARAM=...``), sweeps, experiments and ``kerasnoise train``.
+
+    A decorator, or a plain call::
+
+        @models.register("small_cnn")
+        def small_cnn(input_shape, num_classes, width=32): ...
+
+        models.register("small_cnn", small_cnn)
+
+    The contract: ``builder(input_shape, num_classes, **params) -> keras.Model``, an
+    uncompiled model whose input is ``(H, W, C)`` images (standardised floats) and whose
+    output is ``num_classes`` logits; ``params`` are the config's ``model.*`` values.
+    The runner also passes ``weight_decay`` (the config's coupled decay, or ``None``)
+    to a builder that takes it (by name or ``**kwargs``); for one that does not, the
+    runner adds that decay itself, as ``wd / 2 * ||w||^2`` on every trainable weight
+    without a regulariser of its own (see :func:`get`).  Our other settings (layout,
+    initialisation) are parameters of our builders only: a plug-in has whatever
+    parameters it declares.  Layers of its own must be registered with
+    ``keras.saving.register_keras_serializable`` for the saved ``.keras`` model to load.
+
+    Args:
+        name: the model's name (case-insensitive, ``-`` counts as ``_``).
+        builder: the function; omitted, ``register`` returns a decorator.
+        replace: whether ``name`` may replace a model that exists (ours included).
+
+    Returns:
+        ``builder``, unchanged (or the decorator).
+
+    Raises:
+        ValueError: ``name`` exists and ``replace`` is false.
+        TypeError: ``builder`` does not take ``input_shape`` and ``num_classes``.
+    """
+    return _REGISTRY.register(name, builder, replace=replace)
 
 
 def available() -> list[str]:
-    """Names accepted by :func:`get`."""
-    return list(_MODELS)
+    """Names accepted by :func:`get` (registered models and installed plug-ins included)."""
+    return _REGISTRY.available()
+
+
+def builder(name: str) -> Callable[..., keras.Model]:
+    """The function that builds the model ``name`` (a plug-in's is imported first)."""
+    return _REGISTRY.get(name)
+
+
+def _takes(function: Callable[..., Any], argument: str) -> bool:
+    """Whether ``function`` accepts the keyword ``argument`` (by name or ``**kwargs``)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except ValueError:  # no signature to read
+        return True
+    return any(
+        p.kind is p.VAR_KEYWORD
+        or (p.name == argument and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+        for p in parameters
+    )
 
 
 def get(identifier: str, /, **kwargs: Any) -> keras.Model:
-    """A model by name, e.g. ``get("conv4", input_shape=(28, 28, 1), num_classes=10)``."""
-    return lookup("model", _MODELS, identifier, kwargs)
+    """A model by name, e.g. ``get("conv4", input_shape=(28, 28, 1), num_classes=10)``.
+
+    A name that is neither ours nor registered is looked up among the installed
+    plug-ins (entry-point group ``kerasnoise.models``).  ``weight_decay`` goes to a
+    builder that takes it; a builder that does not is given the same coupled decay
+    afterwards: an L2 regulariser ``wd / 2`` on every trainable weight that has none.
+    """
+    function = builder(identifier)
+    decay = kwargs.get("weight_decay")
+    if not _takes(function, "weight_decay"):
+        kwargs.pop("weight_decay", None)
+    else:
+        decay = None  # the builder applies it
+    model = _REGISTRY.build(identifier, kwargs)
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"model {identifier!r}: the builder returned {type(model).__name__}, not a keras.Model"
+        )
+    regularizer = _decay(decay)
+    if regularizer is not None:
+        for variable in model.trainable_weights:
+            if variable.regularizer is None:
+                variable.regularizer = regularizer
+    return model

@@ -49,7 +49,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from kerasnoise._io import to_json_safe
-from kerasnoise._registry import lookup
+from kerasnoise._registry import Registry
 
 __all__ = [
     "NoiseModel",
@@ -68,6 +68,7 @@ __all__ = [
     "available",
     "get",
     "from_config",
+    "register",
 ]
 
 SeedLike = int | np.integer | np.random.Generator | np.random.SeedSequence
@@ -265,15 +266,47 @@ def _realised(true: np.ndarray, noisy: np.ndarray, k: int) -> tuple[np.ndarray, 
     return matrix, counts
 
 
+def _corrupted(noisy, true, y: np.ndarray, k: int, model: str) -> tuple[np.ndarray, np.ndarray]:
+    """What ``_corrupt`` returned, as int64 arrays, checked (a plug-in's included)."""
+    noisy, true = np.asarray(noisy), np.asarray(true)
+    for name, array, low in (("noisy", noisy, 0), ("true", true, -1)):
+        if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
+            raise ValueError(
+                f"{model}._corrupt returned {name} labels of shape {array.shape} and dtype "
+                f"{array.dtype}; expected a 1-D integer array"
+            )
+        if array.size and (array.min() < low or array.max() >= k):
+            raise ValueError(
+                f"{model}._corrupt returned {name} labels outside [{low}, {k}) for {k} classes"
+            )
+    if noisy.shape != true.shape or noisy.shape[0] < y.shape[0]:
+        raise ValueError(
+            f"{model}._corrupt returned {noisy.shape[0]} noisy and {true.shape[0]} true labels "
+            f"for {y.shape[0]} examples; expected as many of each, at least {y.shape[0]}"
+        )
+    return noisy.astype(np.int64, copy=False), true.astype(np.int64, copy=False)
+
+
 # --------------------------------------------------------------------------- base
 
 
 class NoiseModel:
-    """Base class: subclasses set ``name`` and implement ``_corrupt``.
+    """Base class of every noise model, ours and plug-ins (:func:`register`).
 
     ``apply`` validates the labels, makes the generator, and builds the
-    :class:`NoiseResult`; ``_corrupt(y, k, rng)`` returns
-    ``(noisy_labels, true_labels)`` for the validated ``int64`` labels ``y``.
+    :class:`NoiseResult` (realised rate and transition matrix included); a subclass
+    sets ``name`` (or takes the registered one) and implements:
+
+    - ``get_config()``: ``{"name": self.name, **parameters}``, the keyword arguments
+      of its constructor (what configs, run ids and ``noise.json`` hold);
+    - ``_corrupt(y, k, rng)``: ``(noisy_labels, true_labels)`` for the validated
+      ``int64`` labels ``y`` of ``k`` classes, drawing only from the NumPy generator
+      ``rng``.  A replacement model returns ``(noisy, y)``; an additive one returns
+      ``(1 + alpha) N`` entries whose first N are ``y`` and sets ``alpha`` (and
+      ``source``, where the extra images come from) as attributes;
+    - optionally ``_expected(k)``, the K x K matrix it draws from
+      (:meth:`expected_transition`), and ``_check_classes(k)``, which raises
+      ``ValueError`` when its parameters do not fit ``k`` classes.
     """
 
     name: ClassVar[str] = ""
@@ -293,7 +326,7 @@ class NoiseModel:
         self._check_classes(k)
         rng, int_seed = _generator(seed)
         state = copy.deepcopy(rng.bit_generator.state)
-        noisy, true = self._corrupt(y, k, rng)
+        noisy, true = _corrupted(*self._corrupt(y, k, rng), y, k, type(self).__name__)
         is_noisy = noisy != true
         matrix, counts = _realised(true, noisy, k)
         for array in (noisy, true, is_noisy, matrix, counts):
@@ -776,29 +809,96 @@ def _ranking(ranking: Sequence[Sequence[int]]) -> np.ndarray:
 
 # --------------------------------------------------------------------------- registry
 
-_MODELS: dict[str, type[NoiseModel]] = {
-    cls.name: cls
-    for cls in (
-        SymmetricExclusive,
-        SymmetricInclusive,
-        SymmetricExact,
-        PairFlip,
-        Asymmetric,
-        TransitionMatrix,
-        Additive,
-        Structured,
-    )
-}
+
+def _check_plugin(name: str, model: Any) -> type[NoiseModel]:
+    """A plug-in is a :class:`NoiseModel` subclass with its own ``_corrupt`` and
+    ``get_config``; a class that sets no ``name`` of its own takes the registered one."""
+    if not (isinstance(model, type) and issubclass(model, NoiseModel)):
+        raise TypeError(
+            f"a noise model must be a kerasnoise.noise.NoiseModel subclass, got {model!r} "
+            f"for {name!r}"
+        )
+    missing = [m for m in ("_corrupt", "get_config") if getattr(model, m) is getattr(NoiseModel, m)]
+    if missing:
+        raise TypeError(f"noise model {model.__name__} must implement {' and '.join(missing)}")
+    if "name" not in vars(model):
+        model.name = name
+    elif model.name != name:
+        raise ValueError(
+            f"noise model {model.__name__} is named {model.name!r} but registered as {name!r}: "
+            "its get_config()['name'] must be the registered name (or leave name unset)"
+        )
+    return model
+
+
+_REGISTRY = Registry(
+    "noise model",
+    "kerasnoise.noise",
+    {
+        cls.name: cls
+        for cls in (
+            SymmetricExclusive,
+            SymmetricInclusive,
+            SymmetricExact,
+            PairFlip,
+            Asymmetric,
+            TransitionMatrix,
+            Additive,
+            Structured,
+        )
+    },
+    check=_check_plugin,
+)
+
+
+def register(name: str, model: type[NoiseModel] | None = None, *, replace: bool = False):
+    """Make a noise model available by name to :func:`get`, configs (``noise=NAME``,
+    ``noise.PARAM=...``), sweeps, experiments and ``kerasnoise train`` / ``noise``.
+
+    A decorator, or a plain call::
+
+        @noise.register("block_flip")
+        class BlockFlip(noise.NoiseModel): ...
+
+        noise.register("block_flip", BlockFlip)
+
+    The contract: a :class:`NoiseModel` subclass whose constructor's keyword arguments
+    are the config's ``noise.*`` parameters; it implements ``get_config()`` (``{"name":
+    self.name, **those parameters}``) and ``_corrupt(y, k, rng) -> (noisy, true)``, and
+    optionally ``_expected(k)`` (the K x K matrix it draws from) and
+    ``_check_classes(k)``.  :meth:`NoiseModel.apply` then reports the realised rate and
+    transition matrix, the mask and the seed, as it does for ours.  A class that does
+    not set ``name`` takes ``name``.
+
+    Args:
+        name: the noise model's name (case-insensitive, ``-`` counts as ``_``).
+        model: the class; omitted, ``register`` returns a decorator.
+        replace: whether ``name`` may replace a noise model that exists (ours included).
+
+    Returns:
+        ``model``, unchanged but for its ``name`` (or the decorator).
+
+    Raises:
+        ValueError: ``name`` exists and ``replace`` is false, or the class is named
+            otherwise.
+        TypeError: ``model`` is not a :class:`NoiseModel` subclass implementing
+            ``_corrupt`` and ``get_config``.
+    """
+    return _REGISTRY.register(name, model, replace=replace)
 
 
 def available() -> list[str]:
-    """Names accepted by :func:`get`."""
-    return list(_MODELS)
+    """Names accepted by :func:`get` (registered models and installed plug-ins included)."""
+    return _REGISTRY.available()
 
 
 def get(name: str, **params: Any) -> NoiseModel:
-    """A noise model by name, e.g. ``get("symmetric_exclusive", rate=0.4)``."""
-    return lookup("noise model", _MODELS, name, params)
+    """A noise model by name, e.g. ``get("symmetric_exclusive", rate=0.4)``.
+
+    A name that is neither ours nor registered is looked up among the installed
+    plug-ins (entry-point group ``kerasnoise.noise``).
+    """
+    return _REGISTRY.build(name, params)
 
 
 def from_config(config: Mapping[str, Any]) -> NoiseModel:

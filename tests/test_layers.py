@@ -14,13 +14,17 @@ from pathlib import Path
 import keras
 import pytest
 
+# Reads the package's source; the fresh-interpreter imports run on TensorFlow only: tox runs
+# these once, in the tensorflow environment
+pytestmark = pytest.mark.backend_free
+
 PACKAGE = Path(__file__).resolve().parents[1] / "kerasnoise"
 
 #: Lowest first.  A module may import modules of its own layer or of lower layers only.
 LAYERS = [
     ["_checks", "_registry", "_io", "_quiet", "_args", "_stats", "pool"],  # helpers
     ["distribution", "execution"],  # what the backend and machine can do
-    ["datasets", "synthetic"],
+    ["datasets", "synthetic"],  # datasets/: catalogue -> dataset -> loading -> noise_source
     ["noise"],
     ["pipelines"],
     ["models", "losses", "margins"],

@@ -1,8 +1,9 @@
-"""Image classification data sets: local files first, Keras or TFDS downloads on request.
+"""Loading a data set by name: ours from local files first, ``keras.datasets`` or TFDS
+downloads on request; a plug-in's from its :class:`~kerasnoise.datasets.DataSource`.
 
-:func:`load` returns a :class:`Dataset` of uint8 NHWC images and int64 labels for MNIST,
-Fashion-MNIST, CIFAR-10 and CIFAR-100.  Local copies are searched in ``data_dir`` or the
-folder named by ``$KERASNOISE_DATA_DIR``:
+:func:`load` returns a :class:`~kerasnoise.datasets.Dataset` of uint8 NHWC images and
+int64 labels.  Local copies of ours are searched in ``data_dir`` or the folder named by
+``$KERASNOISE_DATA_DIR``:
 
 - ``{name}.npz`` in Keras's layout (keys ``x_train``, ``y_train``, ``x_test``, ``y_test``);
 - MNIST / Fashion-MNIST: the four original IDX files (``.gz`` or not) in a subfolder named
@@ -14,110 +15,25 @@ Keras, TensorFlow and TensorFlow Datasets are imported only when a download is n
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import os
 import pickle
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-__all__ = [
-    "ENV_VAR",
-    "INFO",
-    "NAMES",
-    "SOURCES",
-    "Dataset",
-    "DatasetInfo",
-    "DatasetNotFoundError",
-    "get_info",
-    "load",
-    "noise_images",
-    "check_noise_source",
-    "NOISE_SOURCES",
-    "read_idx",
-    "split_indices",
-]
+from kerasnoise.datasets.catalogue import DatasetInfo, DataSource, get_info, source_of
+from kerasnoise.datasets.dataset import Dataset
+
+__all__ = ["ENV_VAR", "SOURCES", "DatasetNotFoundError", "data_folder", "load", "read_idx"]
 
 ENV_VAR = "KERASNOISE_DATA_DIR"
 SOURCES = ("auto", "local", "keras", "tfds")
 
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
-
-@dataclass(frozen=True)
-class DatasetInfo:
-    """Static description of a data set.
-
-    Attributes
-    ----------
-    name : str
-        Canonical name, e.g. ``"cifar10"``.
-    num_classes : int
-        Number of classes; labels are ``0 .. num_classes - 1``.
-    image_shape : tuple of int
-        ``(H, W, C)``.
-    mean, std : tuple of float
-        Per-channel standardisation statistics of the training set on the [0, 1] scale.
-    class_names : tuple of str
-        Human-readable class names, indexed by label.
-    """
-
-    name: str
-    num_classes: int
-    image_shape: tuple[int, int, int]
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-    class_names: tuple[str, ...]
-
-
-_CIFAR100_CLASSES = """
-apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus
-butterfly camel can castle caterpillar cattle chair chimpanzee clock cloud cockroach couch crab
-crocodile cup dinosaur dolphin elephant flatfish forest fox girl hamster house kangaroo keyboard
-lamp lawn_mower leopard lion lizard lobster man maple_tree motorcycle mountain mouse mushroom
-oak_tree orange orchid otter palm_tree pear pickup_truck pine_tree plain plate poppy porcupine
-possum rabbit raccoon ray road rocket rose sea seal shark shrew skunk skyscraper snail snake
-spider squirrel streetcar sunflower sweet_pepper table tank telephone television tiger tractor
-train trout tulip turtle wardrobe whale willow_tree wolf woman worm
-""".split()
-
-INFO: dict[str, DatasetInfo] = {
-    "mnist": DatasetInfo(
-        "mnist", 10, (28, 28, 1), (0.1307,), (0.3081,), tuple(str(i) for i in range(10))
-    ),
-    "fashion_mnist": DatasetInfo(
-        "fashion_mnist",
-        10,
-        (28, 28, 1),
-        (0.2860,),
-        (0.3530,),
-        ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat")
-        + ("Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
-    ),
-    "cifar10": DatasetInfo(
-        "cifar10",
-        10,
-        (32, 32, 3),
-        (0.4914, 0.4822, 0.4465),
-        (0.2470, 0.2435, 0.2616),
-        ("airplane", "automobile", "bird", "cat", "deer")
-        + ("dog", "frog", "horse", "ship", "truck"),
-    ),
-    "cifar100": DatasetInfo(
-        "cifar100",
-        100,
-        (32, 32, 3),
-        (0.5071, 0.4867, 0.4408),
-        (0.2675, 0.2565, 0.2761),
-        tuple(_CIFAR100_CLASSES),
-    ),
-}
-NAMES = tuple(INFO)
 
 _IDX_FILES = (
     "train-images-idx3-ubyte",
@@ -141,161 +57,10 @@ class DatasetNotFoundError(FileNotFoundError):
     """No local copy of a data set was found and it could not (or may not) be downloaded."""
 
 
-def get_info(name: str) -> DatasetInfo:
-    """Return the :class:`DatasetInfo` of ``name`` (``"fashion-mnist"`` is accepted too).
-
-    Raises
-    ------
-    ValueError
-        If the name is unknown.
-    """
-    key = str(name).strip().lower().replace("-", "_")
-    if key not in INFO:
-        raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(NAMES)}")
-    return INFO[key]
-
-
-# --------------------------------------------------------------------------- Dataset
-
-
-@dataclass(eq=False)
-class Dataset:
-    """Images (uint8, ``(N, H, W, C)``) and int64 labels of one data set.
-
-    Attributes
-    ----------
-    x_train, y_train, x_test, y_test : np.ndarray
-        Training and test images and labels.
-    info : DatasetInfo
-        Static description (classes, shape, standardisation stats).
-    source : str
-        Where the data came from: a file or folder path, ``"keras.datasets"`` or
-        ``"tensorflow_datasets"``.
-    x_val, y_val : np.ndarray or None
-        Validation split taken from the training set by :meth:`validation_split`.
-    """
-
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    info: DatasetInfo
-    source: str
-    x_val: np.ndarray | None = None
-    y_val: np.ndarray | None = None
-
-    def __post_init__(self) -> None:
-        if (self.x_val is None) != (self.y_val is None):
-            raise ValueError("x_val and y_val must both be given or both be None")
-        for split in ("train", "test", "val"):
-            x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
-            if x is not None and len(x) != len(y):
-                raise ValueError(f"x_{split} has {len(x)} images but y_{split} {len(y)} labels")
-
-    @property
-    def name(self) -> str:
-        """Canonical data set name."""
-        return self.info.name
-
-    def __repr__(self) -> str:
-        val = None if self.y_val is None else len(self.y_val)
-        return (
-            f"Dataset(name={self.name!r}, train={len(self.y_train)}, val={val}, "
-            f"test={len(self.y_test)}, image_shape={self.info.image_shape}, "
-            f"source={self.source!r})"
-        )
-
-    def class_counts(self, split: Literal["train", "val", "test"] = "train") -> np.ndarray:
-        """Number of examples per class in ``split`` (int64 array of length ``num_classes``)."""
-        if split not in ("train", "val", "test"):
-            raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
-        y = getattr(self, f"y_{split}")
-        if y is None:
-            raise ValueError("this Dataset has no validation split; call validation_split()")
-        return np.bincount(y, minlength=self.info.num_classes).astype(np.int64)
-
-    def validation_split(
-        self,
-        size: float | int,
-        seed: int | np.random.Generator,
-        stratify: bool = True,
-    ) -> Dataset:
-        """Hold out part of the training set as a validation set.
-
-        Parameters
-        ----------
-        size : float or int
-            Fraction of the training set in (0, 1), or a count in [1, N - 1].
-        seed : int or np.random.Generator
-            Randomness source (required).
-        stratify : bool, default True
-            Allocate the validation examples to classes in proportion to the class counts
-            (largest-remainder rounding, so the counts sum exactly to the requested size);
-            otherwise draw a uniformly random subset.
-
-        Returns
-        -------
-        Dataset
-            A new Dataset; the test set is shared, and the remaining training and the
-            validation examples keep their original relative order.
-        """
-        if self.x_val is not None:
-            raise ValueError("this Dataset already has a validation split")
-        train_idx, val_idx = split_indices(self.y_train, size, seed, stratify=stratify)
-        return dataclasses.replace(
-            self,
-            x_train=self.x_train[train_idx],
-            y_train=self.y_train[train_idx],
-            x_val=self.x_train[val_idx],
-            y_val=self.y_train[val_idx],
-        )
-
-
-def split_indices(
-    y: np.ndarray,
-    size: float | int,
-    seed: int | np.random.Generator,
-    *,
-    stratify: bool = True,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted ``(keep, held_out)`` index arrays partitioning ``range(len(y))``.
-
-    See :meth:`Dataset.validation_split` for the meaning of the arguments.
-    """
-    y = np.asarray(y)
-    n = len(y)
-    if isinstance(size, bool) or not isinstance(size, int | float | np.integer | np.floating):
-        raise TypeError(f"size must be a float fraction or an int count, got {size!r}")
-    if isinstance(size, float | np.floating):
-        if not 0.0 < size < 1.0:
-            raise ValueError(f"size as a fraction must be in (0, 1), got {size}")
-        n_val = int(round(float(size) * n))
-    else:
-        n_val = int(size)
-    if not 1 <= n_val <= n - 1:
-        raise ValueError(f"size must give between 1 and {n - 1} examples (N={n}), got {size}")
-    if seed is None:
-        raise ValueError("seed is required (an int or a np.random.Generator)")
-    rng = np.random.default_rng(seed)
-
-    if stratify:
-        if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
-            raise ValueError("stratify=True needs 1-D non-negative integer labels")
-        counts = np.bincount(y)
-        quota, remainder = np.divmod(counts * n_val, n)  # exact integer arithmetic
-        extra = np.argsort(-remainder, kind="stable")[: n_val - int(quota.sum())]
-        quota[extra] += 1
-        parts = [
-            rng.choice(np.flatnonzero(y == k), size=int(q), replace=False)
-            for k, q in enumerate(quota)
-            if q
-        ]
-        val_idx = np.concatenate(parts)
-    else:
-        val_idx = rng.choice(n, size=n_val, replace=False)
-    mask = np.zeros(n, dtype=bool)
-    mask[val_idx] = True
-    return np.flatnonzero(~mask), np.flatnonzero(mask)
+def data_folder(data_dir: str | os.PathLike | None) -> Path | None:
+    """``data_dir``, else ``$KERASNOISE_DATA_DIR``, as a path; ``None`` if neither is set."""
+    raw = data_dir if data_dir is not None else os.environ.get(ENV_VAR) or None
+    return None if raw is None else Path(raw).expanduser()
 
 
 # --------------------------------------------------------------------------- readers
@@ -558,8 +323,10 @@ def load(
 
     Parameters
     ----------
-    name : {"mnist", "fashion_mnist", "cifar10", "cifar100"}
-        Data set (``"fashion-mnist"`` is accepted too).
+    name : {"mnist", "fashion_mnist", "cifar10", "cifar100"} or a plug-in's name
+        Data set (``"fashion-mnist"`` is accepted too); a registered or installed
+        :class:`~kerasnoise.datasets.DataSource` is loaded by its ``load`` (``source``
+        ``"auto"`` or ``"local"``, the latter meaning ``download=False``).
     data_dir : str or path-like, optional
         Folder with local copies; defaults to ``$KERASNOISE_DATA_DIR``.  With
         ``source="tfds"`` it is passed to ``tensorflow_datasets.load`` instead.
@@ -591,15 +358,15 @@ def load(
         raise ValueError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
     if file is not None and source not in ("auto", "local"):
         raise ValueError(f"file= only applies to local files, not source={source!r}")
+    plugin = source_of(name)
+    if plugin is not None:
+        return _load_plugin(plugin, info, data_dir, file, source, download)
     if source == "tfds":
         return _load_tfds(info, data_dir, download)
     if source == "keras" and not download:
         raise ValueError("source='keras' downloads; with download=False use source='local'")
 
-    folder = None
-    if source != "keras":
-        raw = data_dir if data_dir is not None else os.environ.get(ENV_VAR) or None
-        folder = None if raw is None else Path(raw).expanduser()
+    folder = data_folder(data_dir) if source != "keras" else None
     looked: list[str] = []
 
     if file is not None:
@@ -637,52 +404,32 @@ def load(
     return Dataset(*_validate(arrays, info, call), info=info, source="keras.datasets")
 
 
-# --------------------------------------------------------------------------- noise images
-
-#: What Rolnick et al.'s extra examples can be besides the task's own training images
-#: (``noise.source``): white noise, or another data set's training images.
-NOISE_SOURCES = ("train", "white_noise", *NAMES)
-
-
-def check_noise_source(source: str, task: str) -> None:
-    """Raise ``ValueError`` unless ``source`` can give extra images for data set ``task``:
-    ``train``, ``white_noise``, or another data set with the same image shape."""
-    if source not in NOISE_SOURCES:
-        raise ValueError(f"noise.source must be one of {', '.join(NOISE_SOURCES)}; got {source!r}")
-    if source in ("train", "white_noise"):
-        return
-    if source == get_info(task).name:
-        raise ValueError(f"noise.source={source!r} is the task's own data set: use 'train'")
-    theirs, ours = get_info(source).image_shape, get_info(task).image_shape
-    if theirs != ours:
-        raise ValueError(
-            f"noise.source={source!r} has {'x'.join(map(str, theirs))} images but {task} "
-            f"has {'x'.join(map(str, ours))}; no conversion is offered: use a data set of the "
-            "same shape (fashion_mnist for mnist, cifar100 for cifar10) or white_noise"
-        )
-
-
-def noise_images(
+def _load_plugin(
+    plugin: type[DataSource],
+    info: DatasetInfo,
+    data_dir: str | os.PathLike | None,
+    file: str | os.PathLike | None,
     source: str,
-    task: Dataset,
-    *,
-    seed: int,
-    data_dir: str | os.PathLike | None = None,
-) -> np.ndarray:
-    """Images that belong to no class of ``task``, as uint8 in its shape, for
-    ``Additive(source=...)``: ``white_noise`` draws one image per training image of
-    ``task``, each pixel normal with the task's per-channel mean and std (on the
-    0..255 scale), rounded and clipped, from ``seed`` (the noise seed); a data set's
-    name gives its training images (loaded as :func:`load` does, from ``data_dir``)."""
-    check_noise_source(source, task.name)
-    if source == "train":
-        raise ValueError("noise.source='train' uses the task's own images: nothing to load")
-    info = task.info
-    if source == "white_noise":
-        rng = np.random.default_rng(np.random.SeedSequence([seed, 2]))
-        shape = (len(task.y_train), *info.image_shape)
-        mean = 255.0 * np.asarray(info.mean)
-        std = 255.0 * np.asarray(info.std)
-        pixels = rng.standard_normal(size=shape, dtype=np.float32) * std + mean
-        return np.clip(np.rint(pixels), 0, 255).astype(np.uint8)
-    return load(source, data_dir).x_train
+    download: bool,
+) -> Dataset:
+    """A plug-in's arrays, from its ``load``, checked against its info."""
+    if source not in ("auto", "local"):
+        raise ValueError(
+            f"source={source!r} is for our data sets; {info.name!r} is loaded by its "
+            f"DataSource ({plugin.__module__}.{plugin.__qualname__}): use 'auto' or 'local'"
+        )
+    folder = data_folder(data_dir)
+    path = None
+    if file is not None:
+        path = Path(file).expanduser()
+        if folder is not None and not path.is_absolute():
+            path = folder / path
+    arrays = plugin().load(folder, file=path, download=download and source == "auto")
+    if not isinstance(arrays, tuple | list) or len(arrays) != 4:
+        raise TypeError(
+            f"{plugin.__qualname__}.load must return (x_train, y_train, x_test, y_test), got "
+            f"{type(arrays).__name__}"
+        )
+    origin = f"{plugin.__module__}.{plugin.__qualname__}"
+    where = origin if path is None and folder is None else f"{origin} ({path or folder})"
+    return Dataset(*_validate(tuple(arrays), info, origin), info=info, source=where)

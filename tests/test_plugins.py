@@ -1,0 +1,394 @@
+"""A researcher's own loss, model, noise model and data set, without editing kerasnoise:
+registered in code, or installed as a package with entry points, and used by name
+wherever ours are (configs, ``kerasnoise train`` and ``eval``, experiments)."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from kerasnoise import _registry, cli, datasets, losses, models, noise, presets, training
+from kerasnoise import config as cfg
+from kerasnoise.experiment import Experiment, run
+
+REPO = Path(__file__).resolve().parents[1]
+SMALL = ["epochs=1", "train_limit=1000", "validation=200", "batch_size=64", "eval_batch_size=500"]
+FAST = "optimizer.learning_rate=0.01"  # the small MLPs of these tests learn in 13 steps
+
+
+def small_config(shared_data, *overrides):
+    """The Menon MNIST preset, one epoch on 800 training images: seconds per run."""
+    items = SMALL + list(overrides)
+    config = cfg.apply_overrides(presets.get("menon-mnist-lenet"), cfg.parse_overrides(items))
+    config.data_dir = str(shared_data)
+    return config
+
+
+@pytest.fixture(autouse=True)
+def _registries_as_they_were():
+    """What a test registers is gone after it; so are the plug-ins it loaded."""
+    saved = [(r, dict(r._entries), dict(r._origins)) for r in _registry.registries()]
+    yield
+    for registry, entries, origins in saved:
+        registry._entries, registry._origins = entries, origins
+    _registry.refresh()
+
+
+# --------------------------------------------------------------------------- in code
+
+
+class ScaledCrossEntropy(keras.losses.Loss):
+    """``scale * CE`` from logits and integer labels: a loss that is not ours."""
+
+    def __init__(self, scale=1.0, name="scaled_cross_entropy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.scale = float(scale)
+
+    def call(self, y_true, y_pred):
+        labels = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+        log_p = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
+        return -self.scale * ops.sum(ops.one_hot(labels, y_pred.shape[-1]) * log_p, axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
+def flat(input_shape, num_classes, hidden=16):
+    """A builder without weight_decay: kerasnoise adds the coupled decay itself."""
+    inputs = keras.Input(input_shape)
+    x = keras.layers.Dense(hidden, activation="relu")(keras.layers.Flatten()(inputs))
+    return keras.Model(inputs, keras.layers.Dense(num_classes)(x))
+
+
+class ToClass(noise.NoiseModel):
+    """With probability ``rate`` a label becomes ``target``."""
+
+    def __init__(self, rate, target=0):
+        self.rate, self.target = float(rate), int(target)
+
+    def get_config(self):
+        return {"name": self.name, "rate": self.rate, "target": self.target}
+
+    def _corrupt(self, y, k, rng):
+        return np.where(rng.random(y.shape[0]) < self.rate, self.target, y), y
+
+
+class FirstDigits(datasets.DataSource):
+    """The first 1,500 training and 500 test images of MNIST, under another name."""
+
+    info = datasets.DatasetInfo("first_digits", 10, (28, 28, 1), (0.1307,), (0.3081,))
+
+    def load(self, data_dir, *, file=None, download=True):
+        mnist = datasets.load("mnist", data_dir, download=False)
+        return mnist.x_train[:1500], mnist.y_train[:1500], mnist.x_test[:500], mnist.y_test[:500]
+
+
+def test_register_by_decorator_and_by_call():
+    assert losses.register("scaled_ce", ScaledCrossEntropy) is ScaledCrossEntropy
+    loss = losses.get("Scaled-CE", scale=2.0)  # names as ours: any case, '-' for '_'
+    assert isinstance(loss, ScaledCrossEntropy) and loss.scale == 2.0
+    assert "scaled_ce" in losses.available()
+    # registered with Keras for .keras saving, under its kerasnoise name
+    assert keras.saving.get_registered_name(ScaledCrossEntropy) == "kerasnoise.losses>scaled_ce"
+
+    @models.register("flat")
+    def decorated(input_shape, num_classes, hidden=16):
+        return flat(input_shape, num_classes, hidden)
+
+    assert decorated.__name__ == "decorated"  # the decorator returns the function itself
+    model = models.get("flat", input_shape=(28, 28, 1), num_classes=10, weight_decay=1e-3)
+    # no weight_decay parameter: the coupled decay is on every trainable weight anyway
+    assert len(model.losses) == len(model.trainable_weights) == 4
+
+    assert noise.register("to_class")(ToClass) is ToClass
+    assert ToClass.name == "to_class"  # takes the registered name
+    result = noise.get("to_class", rate=0.5, target=3).apply(
+        np.arange(1000) % 10, num_classes=10, seed=0
+    )
+    assert result.model == {"name": "to_class", "rate": 0.5, "target": 3}
+    assert 0.35 < result.rate < 0.55 and result.transition[0, 3] > 0.3  # reported as ours are
+    assert noise.from_config(result.model) == noise.get("to_class", rate=0.5, target=3)
+
+    datasets.register("first_digits", FirstDigits)
+    assert datasets.get_info("first-digits").num_classes == 10
+    assert "first_digits" in datasets.available()
+
+
+def test_an_existing_name_needs_replace():
+    losses.register("scaled_ce", ScaledCrossEntropy)
+    with pytest.raises(ValueError, match=r"loss 'scaled_ce' exists already \(registered in code\)"):
+        losses.register("scaled_ce", ScaledCrossEntropy)
+    for register, name, obj in (
+        (losses.register, "gce", ScaledCrossEntropy),
+        (models.register, "lenet5", flat),
+        (noise.register, "pair_flip", ToClass),
+        (datasets.register, "mnist", FirstDigits),
+    ):
+        with pytest.raises(
+            ValueError, match=f"'{name}' exists already \\(built in\\); pass replace"
+        ):
+            register(name, obj)
+    losses.register("gce", ScaledCrossEntropy, replace=True)
+    assert isinstance(losses.get("gce"), ScaledCrossEntropy)
+    assert losses.get("ce").__class__ is losses.CrossEntropy
+
+
+def test_what_is_not_a_component_is_refused():
+    with pytest.raises(TypeError, match="a loss must be a keras.losses.Loss subclass"):
+        losses.register("mine", lambda y_true, y_pred: y_pred)
+    with pytest.raises(
+        TypeError, match="must take the keyword arguments input_shape and num_classes"
+    ):
+        models.register("mine", lambda shape, classes: None)
+    with pytest.raises(TypeError, match="must be a kerasnoise.noise.NoiseModel subclass"):
+        noise.register("mine", dict)
+    with pytest.raises(ValueError, match="info.name is 'first_digits' but it is registered as"):
+        datasets.register("mine", FirstDigits)
+    with pytest.raises(ValueError, match="letters, digits"):
+        losses.register("my loss", ScaledCrossEntropy)
+
+
+def test_config_errors_for_a_plugin_are_the_usual_ones(shared_data):
+    losses.register("scaled_ce", ScaledCrossEntropy)
+    config = small_config(shared_data, "loss=scaled_ce", "loss.scale=3.0").validate()
+    ids = {config.run_id(), small_config(shared_data, "loss=scaled_ce").validate().run_id()}
+    assert len(ids) == 2  # the parameters are part of the run id, as ours are
+    with pytest.raises(
+        TypeError, match="loss: loss 'scaled_ce'.*unexpected keyword argument 'gamma'"
+    ):
+        small_config(shared_data, "loss=scaled_ce", "loss.gamma=2").validate()
+    with pytest.raises(
+        ValueError, match=r"loss.name must be one of cross_entropy, .*, scaled_ce; got"
+    ):
+        small_config(shared_data, "loss=scaled_cee").validate()
+
+
+def test_a_registered_data_set_trains_with_registered_parts(shared_data, tmp_path):
+    losses.register("scaled_ce", ScaledCrossEntropy)
+    models.register("flat", flat)
+    noise.register("to_class", ToClass)
+    datasets.register("first_digits", FirstDigits)
+    data = datasets.load("first_digits", shared_data)
+    assert (len(data.y_train), len(data.y_test), data.name) == (1500, 500, "first_digits")
+    config = small_config(
+        shared_data,
+        "dataset='first_digits'",
+        "loss=scaled_ce",
+        "model=flat",
+        "model.hidden=32",
+        "noise=to_class",
+        "noise.rate=0.2",
+        FAST,
+    )
+    record = training.train(config, tmp_path, verbose=0, quiet=True)
+    assert record["status"] == "finished" and record["test_accuracy_last"] > 0.3  # chance: 0.1
+    run_dir = tmp_path / record["run_id"]
+    realised = json.loads((run_dir / "noise.json").read_text())
+    assert realised["model"] == {"name": "to_class", "rate": 0.2, "target": 0}
+    model = keras.saving.load_model(run_dir / "model.keras")
+    assert isinstance(model.loss, ScaledCrossEntropy)
+
+
+# --------------------------------------------------------------------------- installed
+
+PARTS = '''
+"""A researcher's parts, installed as a package with entry points."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from kerasnoise import noise
+
+
+class Focal(keras.losses.Loss):
+    """Focal loss ``-(1 - p_y) ** gamma log p_y`` from logits and integer labels."""
+
+    def __init__(self, gamma=2.0, name="focal", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.gamma = float(gamma)
+
+    def call(self, y_true, y_pred):
+        labels = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+        log_p = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
+        log_p_y = ops.sum(ops.one_hot(labels, y_pred.shape[-1]) * log_p, axis=-1)
+        return -ops.power(1.0 - ops.exp(log_p_y), self.gamma) * log_p_y
+
+    def get_config(self):
+        return {**super().get_config(), "gamma": self.gamma}
+
+
+def small_mlp(input_shape, num_classes, hidden=32, weight_decay=None):
+    reg = keras.regularizers.L2(weight_decay / 2) if weight_decay else None
+    inputs = keras.Input(input_shape)
+    x = keras.layers.Flatten()(inputs)
+    x = keras.layers.Dense(hidden, activation="relu", kernel_regularizer=reg)(x)
+    return keras.Model(inputs, keras.layers.Dense(num_classes, kernel_regularizer=reg)(x))
+
+
+class NextClass(noise.NoiseModel):
+    """With probability ``rate`` a label becomes the next class."""
+
+    def __init__(self, rate):
+        self.rate = float(rate)
+
+    def get_config(self):
+        return {"name": self.name, "rate": self.rate}
+
+    def _corrupt(self, y, k, rng):
+        return np.where(rng.random(y.shape[0]) < self.rate, (y + 1) % k, y), y
+
+    def _expected(self, k):
+        return (1 - self.rate) * np.eye(k) + self.rate * np.roll(np.eye(k), 1, axis=1)
+'''
+
+ENTRY_POINTS = """
+[kerasnoise.losses]
+demo_focal = knoise_demo.parts:Focal
+
+[kerasnoise.models]
+demo_mlp = knoise_demo.parts:small_mlp
+
+[kerasnoise.noise]
+demo_next = knoise_demo.parts:NextClass
+"""
+
+
+def _distribution(site: Path, name: str, version: str, entry_points: str) -> None:
+    """An installed distribution as pip leaves it: ``<name>-<version>.dist-info/``."""
+    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (info / "entry_points.txt").write_text(textwrap.dedent(entry_points).lstrip())
+
+
+@pytest.fixture(scope="module")
+def plugin_site(tmp_path_factory):
+    """A folder on ``sys.path`` with two installed plug-in packages: ``knoise-demo``
+    (a loss, a model and a noise model) and ``knoise-broken``, whose module is missing."""
+    import importlib
+
+    site = tmp_path_factory.mktemp("site")
+    (site / "knoise_demo").mkdir()
+    (site / "knoise_demo" / "__init__.py").write_text("")
+    (site / "knoise_demo" / "parts.py").write_text(PARTS)
+    _distribution(site, "knoise-demo", "0.1", ENTRY_POINTS)
+    broken = "[kerasnoise.losses]\ndemo_broken = knoise_broken.missing:Loss\n"
+    _distribution(site, "knoise-broken", "0.2", broken)
+    sys.path.insert(0, str(site))
+    importlib.invalidate_caches()
+    _registry.refresh()
+    yield site
+    sys.path.remove(str(site))
+    importlib.invalidate_caches()
+    _registry.refresh()
+
+
+def _environment(site: Path) -> dict:
+    path = os.pathsep.join([str(site), str(REPO), os.environ.get("PYTHONPATH", "")])
+    return {**os.environ, "PYTHONPATH": path, "KERAS_BACKEND": keras.backend.backend()}
+
+
+def test_installed_plugins_are_found_lazily(plugin_site):
+    for module in ("knoise_demo.parts", "knoise_demo"):  # as in a fresh interpreter
+        sys.modules.pop(module, None)
+    registry = losses._REGISTRY
+    assert registry._entry_points is None  # nothing read for our own names
+    assert isinstance(losses.get("ce"), losses.CrossEntropy) and registry._entry_points is None
+    assert {"demo_focal", "demo_broken"} <= set(losses.available())  # names, not imported
+    assert "knoise_demo.parts" not in sys.modules
+    focal = losses.get("demo_focal", gamma=1.0)
+    assert type(focal).__name__ == "Focal" and focal.gamma == 1.0
+    assert keras.saving.get_registered_name(type(focal)) == "kerasnoise.losses>demo_focal"
+    assert "knoise-demo 0.1" in losses._REGISTRY.plugins()["demo_focal"]
+
+
+def test_a_plugin_that_fails_to_import_says_which(plugin_site):
+    with pytest.raises(_registry.PluginError) as err:
+        losses.get("demo_broken")
+    message = str(err.value)
+    assert "the loss plug-in 'demo_broken' failed to import" in message
+    assert "demo_broken = knoise_broken.missing:Loss" in message and "knoise-broken 0.2" in message
+    assert "ModuleNotFoundError" in message
+    with pytest.raises(ImportError, match="knoise-broken 0.2"):  # a config says so too
+        cfg.apply_overrides(presets.get("menon-mnist-lenet"), {"loss": "demo_broken"}).validate()
+
+
+def test_the_presets_command_lists_plugins_beside_ours(plugin_site, capsys):
+    assert cli.main(["presets"]) == 0
+    out = capsys.readouterr().out
+    assert "menon-mnist-lenet" in out and "ours: cross_entropy, ce, gce" in out
+    assert "plug-in demo_focal: entry point demo_focal = knoise_demo.parts:Focal" in out
+    assert "plug-in demo_next: entry point" in out and "plug-in demo_mlp: entry point" in out
+
+
+def test_installed_plugins_train_and_evaluate_by_name(plugin_site, shared_data, tmp_path, capsys):
+    out = tmp_path / "runs"
+    parts = ["loss=demo_focal", "loss.gamma=1.0", "model=demo_mlp", "noise=demo_next", FAST]
+    code = cli.main(
+        ["train", "menon-mnist-lenet", *SMALL, *parts, "noise.rate=0.2", "--out", str(out)]
+        + ["--data-dir", str(shared_data), "--verbose", "0"]
+    )
+    assert code == 0
+    (run_dir,) = [p for p in out.iterdir() if p.is_dir()]
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["loss"] == {"name": "demo_focal", "gamma": 1.0}
+    assert config["model"] == {"name": "demo_mlp"} and config["noise"]["name"] == "demo_next"
+    realised = json.loads((run_dir / "noise.json").read_text())
+    assert realised["model"] == {"name": "demo_next", "rate": 0.2}
+    assert 0.14 < realised["rate"] < 0.26
+    record = json.loads((run_dir / "result.json").read_text())
+    assert record["status"] == "finished" and record["test_accuracy_last"] > 0.3  # chance: 0.1
+    with zipfile.ZipFile(run_dir / "model.keras") as saved:
+        compiled = json.loads(saved.read("config.json"))["compile_config"]
+    assert compiled["loss"]["registered_name"] == "kerasnoise.losses>demo_focal"
+
+    # kerasnoise eval in a fresh interpreter: the run's names import the plug-in first
+    done = subprocess.run(
+        [sys.executable, "-m", "kerasnoise.cli", "eval", str(run_dir)],
+        capture_output=True,
+        text=True,
+        env=_environment(plugin_site),
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    printed = dict(line.split(maxsplit=1) for line in done.stdout.splitlines() if line.strip())
+    assert float(printed["accuracy"]) == pytest.approx(
+        record["test_accuracy_final_model"], abs=1e-9
+    )
+
+
+def test_installed_plugins_in_an_experiment(plugin_site, shared_data, tmp_path):
+    experiment = Experiment(
+        name="focal-beside-ce",
+        title="CE and a plug-in focal loss, MNIST, a plug-in MLP and noise model",
+        preset="menon-mnist-lenet",
+        methods={"ce": {"loss": "ce"}, "focal": {"loss": "demo_focal", "loss.gamma": 1.0}},
+        axes={"noise.rate": [0.2]},
+        seeds=[0],
+        module=__name__,
+    )
+    small = {key: int(value) for key, value in (item.split("=") for item in SMALL)}
+    outcome = run(
+        experiment,
+        out=str(tmp_path / "out"),
+        data_dir=str(shared_data),
+        jobs=1,
+        progress=False,
+        model="demo_mlp",
+        noise="demo_next",
+        **{"optimizer.learning_rate": 0.01},
+        **small,
+    )
+    assert outcome.failed == {} and outcome.trained == 2
+    assert sorted(outcome.table["method"]) == ["ce", "focal"]
+    assert (tmp_path / "out" / "table.md").is_file()
