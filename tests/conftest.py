@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def _shared_data_dir() -> Path:
@@ -30,6 +29,15 @@ def shared_data() -> Path:
             pytest.fail(msg)
         pytest.skip(msg)
     return path
+
+
+@pytest.fixture
+def figures(monkeypatch):
+    """``{file name: what it shows}`` of the figures kerasnoise saves during the test
+    (:func:`tests.helpers.capture_figures`)."""
+    from tests.helpers import capture_figures
+
+    return capture_figures(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ import pytest
 from benchmarks import noise_generation, throughput
 
 
+@pytest.mark.backend_free
 def test_noise_generation_runs(tmp_path):
     out = tmp_path / "noise.json"
     noise_generation.main(["--n", "1000", "--repeats", "1", "--out", str(out)])
@@ -56,6 +57,7 @@ def test_throughput_runs_with_a_minimal_setting(shared_data, tmp_path, monkeypat
     assert f"| {steps} steps/call, " in table and "NHWC" not in table
 
 
+@pytest.mark.backend_free
 def test_throughput_variants_switch_onednn_for_tensorflow_only():
     args = throughput.argparse.Namespace(
         backends=["tensorflow", "jax"],

@@ -7,6 +7,9 @@ import scipy.stats
 
 from kerasnoise import claims
 
+# pandas and SciPy on hand-made frames: never a Keras backend (tox runs it once)
+pytestmark = pytest.mark.backend_free
+
 
 def frame(cells: dict) -> pd.DataFrame:
     """``{(method, rate): [accuracies]}`` -> a runs frame's columns."""

@@ -1,12 +1,15 @@
 """The command line: literal-only parameter parsing, the noise report, errors."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
 from kerasnoise import cli
 
 
+@pytest.mark.backend_free
 def test_parse_overrides_literals_only():
     got = cli.parse_overrides(["rate=0.4", "alpha=100", "mapping={2: 7}", "name=mnist", "x=[1,2]"])
     assert got == {"rate": 0.4, "alpha": 100, "mapping": {2: 7}, "name": "mnist", "x": [1, 2]}
@@ -18,6 +21,7 @@ def test_parse_overrides_literals_only():
         cli.parse_overrides(["rate"])
 
 
+@pytest.mark.backend_free
 def test_noise_command_on_real_mnist(shared_data, tmp_path, capsys):
     out = tmp_path / "noise.json"
     code = cli.main(
@@ -43,6 +47,7 @@ def test_noise_command_on_real_mnist(shared_data, tmp_path, capsys):
     assert not list(tmp_path.glob(".*tmp"))  # no temporary file left behind
 
 
+@pytest.mark.backend_free
 def test_noise_command_errors(tmp_path, capsys):
     assert cli.main(["noise", "mnist", "pair_flip", "rate=2"]) == 2
     assert "rate must be in [0, 1]" in capsys.readouterr().err
@@ -74,11 +79,60 @@ def test_a_bug_surfaces_as_a_bug_not_as_bad_input(monkeypatch):
         cli.main(["train", "menon-mnist-lenet", "epochs=1"])
 
 
-def test_invalid_config_is_a_usage_error(capsys):
+def test_invalid_config_is_a_usage_error(tmp_path, capsys):
     assert cli.main(["train", "menon-mnist-lenet", "noise.rate=7"]) == 2
     assert "error:" in capsys.readouterr().err
     assert cli.main(["train", "menon-mnist-lenet", "bogus=1"]) == 2
     assert "unknown config key bogus" in capsys.readouterr().err
+    # names only the loss registry knows: checked once Keras is there
+    assert cli.main(["train", "menon-mnist-lenet", "loss=my_focal"]) == 2
+    err = capsys.readouterr().err
+    assert "loss.name must be one of" in err and "phuber_ce" in err and "'my_focal'" in err
+    missing = tmp_path / "does-not-exist"
+    assert cli.main(["eval", str(missing)]) == 2
+    assert f"kerasnoise eval: error: {missing} not found" in capsys.readouterr().err
+
+
+# Runs the command in a fresh interpreter, then names the heavy packages it imported.
+HEAVY = """
+import sys
+from kerasnoise import cli
+code = cli.main(sys.argv[1:])
+assert "kerasnoise.config" in sys.modules  # the command ran
+heavy = {"keras", "tensorflow", "jax", "torch"} & {m.split(".")[0] for m in sys.modules}
+print("IMPORTED", *sorted(heavy))
+sys.exit(code)
+"""
+
+
+@pytest.mark.backend_free
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "menon-mnist-lenet", "noise.rate=7"], "noise: rate must be in [0, 1], got 7"),
+        (["train", "menon-mnist-lenet", "epochs=-1"], "epochs must be a positive integer"),
+        (["train", "menon-mnist-lenet", "bogus=1"], "unknown config key bogus"),
+        (["train", "rolnick-mnist", "optimizer.learning_rate=fast"], "must be a number"),
+        (["train", "menon-mnist-lenet", "optimizer.rho=1.5"], "optimizer.rho must be in [0, 1)"),
+        (["train", "menon-mnist-lenet", "noise=nope"], "noise.name must be one of"),
+        (["train", "nope"], "unknown preset 'nope'"),
+        (["eval", "runs/does-not-exist"], "runs/does-not-exist not found"),
+    ],
+)
+def test_bad_values_are_reported_before_keras_is_imported(tmp_path, argv, message):
+    """What can be checked without Keras is reported without importing Keras,
+    TensorFlow or a backend (which takes seconds); only the names the Keras registries
+    hold (losses, models) wait for it (``test_invalid_config_is_a_usage_error``)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", HEAVY, *argv],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert f"kerasnoise {argv[0]}: error: " in proc.stderr and message in proc.stderr
+    assert "IMPORTED" in proc.stdout.splitlines()  # nothing after it: no heavy package
 
 
 def test_results_rebuild_merge_and_corrupt_store(tmp_path, capsys):
@@ -109,6 +163,7 @@ def test_results_rebuild_merge_and_corrupt_store(tmp_path, capsys):
     assert "r1" in listing and "r2" in listing
 
 
+@pytest.mark.backend_free
 def test_results_tables_print_one_style(tmp_path, capsys):
     from kerasnoise.results import ResultsStore
 

@@ -38,6 +38,7 @@ def test_overrides_dotted_keys_and_component_switch():
     }
 
 
+@pytest.mark.backend_free
 def test_overrides_are_literals_never_code(tmp_path):
     marker = tmp_path / "evaluated"
     parsed = cfg.parse_overrides([f"description=open({str(marker)!r}, 'w')"])
@@ -45,6 +46,7 @@ def test_overrides_are_literals_never_code(tmp_path):
     assert c.description.startswith("open(") and not marker.exists()
 
 
+@pytest.mark.backend_free
 def test_round_trip_and_ids():
     c = cfg.apply_overrides(presets.get("rolnick-mnist"), {"noise.alpha": 50, "seed": 3})
     again = cfg.ExperimentConfig.from_dict(json.loads(json.dumps(c.to_dict())))

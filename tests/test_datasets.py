@@ -57,6 +57,7 @@ def counts(y, k=10):
 # ----------------------------------------------------------------------------- real data
 
 
+@pytest.mark.backend_free
 def test_mnist_real(mnist):
     assert mnist.x_train.shape == (60000, 28, 28, 1)
     assert mnist.x_test.shape == (10000, 28, 28, 1)
@@ -74,6 +75,7 @@ def test_mnist_real(mnist):
     assert not mnist.x_train.flags.owndata and mnist.x_train.base.size == 60000 * 28 * 28
 
 
+@pytest.mark.backend_free
 def test_mnist_from_env_var(shared_data, monkeypatch):
     monkeypatch.setenv("KERASNOISE_DATA_DIR", str(shared_data))
     ds = load("mnist", download=False)
@@ -81,6 +83,7 @@ def test_mnist_from_env_var(shared_data, monkeypatch):
     assert counts(ds.y_test) == MNIST_TEST_COUNTS
 
 
+@pytest.mark.backend_free
 def test_cifar10_subset_real(cifar):
     assert cifar.x_train.shape == (5085, 32, 32, 3) and cifar.x_test.shape == (1017, 32, 32, 3)
     assert cifar.x_train.dtype == np.uint8 and cifar.y_train.dtype == np.int64
@@ -92,6 +95,7 @@ def test_cifar10_subset_real(cifar):
     assert cifar.info.class_names[3] == "cat" and cifar.info.num_classes == 10
 
 
+@pytest.mark.backend_free
 def test_import_is_lazy():
     code = (
         "import sys, kerasnoise.datasets; "
@@ -101,6 +105,7 @@ def test_import_is_lazy():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+@pytest.mark.backend_free
 def test_info_facts():
     assert set(kd.NAMES) == {"mnist", "fashion_mnist", "cifar10", "cifar100"}
     assert kd.INFO["mnist"].class_names == tuple("0123456789")
@@ -154,6 +159,7 @@ def assert_same(ds, arrays):
     assert ds.x_train.shape == (len(x), 28, 28, 1) and ds.y_train.dtype == np.int64
 
 
+@pytest.mark.backend_free
 @pytest.mark.parametrize("suffix", [".gz", ""])
 def test_idx_directly_in_folder(tmp_path, suffix):
     arrays = tiny_mnist()
@@ -162,6 +168,7 @@ def test_idx_directly_in_folder(tmp_path, suffix):
     assert_same(ds, arrays)
 
 
+@pytest.mark.backend_free
 @pytest.mark.parametrize("sub", ["fashion_mnist", "fashion-mnist"])
 def test_idx_in_subfolder(tmp_path, sub):
     arrays = tiny_mnist(seed=1)
@@ -171,12 +178,14 @@ def test_idx_in_subfolder(tmp_path, sub):
     assert_same(ds, arrays)
 
 
+@pytest.mark.backend_free
 def test_read_idx_direct(tmp_path):
     labels = np.arange(12, dtype=np.uint8)
     write_idx(tmp_path / "l.gz", labels)
     np.testing.assert_array_equal(kd.read_idx(tmp_path / "l.gz", 0x801), labels)
 
 
+@pytest.mark.backend_free
 def test_idx_wrong_magic(tmp_path):
     x, y, xt, yt = tiny_mnist()
     write_idx_set(tmp_path, (x, y, xt, yt))
@@ -185,6 +194,7 @@ def test_idx_wrong_magic(tmp_path):
         load("mnist", tmp_path, download=False)
 
 
+@pytest.mark.backend_free
 def test_idx_truncated(tmp_path):
     x, y, xt, yt = tiny_mnist()
     write_idx_set(tmp_path, (x, y, xt, yt))
@@ -195,6 +205,7 @@ def test_idx_truncated(tmp_path):
         load("mnist", tmp_path, download=False)
 
 
+@pytest.mark.backend_free
 def test_idx_truncated_gzip_stream(tmp_path):
     write_idx_set(tmp_path, tiny_mnist())
     path = tmp_path / "train-labels-idx1-ubyte.gz"
@@ -206,6 +217,7 @@ def test_idx_truncated_gzip_stream(tmp_path):
 # ----------------------------------------------------------------------------- npz / pickles
 
 
+@pytest.mark.backend_free
 def test_npz_cifar100_labels_flattened(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (6, 32, 32, 3), dtype=np.uint8)
@@ -230,6 +242,7 @@ def write_pickle(path, payload):
         pickle.dump(payload, f)
 
 
+@pytest.mark.backend_free
 def test_cifar10_pickle_folder(tmp_path):
     folder = tmp_path / "cifar-10-batches-py"
     folder.mkdir()
@@ -246,6 +259,7 @@ def test_cifar10_pickle_folder(tmp_path):
     assert ds.source == str(folder)
 
 
+@pytest.mark.backend_free
 def test_cifar100_pickle_folder(tmp_path):
     folder = tmp_path / "cifar-100-python"
     folder.mkdir()
@@ -316,12 +330,14 @@ def test_missing_explicit_file_no_fallback(shared_data, keras_datasets):
         load("mnist", shared_data, file="nope.npz")
 
 
+@pytest.mark.backend_free
 def test_tfds_not_installed(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorflow_datasets", None)
     with pytest.raises(ImportError, match=r"pip install kerasnoise\[tfds\]"):
         load("mnist", source="tfds")
 
 
+@pytest.mark.backend_free
 def test_tfds_plumbing(monkeypatch, tmp_path):
     x, y, xt, yt = tiny_mnist()
     calls = []
@@ -344,17 +360,20 @@ def test_tfds_plumbing(monkeypatch, tmp_path):
 # ----------------------------------------------------------------------------- bad input
 
 
+@pytest.mark.backend_free
 def test_unknown_name():
     with pytest.raises(ValueError, match="cifar100") as exc:
         load("svhn", download=False)
     assert "svhn" in str(exc.value) and "fashion_mnist" in str(exc.value)
 
 
+@pytest.mark.backend_free
 def test_bad_source(tmp_path):
     with pytest.raises(ValueError, match="local.*keras.*tfds"):
         load("mnist", tmp_path, source="internet")
 
 
+@pytest.mark.backend_free
 def test_npz_labels_out_of_range(tmp_path):
     x, y, xt, yt = tiny_mnist()
     y = y.copy()
@@ -364,6 +383,7 @@ def test_npz_labels_out_of_range(tmp_path):
         load("mnist", tmp_path, download=False)
 
 
+@pytest.mark.backend_free
 def test_npz_shape_mismatch(tmp_path):
     x = np.zeros((3, 32, 32), dtype=np.uint8)
     np.savez(tmp_path / "mnist.npz", x_train=x, y_train=np.zeros(3), x_test=x, y_test=np.zeros(3))
@@ -375,6 +395,7 @@ def test_npz_shape_mismatch(tmp_path):
         load("cifar10", tmp_path, file="c.npz", download=False)
 
 
+@pytest.mark.backend_free
 def test_npz_missing_key_and_length_mismatch(tmp_path):
     x, y, xt, yt = tiny_mnist()
     np.savez(tmp_path / "a.npz", x_train=x, y_train=y, x_test=xt)
@@ -404,6 +425,7 @@ def read_tags(x):
     return x[:, 0] + 256 * x[:, 1] + 65536 * x[:, 2]
 
 
+@pytest.mark.backend_free
 def test_stratified_split_mnist(mnist):
     split = mnist.validation_split(0.1, seed=0)
     assert len(split.y_val) == 6000 and len(split.y_train) == 54000
@@ -428,6 +450,7 @@ def test_stratified_split_mnist(mnist):
         split.validation_split(0.1, seed=0)
 
 
+@pytest.mark.backend_free
 def test_split_seeding(mnist):
     tagged = tag_with_index(mnist)
     a = read_tags(tagged.validation_split(0.1, seed=1).x_val)
@@ -437,6 +460,7 @@ def test_split_seeding(mnist):
     assert np.array_equal(a, b) and np.array_equal(a, d) and not np.array_equal(a, c)
 
 
+@pytest.mark.backend_free
 def test_unstratified_and_int_size(mnist):
     tagged = tag_with_index(mnist)
     s1 = tagged.validation_split(250, seed=3, stratify=False)
@@ -454,6 +478,7 @@ def test_unstratified_and_int_size(mnist):
     assert np.all(np.abs(val_counts - 100 * np.array(MNIST_TRAIN_COUNTS) / 60000) < 1)
 
 
+@pytest.mark.backend_free
 @pytest.mark.parametrize("n_val", [1, 2, 7, 13, 19])
 def test_stratified_counts_sum_exactly(n_val):
     y = np.repeat(np.arange(4), [3, 5, 11, 1])  # 20 examples, uneven classes
@@ -464,12 +489,14 @@ def test_stratified_counts_sum_exactly(n_val):
     assert np.all(np.abs(got - n_val * np.array([3, 5, 11, 1]) / 20) < 1)
 
 
+@pytest.mark.backend_free
 @pytest.mark.parametrize("size", [0, 1.0, -1, 60000, 0.0, 1.5, 1e-9])
 def test_bad_split_sizes(mnist, size):
     with pytest.raises(ValueError, match="size"):
         mnist.validation_split(size, seed=0)
 
 
+@pytest.mark.backend_free
 def test_split_needs_seed(mnist):
     with pytest.raises(ValueError, match="seed"):
         mnist.validation_split(0.1, seed=None)
@@ -480,6 +507,7 @@ def test_split_needs_seed(mnist):
 DEBIAN_FASHION = "/usr/share/datasets"  # Debian's dataset-fashion-mnist package
 
 
+@pytest.mark.backend_free
 @pytest.mark.skipif(
     not os.path.isdir(os.path.join(DEBIAN_FASHION, "fashion-mnist")),
     reason="Debian's dataset-fashion-mnist is not installed",

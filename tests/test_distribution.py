@@ -2,6 +2,7 @@
 the clear errors, and what the run record says about where and how it trained."""
 
 import contextlib
+import itertools
 import json
 import os
 import subprocess
@@ -126,13 +127,52 @@ def test_batches_that_do_not_split_are_refused(backend, batch, eval_batch, sizes
         placement.check_batches(batch, eval_batch, sizes)
 
 
-def test_batches_that_split_pass():
-    jax2 = distribution.Placement("data_parallel", ("d0", "d1"), "jax")
-    jax2.check_batches(64, 500, {"training": 1026, "validation": 256, "test": 10_000})
-    # TensorFlow splits a last batch unevenly itself: only the batch size must divide
+def _splits(backend, devices, batch, eval_batch, sizes) -> bool:
+    """The rule, written out: the batch size divides by the number of devices; on JAX,
+    which shards every batch into equal parts, so do the evaluation batch size and the
+    last batch of every data set (``count mod size``)."""
+    if devices == 1:
+        return True
+    if batch % devices:
+        return False
+    if backend != "jax":
+        return True
+    if eval_batch % devices:
+        return False
+    return all(
+        (count % (batch if name == "training" else eval_batch)) % devices == 0
+        for name, count in sizes.items()
+    )
+
+
+def test_batches_that_split_pass_and_only_those():
+    """Every combination of a small grid is accepted exactly when the rule says so
+    (both outcomes occur for every backend and device count)."""
+    outcomes = {}
+    for backend in ("tensorflow", "jax"):
+        for devices in (1, 2, 4):
+            placement = distribution.Placement(
+                "data_parallel" if devices > 1 else "none",
+                tuple(f"d{i}" for i in range(devices)) if devices > 1 else (),
+                backend,
+            )
+            for batch, eval_batch, n_train, n_test in itertools.product(
+                (62, 63, 64), (333, 500), (1024, 1025, 1026), (10_000, 10_001)
+            ):
+                sizes = {"training": n_train, "validation": 256, "test": n_test}
+                want = _splits(backend, devices, batch, eval_batch, sizes)
+                try:
+                    placement.check_batches(batch, eval_batch, sizes)
+                    got = True
+                except ValueError:
+                    got = False
+                assert got == want, (backend, devices, batch, eval_batch, sizes)
+                outcomes.setdefault((backend, devices), set()).add(got)
+    assert outcomes[("jax", 2)] == outcomes[("tensorflow", 4)] == {True, False}
+    assert outcomes[("tensorflow", 1)] == outcomes[("jax", 1)] == {True}  # one device
+    # TensorFlow splits an uneven last batch itself: only the batch size must divide
     tf2 = distribution.Placement("data_parallel", ("d0", "d1"), "tensorflow")
-    tf2.check_batches(64, 333, {"training": 1025, "test": 10_001})
-    distribution.Placement().check_batches(63, 333, {"training": 1025})  # one device
+    assert tf2.check_batches(64, 333, {"training": 1025, "test": 10_001}) is None
 
 
 def test_bad_batch_is_refused_before_anything_is_written(shared_data, tmp_path, monkeypatch):

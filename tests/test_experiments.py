@@ -3,6 +3,7 @@ input, axes of any type, and a tiny real table from the command line and from Py
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -10,6 +11,7 @@ from experiments import menon_mnist
 from kerasnoise import experiment as experiment_lib
 from kerasnoise.experiment import Experiment, main, planning, run
 from kerasnoise.presets import menon2020
+from tests.helpers import read_runs
 
 
 @pytest.mark.parametrize("declared", [menon_mnist.EXPERIMENT], ids=lambda e: e.name)
@@ -103,7 +105,7 @@ def test_unwritable_out_is_refused(tmp_path, capsys):
     assert "not a writable folder" in capsys.readouterr().err
 
 
-def test_tiny_table(shared_data, tmp_path, capsys):
+def test_tiny_table(shared_data, tmp_path, capsys, figures):
     out = tmp_path / "out"
     argv = [
         "--methods",
@@ -131,12 +133,32 @@ def test_tiny_table(shared_data, tmp_path, capsys):
     assert list(table["method"]) == ["ce", "ce_clip"]
     assert list(table["paper"]) == [91.1, 88.0] and list(table["reproduction"]) == [98.0, 94.7]
     assert (out / "accuracy_vs_noise.png").stat().st_size > 10_000
-    # every seed's value is in the table, as the run records hold it
-    from kerasnoise import report
-
-    runs = report.runs_frame(out, sweep="menon-mnist").set_index("method")
-    for method, cell in zip(table["method"], table["per_seed"], strict=True):
-        assert cell == f"0: {100 * runs.loc[method, 'test_accuracy_last']:.2f}"
+    # every cell is its run's record, read back from the run's own files
+    runs = {r["method"]: r for r in read_runs(out, "menon-mnist")}
+    assert sorted(runs) == ["ce", "ce_clip"]
+    assert all(r["axes"] == {"noise.rate": 0.6} and r["seed"] == 0 for r in runs.values())
+    ours = {m: 100 * r["result"]["test_accuracy_last"] for m, r in runs.items()}
+    for row in table.itertuples():
+        assert row.mean == pytest.approx(ours[row.method], abs=1e-4) and row.n == 1
+        assert row.per_seed == f"0: {ours[row.method]:.2f}"
+        assert row.paper_diff == pytest.approx(ours[row.method] - row.paper, abs=1e-4)
+    # the figure: a panel per method with our value, the seed's dot and the references
+    panels = {ax["title"]: ax for ax in figures["accuracy_vs_noise.png"]["axes"]}
+    assert list(panels) == ["CE", "CE + clipping"]
+    references = {"ce": {"paper": 91.1, "reproduction": 98.0}}
+    references["ce_clip"] = {"paper": 88.0, "reproduction": 94.7}
+    for method, title in (("ce", "CE"), ("ce_clip", "CE + clipping")):
+        panel = panels[title]
+        (bar,) = panel["errorbars"]
+        assert bar["label"] == "ours" and list(bar["x"]) == [0.6]
+        assert bar["y"] == pytest.approx([ours[method]])
+        np.testing.assert_allclose(np.concatenate(panel["points"]), [[0.6, ours[method]]])
+        drawn = {
+            ln["label"]: list(ln["y"])
+            for ln in panel["lines"]
+            if ln["label"] in ("paper", "reproduction")
+        }
+        assert drawn == {name: [value] for name, value in references[method].items()}
     import matplotlib.image
 
     height, width = matplotlib.image.imread(out / "accuracy_vs_noise.png").shape[:2]
@@ -165,11 +187,12 @@ def test_tiny_table(shared_data, tmp_path, capsys):
         train_eval_images=300,
     )
     assert outcome.trained == 0 and len(outcome.verdicts) == len(menon_mnist.EXPERIMENT.claims)
-    pd.testing.assert_frame_equal(
-        outcome.table.round(4).reset_index(drop=True),
-        pd.read_csv(out / "table.csv"),
-        check_dtype=False,
-    )
+    returned = outcome.table.set_index("method")
+    assert list(returned.index) == ["ce", "ce_clip"] and set(returned["noise_rate"]) == {0.6}
+    for method, value in ours.items():  # the records' values, not the file's
+        assert returned.loc[method, "mean"] == pytest.approx(value, abs=1e-9)
+        assert returned.loc[method, "n"] == 1
+        assert returned.loc[method, "paper"] == references[method]["paper"]
     with pytest.raises(ValueError, match="unknown method 'nope'"):
         run(menon_mnist.EXPERIMENT, methods=["nope"], out=str(out))
 

@@ -8,6 +8,9 @@ import pytest
 
 from kerasnoise._io import atomic_write_json, atomic_write_text, to_json_safe
 
+# JSON and files only: never a Keras backend (tox runs these once)
+pytestmark = pytest.mark.backend_free
+
 
 def _refuse(constant):
     raise ValueError(f"non-standard JSON constant {constant}")

@@ -32,7 +32,7 @@ from keras import ops
 from scipy.special import log_softmax
 
 from kerasnoise import losses
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 DATA = json.loads((FIXTURES / "loss_values.json").read_text())
 K = DATA["num_classes"]

@@ -25,6 +25,7 @@ def test_presets_validate_and_name_their_source():
         assert preset.preset == name and preset.source and preset.description
 
 
+@pytest.mark.backend_free
 def test_menon_mnist_settings_match_the_paper():
     c = presets.get("menon-mnist-lenet")
     assert (c.dataset, c.model["name"], c.batch_size, c.epochs) == ("mnist", "lenet5", 32, 20)
@@ -41,6 +42,7 @@ def test_menon_mnist_settings_match_the_paper():
     assert c.noise == {"name": "symmetric_exclusive", "rate": 0.0}
 
 
+@pytest.mark.backend_free
 def test_menon_cifar_settings_match_the_paper():
     c10, c100 = presets.get("menon-cifar10-resnet50"), presets.get("menon-cifar100-resnet50")
     assert (c10.batch_size, c10.epochs, c10.optimizer.milestones, c10.optimizer.gamma) == (
@@ -64,6 +66,7 @@ def test_menon_cifar_settings_match_the_paper():
     assert cfg.apply_overrides(c100, {"loss": "phuber_ce"}).loss["tau"] == 10.0
 
 
+@pytest.mark.backend_free
 def test_labels_are_derived_from_the_loss_parameters(monkeypatch):
     assert menon2020.labels("mnist") == {
         "ce": "CE",
@@ -83,6 +86,7 @@ def test_labels_are_derived_from_the_loss_parameters(monkeypatch):
         menon2020.labels("svhn")
 
 
+@pytest.mark.backend_free
 def test_a_preset_is_a_fresh_copy():
     first = presets.get("menon-mnist-lenet")
     first.preset_params["loss"]["phuber_ce"]["tau"] = 99.0
@@ -94,6 +98,7 @@ def test_a_preset_is_a_fresh_copy():
         presets.register("rolnick-mnist", rolnick2017.mnist)
 
 
+@pytest.mark.backend_free
 @pytest.mark.parametrize("dataset", ["mnist", "cifar10", "cifar100"])
 def test_menon_references_cover_every_method_and_rate(dataset):
     methods = menon2020.methods(dataset)
@@ -110,6 +115,7 @@ def test_menon_references_cover_every_method_and_rate(dataset):
         assert paper.values["phuber_ce"][0.6] == 72.2
 
 
+@pytest.mark.backend_free
 def test_rolnick_facts():
     assert rolnick2017.MODELS == ("perceptron", "mlp1", "mlp2", "mlp4", "conv4")
     assert rolnick2017.LEARNING_RATES == (0.01, 0.05, 0.1, 0.5)
@@ -121,6 +127,7 @@ def test_rolnick_facts():
         presets.Reference("paper", " ", {})
 
 
+@pytest.mark.backend_free
 def test_committed_results_keep_their_run_ids():
     """Every committed run record's config hashes to the id it was stored under."""
     checked = 0

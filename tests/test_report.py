@@ -12,6 +12,9 @@ import pytest
 from kerasnoise import report
 from kerasnoise.results import ResultsStore
 
+# pandas and matplotlib on hand-made stores: never a Keras backend (tox runs these once)
+pytestmark = pytest.mark.backend_free
+
 # (method, rate, seed) -> test_accuracy_last; ce_clip has a different config, same loss
 ACC = {
     ("ce", 0.0, 0): 0.990,
@@ -89,7 +92,7 @@ def test_missing_metric_is_skipped_not_zero(store):
     assert list(table["mean"]) == [50.0, 50.0]
 
 
-def test_reference_columns_and_outputs(store, tmp_path):
+def test_reference_columns_and_outputs(store, tmp_path, figures):
     table = report.summarise(report.runs_frame(store, sweep="sw"), "noise.rate")
     reference = {"ce": {0.0: {"paper": 98.7, "reproduction": 99.1}, 0.6: {"paper": 91.1}}}
     table = report.add_reference(table, reference, "noise.rate")
@@ -113,6 +116,21 @@ def test_reference_columns_and_outputs(store, tmp_path):
         table, "noise.rate", tmp_path / "out" / "fig.png", labels=labels, reference="paper"
     )
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    # what it shows, against the hand computation above: a line per method with the
+    # sample std as error bars, the paper's numbers dashed where it has any
+    (axes,) = figures["fig.png"]["axes"]
+    assert (axes["xlabel"], axes["ylabel"]) == ("noise.rate", "test accuracy (%)")
+    bars = {bar["label"]: bar for bar in axes["errorbars"]}
+    assert list(bars) == ["CE", "CE + clipping"]
+    for label, means, stds in (
+        ("CE", [98.5, 90.0], [0.5, 0.0]),
+        ("CE + clipping", [97.0, 94.0], [0.0, 2**0.5]),
+    ):
+        assert list(bars[label]["x"]) == [0.0, 0.6]
+        np.testing.assert_allclose(bars[label]["y"], means)
+        np.testing.assert_allclose(bars[label]["yerr"], stds, atol=1e-12)
+    (dashed,) = [line for line in axes["lines"] if line["linestyle"] == "--"]
+    assert list(dashed["x"]) == [0.0, 0.6] and list(dashed["y"]) == [98.7, 91.1]
 
 
 # --------------------------------------------------------------------------- aggregate

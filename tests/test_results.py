@@ -20,6 +20,9 @@ from kerasnoise import folders, report, results
 from kerasnoise.report import describe
 from kerasnoise.results import ResultsStore
 
+# SQLite, run folders and pandas: never a Keras backend (tox runs these once)
+pytestmark = pytest.mark.backend_free
+
 CONFIG = {
     "preset": "menon-mnist-lenet",
     "loss": {"name": "phuber_ce", "tau": 10},

@@ -8,13 +8,20 @@ import math
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 
 from kerasnoise import config as cfg
 from kerasnoise import datasets, models, noise, pipelines, presets, training
 from kerasnoise.experiment import check_declaration
 from kerasnoise.experiment import run as run_experiment
-from tests.test_pipelines import epoch_pairs
+from tests.helpers import (
+    Interrupt,
+    StopAfterFirstEpoch,
+    epoch_pairs,
+    read_runs,
+    without_timing,
+)
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +89,6 @@ def _quick(**overrides):
 
 
 def test_step_budget_is_recorded_and_resumes_as_uninterrupted(shared_data, tmp_path):
-    from tests.test_training import Interrupt, StopAfterFirstEpoch, _without_timing
-
     config = _quick(data_dir=str(shared_data))
     whole = training.train(config, tmp_path / "a", verbose=0, quiet=True)
     assert whole["steps_per_epoch"] == 7 and whole["epochs_run"] == 4
@@ -98,7 +103,7 @@ def test_step_budget_is_recorded_and_resumes_as_uninterrupted(shared_data, tmp_p
     histories = [
         json.loads((tmp_path / part / run_id / "history.json").read_text()) for part in "ab"
     ]
-    assert _without_timing(histories[1]) == _without_timing(histories[0])
+    assert without_timing(histories[1]) == without_timing(histories[0])
     assert resumed["test_accuracy_best"] == whole["test_accuracy_best"]
 
 
@@ -207,6 +212,15 @@ def test_cifar100_images_for_cifar10(tmp_path):
     )
     record = training.train(config, tmp_path / "out", verbose=0, quiet=True)
     assert record["status"] == "finished"
+    # 40 CIFAR-10 pairs kept, one extra pair per image from CIFAR-100: every extra pair is
+    # noisy (its image has no CIFAR-10 class) and has no true class to count
+    summary = json.loads((tmp_path / "out" / record["run_id"] / "noise.json").read_text())
+    assert summary["model"] == {"name": "additive", "alpha": 1, "source": "cifar100"}
+    assert (summary["num_clean"], summary["num_examples"], summary["num_noisy"]) == (40, 80, 40)
+    assert summary["extra_source"] == "other" and summary["rate"] == 0.5
+    assert np.sum(summary["transition_counts"]) == 40
+    np.testing.assert_array_equal(np.diag(summary["transition_counts"]), [4] * 10)
+    assert record["noise_rate"] == 0.5 and record["epochs_run"] == 1
 
 
 # --------------------------------------------------------------------------- initialisation
@@ -264,6 +278,14 @@ TINY = {
 }
 
 
+def _point(x):
+    """An x value as plotted: a number, or a category's name."""
+    try:
+        return float(x)
+    except ValueError:
+        return str(x)
+
+
 @pytest.mark.parametrize(
     ("script", "options"),
     [
@@ -273,7 +295,7 @@ TINY = {
         ("rolnick_batch_size", {"alphas": [2], "batch_sizes": [32]}),
     ],
 )
-def test_each_script_writes_its_table_and_figure(script, options, shared_data, tmp_path):
+def test_each_script_writes_its_table_and_figure(script, options, shared_data, tmp_path, figures):
     module = __import__(f"experiments.{script}", fromlist=["EXPERIMENT"])
     experiment = module.EXPERIMENT
     rates = [0.1, 0.5] if script == "rolnick_uniform" else [0.5]  # a choice, or just a run
@@ -295,3 +317,39 @@ def test_each_script_writes_its_table_and_figure(script, options, shared_data, t
     assert set(table["learning_rate"]) <= set(rates) and (table["steps"] == 3).all()
     for name in ("table.md", "table.csv", experiment.figure):
         assert (tmp_path / name).is_file()
+
+    # every cell is its chosen run's record, read back from the run's own files (the
+    # table's key columns are the method, when it has one, and the axes but the rate)
+    runs = read_runs(tmp_path, experiment.name)
+    assert len(runs) == len(table) >= 1
+    written = pd.read_csv(tmp_path / "table.csv")
+    for i, row in enumerate(table.to_dict("records")):
+        (run,) = [
+            r
+            for r in runs
+            if r["method"] == row.get("method", r["method"])
+            and all(
+                row[key.replace(".", "_")] == value
+                for key, value in r["axes"].items()
+                if key != "optimizer.learning_rate"
+            )
+        ]
+        result = run["result"]
+        assert row["mean"] == pytest.approx(100 * result["test_accuracy_best"], abs=1e-9)
+        assert row["n"] == 1 and row["per_seed"] == f"0: {100 * result['test_accuracy_best']:.2f}"
+        assert row["learning_rate"] == run["config"]["optimizer"]["learning_rate"]
+        assert (row["steps"], row["best_step"]) == (result["steps_run"], result["best_step"])
+        assert written.loc[i, "mean"] == pytest.approx(row["mean"], abs=1e-4)
+    # the figure shows those values: one point per run, at its x value
+    (panel,) = figures[experiment.figure]["axes"]
+    x_key = experiment.x_axis
+    drawn = sorted(
+        (_point(x), round(float(y), 9))
+        for bar in panel["errorbars"]
+        for x, y in zip(bar["x"], bar["y"], strict=True)
+    )
+    want = sorted(
+        (_point(r["axes"][x_key]), round(100 * r["result"]["test_accuracy_best"], 9)) for r in runs
+    )
+    assert drawn == want
+    assert panel["xlabel"] == x_key and panel["ylabel"] == "test accuracy (%)"

@@ -11,6 +11,9 @@ from experiments import menon_long_servedio, menon_outliers
 from kerasnoise import linear, margins, synthetic
 from kerasnoise.synthetic_experiments import LongServedio
 
+# NumPy and SciPy only: never a Keras backend (tox runs these once)
+pytestmark = pytest.mark.backend_free
+
 LOSSES = [
     margins.Logistic(),
     margins.Huberised(),  # τ = sigmoid(-1), threshold m* = 1
@@ -308,15 +311,27 @@ def test_outliers_move_the_convex_losses_minimiser_not_the_partially_huberised_o
 # ---------------------------------------------------------------- the scripts
 
 
-def test_long_servedio_script_writes_its_files(tmp_path, capsys):
+def test_long_servedio_script_writes_its_files(tmp_path, capsys, figures):
     out = tmp_path / "ls"
     argv = ["--repeats", "3", "--rate", "0.45", "--out", str(out), "--no-progress"]
     assert menon_long_servedio.main(argv) == 0
     table = pd.read_csv(out / "table.csv")
     assert list(table["loss"]) == ["logistic", "huberised", "partially_huberised"]
     assert (table["repeats"] == 3).all()
-    assert len(pd.read_csv(out / "accuracies.csv")) == 9
+    accuracies = pd.read_csv(out / "accuracies.csv")
+    assert len(accuracies) == 9
     assert (out / "accuracy_boxplot.png").read_bytes()[:4] == b"\x89PNG"
+    # the box plot: box i spans loss i's three draws (%) and is cut at their median
+    (axes,) = figures["accuracy_boxplot.png"]["axes"]
+    assert axes["ylabel"] == "test accuracy (%)" and "ρ = 0.45, 3 draws" in axes["title"]
+    for i, name in enumerate(["logistic", "huberised", "partially_huberised"], start=1):
+        values = 100 * accuracies.loc[accuracies["loss"] == name, "test_accuracy"].to_numpy()
+        assert len(values) == 3
+        mine = [ln for ln in axes["lines"] if len(ln["x"]) and np.all(np.abs(ln["x"] - i) < 0.5)]
+        drawn = np.concatenate([ln["y"] for ln in mine])
+        assert (drawn.min(), drawn.max()) == pytest.approx((values.min(), values.max()))
+        flat = [ln["y"][0] for ln in mine if len(ln["y"]) == 2 and ln["y"][0] == ln["y"][1]]
+        assert any(y == pytest.approx(np.median(values)) for y in flat)  # the median's line
     md = (out / "table.md").read_text()
     assert "Command: `python -m experiments.menon_long_servedio --repeats 3 --rate 0.45" in md
     assert "Wall time:" in md and "ρ = 0.45" in md and "variance 0.0001" in md
@@ -324,13 +339,36 @@ def test_long_servedio_script_writes_its_files(tmp_path, capsys):
     assert not list(out.glob(".*"))  # no temporary file left behind
 
 
-def test_outliers_script_writes_its_files(tmp_path):
+def test_outliers_script_writes_its_files(tmp_path, figures):
     out = tmp_path / "ol"
     assert menon_outliers.main(["--points", "20", "--out", str(out)]) == 0
     table = pd.read_csv(out / "table.csv")
     assert list(table["tau"].fillna(0)) == [0, 0.1, 1.1]
     assert len(pd.read_csv(out / "curves.csv")) == 3 * 2 * 20
     assert (out / "loss_curves.png").read_bytes()[:4] == b"\x89PNG"
+    # the figure: per loss, the mean loss of θx over the grid from the formulas (seed 0's
+    # data), without (solid) and with (dashed) the outliers, each minimiser dotted
+    data = synthetic.outliers(0)
+    panels = figures["loss_curves.png"]["axes"]
+    assert [ax["title"] for ax in panels] == list(table["label"])
+    for ax, (name, tau) in zip(
+        panels, [("logistic", None), ("huberised", 0.1), ("partially_huberised", 1.1)], strict=True
+    ):
+        for data_set, keep, style in (
+            ("inliers", ~data.outlier, "-"),
+            ("with outliers", slice(None), "--"),
+        ):
+            (curve,) = [ln for ln in ax["lines"] if ln["label"] == data_set]
+            assert curve["linestyle"] == style
+            np.testing.assert_allclose(curve["x"], -2 + 0.2 * np.arange(20), atol=1e-12)
+            want = [
+                np.mean(_expected(name, tau, t * data.y[keep] * data.x[keep])) for t in curve["x"]
+            ]
+            np.testing.assert_allclose(curve["y"], want, rtol=1e-12)
+            best = curve["x"][int(np.argmin(want))]
+            assert any(
+                ln["linestyle"] == ":" and list(ln["x"]) == [best, best] for ln in ax["lines"]
+            )
     assert (
         "Command: `python -m experiments.menon_outliers --points 20"
         in (out / "table.md").read_text()

@@ -226,7 +226,7 @@ def test_a_widened_or_narrowed_grid_searches_the_level_again_training_only_new_r
     assert search("0.5") == ([], False)  # the same grid again: nothing to redo
 
 
-def test_grid_search_runs_each_combination_once_and_resumes(shared_data, tmp_path, capsys):
+def test_grid_search_runs_each_combination_once_and_resumes(shared_data, tmp_path, capsys, figures):
     out = tmp_path / "out"
     assert lr_search.main(_argv(out, shared_data, "--jobs", "1")) == 0
     err = capsys.readouterr().err
@@ -258,10 +258,12 @@ def test_grid_search_runs_each_combination_once_and_resumes(shared_data, tmp_pat
         "val_accuracy",
         "test_accuracy",
     ]
+    chosen_rate = {}
     for row in best.itertuples():
         mine = trials[trials["noise_level"] == row.noise_level]
         vals = {r.learning_rate: records[r.run_ids]["val_accuracy_best"] for r in mine.itertuples()}
-        assert row.best_learning_rate == max(vals, key=lambda lr: (vals[lr], -lr))
+        chosen_rate[row.noise_level] = max(vals, key=lambda lr: (vals[lr], -lr))
+        assert row.best_learning_rate == chosen_rate[row.noise_level]
         assert row.n_seeds == 1  # seed 0 is the trial's own run: not trained again
         chosen = mine[mine["learning_rate"] == row.best_learning_rate]["run_ids"].item()
         test = 100 * records[chosen]["test_accuracy_best"]
@@ -282,6 +284,24 @@ def test_grid_search_runs_each_combination_once_and_resumes(shared_data, tmp_pat
         "best_lr_vs_level.png",
     ):
         assert (out / name).stat().st_size > 0
+    # the figures: per alpha, each rate's run record against the rate; the chosen rates
+    by_level = {}
+    for row in trials.itertuples():
+        by_level.setdefault(row.noise_level, {})[row.learning_rate] = records[row.run_ids]
+    for metric in ("val_accuracy", "test_accuracy"):
+        (axes,) = figures[f"{metric}_vs_lr.png"]["axes"]
+        assert axes["xscale"] == "log" and axes["xlabel"] == "learning rate"
+        lines = {ln["label"]: ln for ln in axes["lines"]}
+        assert sorted(lines) == ["noise.alpha = 0", "noise.alpha = 1"]
+        for level, runs in by_level.items():
+            line, rates = lines[f"noise.alpha = {level}"], sorted(runs)
+            assert list(line["x"]) == rates == [0.1, 0.5]
+            want = [100 * runs[lr][f"{metric}_best"] for lr in rates]
+            np.testing.assert_allclose(line["y"], want, rtol=0, atol=1e-9)
+    (axes,) = figures["best_lr_vs_level.png"]["axes"]
+    (line,) = axes["lines"]
+    assert axes["yscale"] == "log" and list(line["x"]) == [0, 1]
+    assert list(line["y"]) == [chosen_rate[0], chosen_rate[1]]
 
     # the same command again trains nothing and writes the same choice
     assert lr_search.main(_argv(out, shared_data, "--jobs", "1")) == 0
