@@ -3,7 +3,7 @@ and the command line their scripts share; NumPy, SciPy, pandas and matplotlib, n
 Keras.
 
 - :class:`LongServedio`: repeated draws of the Long & Servedio mixture
-  (:mod:`kerasnoise.synthetic`) with flipped training labels; each loss fits a linear
+  (:mod:`kerasnoise.synthetic_data`) with flipped training labels; each loss fits a linear
   scorer by SLSQP (:mod:`kerasnoise.linear`) on the same draw; the table is the
   median, mean and quartiles of clean test accuracy per loss, the figure a box plot.
 - :class:`Outliers`: the mean loss of a 1-D scorer θx over a grid of θ, with and
@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import scipy
 
-from kerasnoise import linear, margins, pool, synthetic
+from kerasnoise import linear, margins, pool, synthetic_data
 from kerasnoise._args import add_jobs, add_no_progress, add_out, declaring_module
 from kerasnoise._checks import non_negative_int, positive_int
 from kerasnoise._io import atomic_write_figure, atomic_write_text, pyplot
@@ -104,7 +104,7 @@ def _one_draw(
     maxiter: int,
 ) -> list[dict[str, Any]]:
     """One repeat: one draw of the data, every loss fitted on it."""
-    train_set, test_set = synthetic.long_servedio_split(
+    train_set, test_set = synthetic_data.long_servedio_split(
         np.random.default_rng(seed), rate=rate, variance=variance, train=train, test=test
     )
     rows = []
@@ -216,10 +216,10 @@ class LongServedio:
         """The options, checked: ``ValueError``/``TypeError`` naming the bad one."""
         return {
             "repeats": positive_int(repeats, "repeats"),
-            "rate": synthetic.check_rate(rate),
+            "rate": synthetic_data.check_rate(rate),
             "seed": non_negative_int(seed, "seed"),
             "jobs": positive_int(jobs, "jobs"),
-            "variance": synthetic.check_variance(variance),
+            "variance": synthetic_data.check_variance(variance),
             "progress": bool(progress),
         }
 
@@ -382,7 +382,7 @@ class Outliers:
         o = self.check(**options)
         losses = _losses(self.losses)
         start = time.perf_counter()
-        data = synthetic.outliers(o["seed"], inliers=self.inliers, outliers=self.outliers)
+        data = synthetic_data.outliers(o["seed"], inliers=self.inliers, outliers=self.outliers)
         grid = np.linspace(self.low, self.high, o["points"], endpoint=False)
         inner = ~data.outlier
         sets = {"inliers": (data.x[inner], data.y[inner]), "with outliers": (data.x, data.y)}

@@ -60,7 +60,7 @@ from kerasnoise.callbacks import (  # noqa: F401  (re-exported: part of this mod
     noise_subset_metrics,
 )
 from kerasnoise.config import ExperimentConfig
-from kerasnoise.results import ResultsStore
+from kerasnoise.store import ResultsStore
 
 __all__ = [
     "train",

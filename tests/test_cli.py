@@ -165,7 +165,7 @@ def test_results_rebuild_merge_and_corrupt_store(tmp_path, capsys):
 
 @pytest.mark.backend_free
 def test_results_tables_print_one_style(tmp_path, capsys):
-    from kerasnoise.results import ResultsStore
+    from kerasnoise.store import ResultsStore
 
     store = ResultsStore(tmp_path)
     for seed, acc in ((0, 0.90), (1, 0.94)):

@@ -11,8 +11,8 @@ import keras
 import numpy as np
 import pytest
 
-from kerasnoise import folders, report, sweep
-from kerasnoise.results import ResultsStore
+from kerasnoise import merging, report, sweep
+from kerasnoise.store import ResultsStore
 
 # MLP1: the sweeps' logic does not depend on the model, and it compiles fastest everywhere
 TINY = {
@@ -146,7 +146,7 @@ def test_parallel_jobs_and_merging_two_machines(shared_data, tmp_path):
     machine_b = sweep.run_sweep(s, tmp_path / "b", shard=(1, 2), jobs=1, progress=False)
     assert len(machine_a.trained) == 2 and len(machine_b.trained) == 1  # indices 0, 2 | 1
     assert not machine_a.failed and not set(machine_a.trained) & set(machine_b.trained)
-    folders.merge_folders(tmp_path / "all", [tmp_path / "a", tmp_path / "b"])
+    merging.merge_folders(tmp_path / "all", [tmp_path / "a", tmp_path / "b"])
     merged = ResultsStore(tmp_path / "all")
     assert sorted(r["run_id"] for r in merged.runs("finished")) == sorted(
         machine_a.trained + machine_b.trained

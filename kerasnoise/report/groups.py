@@ -11,7 +11,7 @@ from typing import Any
 
 from kerasnoise._stats import aggregate
 from kerasnoise.report.frames import DEFAULT_METRICS
-from kerasnoise.results import ResultsStore
+from kerasnoise.store import ResultsStore
 
 
 def store_summary(

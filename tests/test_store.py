@@ -16,9 +16,10 @@ import threading
 import numpy as np
 import pytest
 
-from kerasnoise import folders, report, results
+from kerasnoise import merging, report
+from kerasnoise import store as store_lib
 from kerasnoise.report import describe
-from kerasnoise.results import ResultsStore
+from kerasnoise.store import ResultsStore
 
 # SQLite, run folders and pandas: never a Keras backend (tox runs these once)
 pytestmark = pytest.mark.backend_free
@@ -337,8 +338,8 @@ def _crash_mid_write(folder: str, how: str) -> None:
     con = sqlite3.connect(store.path, isolation_level=None)
     con.execute("BEGIN IMMEDIATE")
     params = ("a", "g", 0, "failed", "2000-01-01T00:00:00+00:00", "{}", f'{{"big":"{big}"}}')
-    con.execute(results._UPSERT, params)
-    con.execute(results._UPSERT, ("b", *params[1:]))
+    con.execute(store_lib._UPSERT, params)
+    con.execute(store_lib._UPSERT, ("b", *params[1:]))
     sys.stdout.flush()
     if how == "exit":
         os._exit(1)
@@ -385,9 +386,9 @@ def test_tags_round_trip_and_upsert(tmp_path):
 
 def test_version_1_store_gains_tags(tmp_path):
     con = sqlite3.connect(tmp_path / "results.sqlite")
-    con.executescript(results._SCHEMA.split("CREATE TABLE IF NOT EXISTS tags")[0])
+    con.executescript(store_lib._SCHEMA.split("CREATE TABLE IF NOT EXISTS tags")[0])
     con.execute("PRAGMA user_version = 1")
-    con.execute(results._UPSERT, ("a", "g", 0, "finished", "t", "{}", '{"x": 1}'))
+    con.execute(store_lib._UPSERT, ("a", "g", 0, "finished", "t", "{}", '{"x": 1}'))
     con.commit()
     con.close()
     store = ResultsStore(tmp_path)
@@ -434,13 +435,13 @@ def test_corrupt_store_names_the_file_and_the_rebuild_command(tmp_path):
     _fake_run_dir(tmp_path, "r1", finished=True, tags={"s": ("ce", {"noise.rate": 0.2})})
     _fake_run_dir(tmp_path, "r2", finished=False)
     (tmp_path / "results.sqlite").write_bytes(b"this is not a database" * 100)
-    with pytest.raises(results.StoreError) as err:
+    with pytest.raises(store_lib.StoreError) as err:
         ResultsStore(tmp_path)
     message = str(err.value)
     assert str(tmp_path / "results.sqlite") in message
     assert f"kerasnoise results rebuild --out {tmp_path}" in message
 
-    assert results.rebuild(tmp_path) == {"runs": 2, "tags": 1}
+    assert store_lib.rebuild(tmp_path) == {"runs": 2, "tags": 1}
     store = ResultsStore(tmp_path)
     assert {r["run_id"]: r["status"] for r in store.runs()} == {"r1": "finished", "r2": "failed"}
     assert store.get("r1")["config"] == {"preset": "p", "backend": "jax"}
@@ -457,7 +458,7 @@ def test_a_database_of_something_else_is_refused(tmp_path):
     con.execute("CREATE TABLE invoices (id INTEGER)")
     con.commit()
     con.close()
-    with pytest.raises(results.StoreError, match="invoices"):
+    with pytest.raises(store_lib.StoreError, match="invoices"):
         ResultsStore(tmp_path)
 
 
@@ -473,15 +474,15 @@ def test_merge_folders_copies_run_directories_once(tmp_path):
     _fake_run_dir(b, "r2", finished=True, tags={"s": ("m", {})})
     ResultsStore(a), ResultsStore(b)
     target = tmp_path / "all"
-    summary = folders.merge_folders(target, [a, b])
+    summary = merging.merge_folders(target, [a, b])
     assert summary[str(a)]["copied_dirs"] == 1 and summary[str(b)]["copied_dirs"] == 1
     store = ResultsStore(target)
     assert sorted(r["run_id"] for r in store.runs()) == ["r1", "r2"]
     assert (target / "r2" / "tags.json").is_file() and len(store.tags()) == 1
-    again = folders.merge_folders(target, [a, b])
+    again = merging.merge_folders(target, [a, b])
     assert again[str(b)] == {"copied_dirs": 0, "added": 0, "replaced": 0, "kept": 2}
     with pytest.raises(ValueError, match="itself"):
-        folders.merge_folders(target, [target])
+        merging.merge_folders(target, [target])
 
 
 def test_table_labels_tell_apart_configs_that_differ_outside_the_usual_parts(tmp_path):

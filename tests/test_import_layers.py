@@ -24,15 +24,15 @@ PACKAGE = Path(__file__).resolve().parents[1] / "kerasnoise"
 LAYERS = [
     ["_checks", "_registry", "_io", "_quiet", "_args", "_stats", "pool"],  # helpers
     ["distribution", "execution"],  # what the backend and machine can do
-    ["datasets", "synthetic"],  # datasets/: catalogue -> dataset -> loading -> noise_source
+    ["datasets", "synthetic_data"],  # datasets/: catalogue -> dataset -> loading -> noise_source
     ["noise"],
     ["pipelines"],
     ["models", "losses", "margins"],
     ["config"],
     ["presets"],
     ["optimizers", "callbacks", "rundir"],
-    ["results"],
-    ["training", "folders", "linear"],
+    ["store"],
+    ["training", "merging", "linear"],
     ["evaluation", "sweep"],
     ["report", "claims"],
     ["tuning"],

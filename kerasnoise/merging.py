@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kerasnoise import rundir
-from kerasnoise.results import FILENAME, ResultsStore, rebuild
+from kerasnoise.store import FILENAME, ResultsStore, rebuild
 
 __all__ = ["merge_folders"]
 

@@ -27,7 +27,7 @@ Schema (``PRAGMA user_version`` = 2; a version-1 store gains the ``tags`` table)
 
 The run directories (``<out>/<run_id>/``) are the source of truth: :func:`rebuild`
 makes a new store from them, :meth:`ResultsStore.merge` folds another store (and
-:func:`kerasnoise.folders.merge_folders` another output folder) into this one.
+:func:`kerasnoise.merging.merge_folders` another output folder) into this one.
 
 Guarantees:
 
