@@ -89,6 +89,10 @@ class Registry:
             code or loaded from an entry point (not to the built-in ones): raises
             ``TypeError``/``ValueError`` for an object that breaks the contract, and may
             prepare it (returns what is kept).
+        modules: the library's own modules that register components through the
+            public :meth:`register`, as a user's module would (``kerasnoise.correction``
+            registers ``forward`` and ``backward``); imported on the first lookup, so
+            importing the registry's module does not import them.
     """
 
     def __init__(
@@ -98,6 +102,7 @@ class Registry:
         builtins: Mapping[str, Any],
         *,
         check: Callable[[str, Any], Any] | None = None,
+        modules: tuple[str, ...] = (),
     ):
         self.kind = kind
         self.group = group
@@ -106,7 +111,16 @@ class Registry:
         self._entries: dict[str, Any] = dict(builtins)
         self._origins: dict[str, str] = {}  # name -> "registered in code" or the entry point
         self._entry_points: dict[str, list[importlib.metadata.EntryPoint]] | None = None
+        self._own_modules = frozenset(modules)
+        self._modules = tuple(modules)  # first-party modules not imported yet
+        self._own: list[str] = []  # names our modules registered: ours, not plug-ins
         _REGISTRIES.append(self)
+
+    def _import_modules(self) -> None:
+        """Import the first-party modules that register components (once)."""
+        modules, self._modules = self._modules, ()
+        for module in modules:
+            importlib.import_module(module)
 
     # ------------------------------------------------------------------ registration
 
@@ -126,13 +140,20 @@ class Registry:
             raise TypeError(f"replace must be True or False, got {replace!r}")
         if obj is None:
             return lambda target: self.register(name, target, replace=replace)
+        self._import_modules()  # ours first: a name they register is taken
         if key in self._entries and not replace:
             raise ValueError(
                 f"{self.kind} {key!r} exists already ({self.origin(key)}); pass "
                 "replace=True to replace it"
             )
         self._entries[key] = self._check(key, obj)
-        self._origins[key] = "registered in code"
+        module = getattr(obj, "__module__", None)
+        if module in self._own_modules:  # one of ours, registered as a user's would be
+            self._origins[key] = f"registered by {module}"
+            self._own.append(key)
+        else:
+            self._origins[key] = "registered in code"
+            self._own = [n for n in self._own if n != key]  # a user's replacement
         return obj
 
     def _key(self, name: Any) -> str:
@@ -153,6 +174,7 @@ class Registry:
         an entry point is not imported to answer)."""
         if not isinstance(name, str):
             return False
+        self._import_modules()
         return name in self._entries or name in self._plugins()
 
     def get(self, name: Any) -> Any:
@@ -165,6 +187,7 @@ class Registry:
                 entry point and its distribution).
         """
         key = normalize(name)
+        self._import_modules()
         if isinstance(key, str):
             if key in self._entries:
                 return self._entries[key]
@@ -178,16 +201,20 @@ class Registry:
 
     def available(self) -> list[str]:
         """Every name: ours and those registered in code, in order, then the plug-ins'."""
+        self._import_modules()
         return [*self._entries, *(n for n in self._plugins() if n not in self._entries)]
 
     def builtins(self) -> list[str]:
-        """The library's own names (aliases included)."""
-        return list(self._builtin)
+        """The library's own names (aliases included; those its own modules register
+        through :meth:`register` last)."""
+        self._import_modules()
+        return [*self._builtin, *(n for n in self._own if n not in self._builtin)]
 
     def plugins(self) -> dict[str, str]:
         """``{name: where it comes from}`` of every component that is not built in:
         registered in code, or an installed entry point (not imported to answer)."""
-        found = dict(self._origins)
+        self._import_modules()
+        found = {n: o for n, o in self._origins.items() if n not in self._own}
         for name, points in self._plugins().items():
             if name not in self._entries:
                 found[name] = _describe(points[0], self.group)

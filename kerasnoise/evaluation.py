@@ -80,8 +80,11 @@ def evaluate_run(
         "accuracy": float(np.mean(predicted == y)),
     }
     if split == "train":
-        result = noise_lib.from_config(config.noise).apply(
-            data.y_train, num_classes=info.num_classes, seed=config.noise_seed
+        noise_model = noise_lib.from_config(config.noise)
+        needs = getattr(noise_model, "needs_images", False)
+        images = {"images": data.x_train} if needs else {}
+        result = noise_model.apply(
+            data.y_train, num_classes=info.num_classes, seed=config.noise_seed, **images
         )
         own = result.true_labels >= 0  # extras from another array were not predicted
         shown = result.image_index(np.arange(result.num_examples)[own])

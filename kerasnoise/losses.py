@@ -31,11 +31,9 @@ import numbers
 from typing import Any
 
 import keras
-import numpy as np
 from keras import ops
 
 from kerasnoise._registry import Registry
-from kerasnoise.noise import check_transition_matrix
 
 __all__ = [
     "CrossEntropy",
@@ -50,7 +48,6 @@ __all__ = [
     "MeanAbsoluteError",
     "BootstrapSoft",
     "BootstrapHard",
-    "ForwardCorrection",
     "cross_entropy",
     "generalized_cross_entropy",
     "linear_loss",
@@ -63,7 +60,6 @@ __all__ = [
     "mean_absolute_error",
     "bootstrap_soft",
     "bootstrap_hard",
-    "forward_correction",
     "available",
     "get",
     "register",
@@ -114,11 +110,6 @@ def _check_log_clamp(value: Any) -> float:
     if value >= 0:
         raise ValueError(f"A (the value that replaces log 0) must be < 0, got {value}")
     return value
-
-
-def _check_transition(matrix: Any) -> np.ndarray:
-    # float32 matrices from users: row sums within 1e-5 of 1
-    return check_transition_matrix(matrix, "transition", atol=1e-5)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -294,26 +285,6 @@ def bootstrap_hard(y_true, y_pred, beta: float = 0.8, from_logits: bool = True):
     z = ops.one_hot(ops.argmax(log_p, axis=-1), log_p.shape[-1], dtype=log_p.dtype)
     target = beta * t + (1.0 - beta) * z
     return -ops.sum(target * log_p, axis=-1)
-
-
-def forward_correction(y_true, y_pred, transition, from_logits: bool = True):
-    """Forward-corrected CE ``-log (p^T T)_y = -log sum_i p_i T[i, y]``.
-
-    ``T[i, j] = P(noisy label j | true class i)``, K x K and row-stochastic
-    (e.g. ``NoiseModel.expected_transition(K)`` from :mod:`kerasnoise.noise`).
-    """
-    matrix = _check_transition(transition)
-    t, log_p, _ = _prepare(y_true, y_pred, from_logits)
-    if log_p.shape[-1] is not None and log_p.shape[-1] != matrix.shape[0]:
-        raise ValueError(
-            f"transition is {matrix.shape[0]} x {matrix.shape[0]} but y_pred has "
-            f"{log_p.shape[-1]} classes"
-        )
-    tiny = np.finfo(np.float32).tiny
-    # column of T for the label: T t, per example; its log, floored to avoid log 0
-    columns = ops.matmul(t, ops.convert_to_tensor(matrix.T, dtype=log_p.dtype))
-    log_columns = ops.log(ops.maximum(columns, tiny))
-    return -ops.logsumexp(log_p + log_columns, axis=-1)
 
 
 # --------------------------------------------------------------------------- classes
@@ -575,30 +546,6 @@ class BootstrapHard(_Base):
         super().__init__(**kwargs)
 
 
-@_register
-class ForwardCorrection(_Base):
-    """Forward loss correction ``-log sum_i p_i T[i, y]`` with a known transition matrix.
-
-    Args:
-        transition: K x K row-stochastic ``T[i, j] = P(noisy j | true i)``.
-
-    Reference: Patrini et al., "Making Deep Neural Networks Robust to Label Noise:
-    a Loss Correction Approach", CVPR 2017.
-    """
-
-    _default_name = "forward_correction"
-    _fn = staticmethod(forward_correction)
-    _params = ("transition",)
-
-    def __init__(self, transition: Any, **kwargs):
-        self._matrix = _check_transition(transition)
-        super().__init__(**kwargs)
-
-    @property
-    def transition(self) -> list[list[float]]:
-        return self._matrix.tolist()
-
-
 # --------------------------------------------------------------------------- lookup
 
 
@@ -630,10 +577,28 @@ _REGISTRY = Registry(
         "mae": MeanAbsoluteError,
         "bootstrap_soft": BootstrapSoft,
         "bootstrap_hard": BootstrapHard,
-        "forward": ForwardCorrection,
     },
     check=_check_plugin,
+    modules=("kerasnoise.correction",),  # forward, backward: registered there
 )
+
+
+#: Names that moved to :mod:`kerasnoise.correction` (its losses are registered there,
+#: through the plug-in route); ``losses.ForwardCorrection`` still finds them.
+_MOVED = {
+    "ForwardCorrection",
+    "BackwardCorrection",
+    "forward_correction",
+    "backward_correction",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module("kerasnoise.correction"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def register(name: str, loss: type[keras.losses.Loss] | None = None, *, replace: bool = False):

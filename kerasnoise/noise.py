@@ -287,6 +287,23 @@ def _corrupted(noisy, true, y: np.ndarray, k: int, model: str) -> tuple[np.ndarr
     return noisy.astype(np.int64, copy=False), true.astype(np.int64, copy=False)
 
 
+def _check_images(images: Any, n: int, model: str) -> np.ndarray:
+    """The images a model with ``needs_images`` gets: an array of N images, not copied."""
+    if images is None:
+        raise ValueError(
+            f"noise model {model!r} draws labels from the images: pass images= (the N "
+            "training images) to apply; the training pipeline does this for data sets "
+            "whose images it loads"
+        )
+    x = np.asarray(images)  # no copy for an array
+    if x.ndim < 2 or x.shape[0] != n:
+        raise ValueError(
+            f"noise model {model!r} needs one image per label: got images of shape "
+            f"{x.shape} for {n} labels"
+        )
+    return x
+
+
 # --------------------------------------------------------------------------- base
 
 
@@ -307,11 +324,20 @@ class NoiseModel:
     - optionally ``_expected(k)``, the K x K matrix it draws from
       (:meth:`expected_transition`), and ``_check_classes(k)``, which raises
       ``ValueError`` when its parameters do not fit ``k`` classes.
+
+    A model whose labels depend on the images (instance-dependent noise) sets the
+    class attribute ``needs_images = True``: ``apply`` then requires ``images=``
+    (the N training images, as given: the pipelines pass the data set's own array,
+    never a copy) and calls ``_corrupt(y, k, rng, images)``.
     """
 
     name: ClassVar[str] = ""
+    #: Whether ``_corrupt`` needs the images (``_corrupt(y, k, rng, images)``).
+    needs_images: ClassVar[bool] = False
 
-    def apply(self, labels: Any, *, num_classes: int, seed: SeedLike) -> NoiseResult:
+    def apply(
+        self, labels: Any, *, num_classes: int, seed: SeedLike, images: Any = None
+    ) -> NoiseResult:
         """Corrupt ``labels`` (class indices in ``[0, num_classes)``).
 
         Args:
@@ -320,13 +346,22 @@ class NoiseModel:
             seed: an ``int``, ``SeedSequence`` or ``Generator``; required so that
                 the noise is seeded apart from training.  A ``Generator`` is
                 advanced; an ``int`` gives the same result every time.
+            images: the N images of the labels, ``(N, ...)``; required by a model
+                with ``needs_images`` (it is handed over as it is, not copied), ignored
+                by the others.
+
+        Raises:
+            ValueError: a model that needs the images got none, or not one per label.
         """
         k = _check_num_classes(num_classes)
         y = check_labels(labels, k).copy()  # our own copy: the result is made read-only
         self._check_classes(k)
+        extra = ()
+        if self.needs_images:
+            extra = (_check_images(images, y.shape[0], self.name or type(self).__name__),)
         rng, int_seed = _generator(seed)
         state = copy.deepcopy(rng.bit_generator.state)
-        noisy, true = _corrupted(*self._corrupt(y, k, rng), y, k, type(self).__name__)
+        noisy, true = _corrupted(*self._corrupt(y, k, rng, *extra), y, k, type(self).__name__)
         is_noisy = noisy != true
         matrix, counts = _realised(true, noisy, k)
         for array in (noisy, true, is_noisy, matrix, counts):
@@ -848,6 +883,7 @@ _REGISTRY = Registry(
         )
     },
     check=_check_plugin,
+    modules=("kerasnoise.instance_noise",),  # instance_dependent: registered there
 )
 
 

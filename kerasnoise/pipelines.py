@@ -536,7 +536,9 @@ def build(
     if not isinstance(noise, NoiseModel):
         raise TypeError(f"noise must be a NoiseModel (see kerasnoise.noise.get), got {type(noise)}")
     info = data.info
-    result = noise.apply(data.y_train, num_classes=info.num_classes, seed=noise_seed)
+    result = noise.apply(
+        data.y_train, num_classes=info.num_classes, seed=noise_seed, **_images(noise, data.x_train)
+    )
     train = TrainPipeline(
         data.x_train,
         result,
@@ -576,4 +578,12 @@ def _validation_noise(noise: NoiseModel, data: Dataset, noise_seed: Any) -> Nois
     if isinstance(noise_seed, np.random.Generator) or noise_seed is None:
         raise TypeError("noisy_validation needs an int or SeedSequence noise_seed")
     seed = np.random.SeedSequence([*np.atleast_1d(noise_seed).tolist(), 1])
-    return noise.apply(data.y_val, num_classes=data.info.num_classes, seed=seed)
+    return noise.apply(
+        data.y_val, num_classes=data.info.num_classes, seed=seed, **_images(noise, data.x_val)
+    )
+
+
+def _images(noise: NoiseModel, images: np.ndarray) -> dict:
+    """``{"images": images}`` for a noise model with ``needs_images`` (the array itself,
+    never a copy), else nothing (a plug-in's ``apply`` may not take ``images``)."""
+    return {"images": images} if getattr(noise, "needs_images", False) else {}

@@ -42,6 +42,7 @@ import numpy as np
 
 from kerasnoise import callbacks as cbs
 from kerasnoise import (
+    correction,
     datasets,
     distribution,
     execution,
@@ -73,6 +74,8 @@ __all__ = [
     "fit",
     "finish",
     "load_data",
+    "estimate_transition",
+    "stage1_config",
     "noise_subset_metrics",
 ]
 
@@ -341,10 +344,19 @@ def build_model(config: ExperimentConfig, info: datasets.DatasetInfo) -> keras.M
     )
 
 
-def compile_model(model: keras.Model, config: ExperimentConfig, steps_per_epoch: int) -> str:
+def compile_model(
+    model: keras.Model,
+    config: ExperimentConfig,
+    steps_per_epoch: int,
+    loss_params: dict | None = None,
+) -> str:
     """Compile ``model`` with the config's loss, optimizer and speed settings; returns
-    why ``jit_compile`` is what it is (for the run record)."""
-    loss = losses.get(config.loss["name"], **{k: v for k, v in config.loss.items() if k != "name"})
+    why ``jit_compile`` is what it is (for the run record).  ``loss_params`` replace the
+    config's loss parameters (a run's resolved transition matrix:
+    :func:`kerasnoise.correction.resolve_loss_params`)."""
+    if loss_params is None:
+        loss_params = {k: v for k, v in config.loss.items() if k != "name"}
+    loss = losses.get(config.loss["name"], **loss_params)
     jit_compile, reason = execution.resolve_jit_compile(config.jit_compile, model)
     model.compile(
         optimizer=optimizers.build(config.optimizer, steps_per_epoch),
@@ -510,11 +522,21 @@ def train(
         say(f"{run.run_id}: already {stored['status']} (force=True to train again)")
         return {**stored["result"], "skipped": True}
 
+    estimate = None
+    if correction.wants_estimate(config.loss):  # stage 1: an ordinary cross-entropy run
+        estimate = estimate_transition(
+            config, out_dir, verbose=verbose, quiet=quiet, checkpoint_dir=checkpoint_dir
+        )
     placement = distribution.plan(config.distribution)
     precision, why = execution.resolve_precision(config.precision)
     with isolated_keras_state(precision), placement.scope():
         keras.utils.set_random_seed(config.seed)
         run_data = build_data(config)
+        loss_params, loss_record = correction.resolve_loss_params(
+            config.loss, run_data.built.noise, None if estimate is None else estimate[0]
+        )
+        if estimate is not None:
+            loss_record["transition_stage1_run"] = estimate[1]
         placement.check_batches(config.batch_size, config.eval_batch_size, data_sizes(run_data))
         if force:
             shutil.rmtree(run.run_dir, ignore_errors=True)
@@ -523,7 +545,7 @@ def train(
         if tag:
             run.tag(**tag)
         model = build_model(config, run_data.data.info)
-        jit_reason = compile_model(model, config, len(run_data.built.train))
+        jit_reason = compile_model(model, config, len(run_data.built.train), loss_params)
         rundir.write_identity(
             run.run_dir, run_id=run.run_id, group=run.group, seed=config.seed, backend=run.backend
         )
@@ -556,10 +578,62 @@ def train(
                 "precision_reason": why,
                 "execution": execution_record(model, run_data, jit_reason),
                 "distribution": placement.record(),
+                **loss_record,
             },
         )
     say(_one_line(record))
     return record
+
+
+def stage1_config(config: ExperimentConfig) -> ExperimentConfig:
+    """The run whose softmax estimates T for ``loss.transition="estimated"``: the same
+    config with plain cross-entropy (one such run serves every corrected loss of its
+    cell)."""
+    return dataclasses.replace(config, loss={"name": "ce"})
+
+
+def estimate_transition(
+    config: ExperimentConfig,
+    out_dir: str | os.PathLike = "runs",
+    *,
+    verbose: int | str = "auto",
+    quiet: bool = False,
+    checkpoint_dir: str | os.PathLike | None = None,
+) -> tuple[np.ndarray, str]:
+    """T-hat for ``config`` and the id of the run it came from (Patrini et al.'s stage 1).
+
+    Trains :func:`stage1_config` in ``out_dir`` (or finds it done there, by run id),
+    predicts its softmax on every training image and takes each class's anchor
+    (:func:`kerasnoise.correction.estimate_transition`, ``loss.anchor_filter``).
+    """
+    stage1 = stage1_config(config)
+    record = train(stage1, out_dir, verbose=verbose, quiet=quiet, checkpoint_dir=checkpoint_dir)
+    run = open_run(stage1, out_dir, checkpoint_dir)
+    if record.get("status") != "finished" or not (run.run_dir / rundir.MODEL).is_file():
+        raise RuntimeError(
+            f"loss.transition='estimated': the cross-entropy run {run.run_id} did not "
+            f"finish ({record.get('status')}), so T cannot be estimated"
+        )
+    precision, _ = execution.resolve_precision(stage1.precision)
+    with isolated_keras_state(precision):
+        data = load_data(stage1)
+        info = data.info
+        model = keras.saving.load_model(run.run_dir / rundir.MODEL, compile=False)
+        images = pipelines.eval_pipeline(
+            data.x_train,
+            data.y_train,
+            batch_size=config.eval_batch_size,
+            mean=info.mean,
+            std=info.std,
+            num_classes=info.num_classes,
+        )
+        logits = np.asarray(model.predict(images, verbose=0), dtype=np.float64)
+    logits -= logits.max(axis=1, keepdims=True)
+    probs = np.exp(logits)
+    probs /= probs.sum(axis=1, keepdims=True)
+    anchor_filter = config.loss.get("anchor_filter", True)
+    matrix = correction.estimate_transition(probs, info.num_classes, filter_outliers=anchor_filter)
+    return matrix, run.run_id
 
 
 def _say_where_it_starts(run: Run, checkpoint, started_before: bool, say) -> None:

@@ -25,9 +25,9 @@ LAYERS = [
     ["_checks", "_registry", "_io", "_quiet", "_args", "_stats", "pool"],  # helpers
     ["distribution", "execution"],  # what the backend and machine can do
     ["datasets", "synthetic_data"],  # datasets/: catalogue -> dataset -> loading -> noise_source
-    ["noise"],
+    ["noise", "instance_noise"],
     ["pipelines"],
-    ["models", "losses", "margins"],
+    ["models", "losses", "margins", "correction"],
     ["config"],
     ["presets"],
     ["optimizers", "callbacks", "rundir"],

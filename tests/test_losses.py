@@ -24,7 +24,7 @@ def _transition(k=K):
     return t
 
 
-PARAMS = {"forward": {"transition": _transition()}}
+PARAMS = {"forward": {"transition": _transition()}, "backward": {"transition": _transition()}}
 NAMES = sorted(set(losses.available()) - {"ce", "unhinged"})  # aliases tested in get()
 
 
@@ -267,14 +267,16 @@ def test_saved_compiled_model_loads_without_custom_objects(saved_models, name):
 
 
 def test_saved_models_load_in_a_fresh_process(saved_models):
-    """A new interpreter that only imports kerasnoise.losses loads every saved model."""
+    """A new interpreter that imports kerasnoise.losses (and kerasnoise.correction, home
+    of the corrected losses) loads every saved model."""
     _, _, paths = saved_models
     files = [str(path) for path, _, _ in paths.values()]
     code = (
-        "import sys, keras, kerasnoise.losses\n"
+        "import sys, keras, kerasnoise.losses, kerasnoise.correction\n"
         "for f in sys.argv[1:]:\n"
         "    m = keras.saving.load_model(f)\n"
-        "    assert type(m.loss).__module__ == 'kerasnoise.losses', (f, m.loss)\n"
+        "    home = type(m.loss).__module__\n"
+        "    assert home in ('kerasnoise.losses', 'kerasnoise.correction'), (f, m.loss)\n"
         "print('loaded', len(sys.argv) - 1)\n"
     )
     out = subprocess.run(

@@ -410,6 +410,7 @@ def test_registry_names():
         "transition_matrix",
         "additive",
         "structured",
+        "instance_dependent",
     }
     assert noise.get("pair-flip", rate=0.1) == noise.PairFlip(0.1)
 
