@@ -105,6 +105,7 @@ def test_unwritable_out_is_refused(tmp_path, capsys):
     assert "not a writable folder" in capsys.readouterr().err
 
 
+@pytest.mark.orchestration
 def test_tiny_table(shared_data, tmp_path, capsys, figures):
     out = tmp_path / "out"
     argv = [
@@ -197,6 +198,7 @@ def test_tiny_table(shared_data, tmp_path, capsys, figures):
         run(menon_mnist.EXPERIMENT, methods=["nope"], out=str(out))
 
 
+@pytest.mark.orchestration
 def test_learning_rate_chosen_per_cell_through_the_search(shared_data, tmp_path):
     """A grid search per level on the clean validation split; only the chosen rate's
     runs are tabulated, with the rate, and a Monotone claim is checked on them."""
@@ -320,6 +322,7 @@ print("TABLE", len(outcome.table), outcome.table["mean"].iloc[0])
 
 
 @pytest.mark.parametrize("how", ["file", "stdin"])
+@pytest.mark.orchestration
 def test_run_at_a_scripts_top_level_works_as_documented(shared_data, tmp_path, how):
     """docs/experiments.md's ``outcome = run(EXPERIMENT, ...)`` at a script's top level,
     outside ``if __name__ == "__main__":``: spawned workers would import the script again
@@ -349,6 +352,7 @@ def test_run_at_a_scripts_top_level_works_as_documented(shared_data, tmp_path, h
     assert f"TABLE 1 {100 * row.test_accuracy_last}" in done.stdout
 
 
+@pytest.mark.orchestration
 def test_run_says_so_when_every_run_failed(tmp_path):
     empty = tmp_path / "no-data"
     empty.mkdir()

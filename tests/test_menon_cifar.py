@@ -21,6 +21,7 @@ def test_declarations(dataset):
     assert experiment.labels["phuber_ce"] == f"PHuber-CE (τ {tau})"
 
 
+@pytest.mark.orchestration
 def test_the_subset_table_memorisation_and_dataset_flag(shared_data, tmp_path, capsys, figures):
     out = tmp_path / "out"
     # LeNet-5 in place of the preset's ResNet-50, for speed: the ResNets' training on this

@@ -295,6 +295,7 @@ def _point(x):
         ("rolnick_batch_size", {"alphas": [2], "batch_sizes": [32]}),
     ],
 )
+@pytest.mark.orchestration
 def test_each_script_writes_its_table_and_figure(script, options, shared_data, tmp_path, figures):
     module = __import__(f"experiments.{script}", fromlist=["EXPERIMENT"])
     experiment = module.EXPERIMENT

@@ -113,6 +113,7 @@ def test_unwritable_out(tmp_path):
 # --------------------------------------------------------------------------- training
 
 
+@pytest.mark.orchestration
 def test_sweep_twice_trains_nothing_and_tables_match_records(shared_data, tmp_path):
     s = tiny_sweep(shared_data)
     first = sweep.run_sweep(s, tmp_path, jobs=1, progress=False)
@@ -170,6 +171,7 @@ sweep.run_sweep(s, sys.argv[1], jobs=1, progress=False)
 """
 
 
+@pytest.mark.orchestration
 def test_killed_sweep_resumes_and_trains_only_what_is_missing(shared_data, tmp_path):
     env = os.environ | {"PYTHONPATH": os.getcwd()}
     proc = subprocess.Popen(

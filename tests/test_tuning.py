@@ -166,6 +166,7 @@ def test_role_from_keras_tuner_environment():
     assert "KERASTUNER_ORACLE_PORT" not in os.environ
 
 
+@pytest.mark.orchestration
 def test_worker_without_a_chief_stops_in_bounded_time(shared_data, tmp_path):
     port = _free_ports(1)
     argv = [*_argv(tmp_path / "out", shared_data), "--worker", "w1"]
@@ -189,6 +190,7 @@ def _records(out: Path, run_ids) -> dict:
     return {i: json.loads((out / i / "result.json").read_text()) for i in run_ids}
 
 
+@pytest.mark.orchestration
 def test_a_widened_or_narrowed_grid_searches_the_level_again_training_only_new_rates(
     shared_data, tmp_path, capsys
 ):
@@ -226,6 +228,7 @@ def test_a_widened_or_narrowed_grid_searches_the_level_again_training_only_new_r
     assert search("0.5") == ([], False)  # the same grid again: nothing to redo
 
 
+@pytest.mark.orchestration
 def test_grid_search_runs_each_combination_once_and_resumes(shared_data, tmp_path, capsys, figures):
     out = tmp_path / "out"
     assert lr_search.main(_argv(out, shared_data, "--jobs", "1")) == 0
@@ -312,6 +315,7 @@ def test_grid_search_runs_each_combination_once_and_resumes(shared_data, tmp_pat
 
 
 @pytest.mark.parametrize("tuner", ["random", "bayesian", "hyperband"])
+@pytest.mark.orchestration
 def test_range_tuners(shared_data, tmp_path, capsys, tuner):
     out = tmp_path / "out"
     argv = ["rolnick-mnist", "--axis", "noise.alpha=1", "--lr-range", "0.01:1", "--tuner", tuner]
@@ -375,6 +379,7 @@ def _free_ports(count: int) -> int:
     raise RuntimeError("no free ports")
 
 
+@pytest.mark.orchestration
 def test_distributed_search_chief_and_two_workers(shared_data, tmp_path):
     # Two levels (so two oracle ports, one after the other) on TensorFlow; the port and
     # level logic does not depend on the backend, so the others run one level (a third
