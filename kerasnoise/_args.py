@@ -17,16 +17,22 @@ SELECT_ON = {"noisy-validation": "noisy", "clean-validation": "clean"}
 CHECKPOINT_DIR_ENV = "KERASNOISE_CHECKPOINT_DIR"
 
 
+def use_checkpoint_dir(value: str | os.PathLike) -> str:
+    """Set ``$KERASNOISE_CHECKPOINT_DIR`` to ``value``, made absolute, for this process
+    and the worker processes it starts; returns the absolute path."""
+    path = os.path.abspath(os.path.expanduser(value))
+    os.environ[CHECKPOINT_DIR_ENV] = path
+    return path
+
+
 class _CheckpointDir(argparse.Action):
-    """``--checkpoint-dir DIR``: sets ``$KERASNOISE_CHECKPOINT_DIR`` (absolute) for this
-    process and the worker processes it starts."""
+    """``--checkpoint-dir DIR``: :func:`use_checkpoint_dir`, a file refused."""
 
     def __call__(self, parser, namespace, value, option_string=None):
-        path = os.path.abspath(os.path.expanduser(value))
-        if os.path.exists(path) and not os.path.isdir(path):
+        expanded = os.path.expanduser(value)
+        if os.path.exists(expanded) and not os.path.isdir(expanded):
             parser.error(f"--checkpoint-dir: {value!r} is a file, not a folder")
-        os.environ[CHECKPOINT_DIR_ENV] = path
-        setattr(namespace, self.dest, path)
+        setattr(namespace, self.dest, use_checkpoint_dir(value))
 
 
 def add_backend(parser: argparse.ArgumentParser) -> None:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
-import os
 import sys
 from pathlib import Path
 
-from kerasnoise._args import CHECKPOINT_DIR_ENV
+from kerasnoise._args import use_checkpoint_dir
 from kerasnoise.config import parse_overrides
 from kerasnoise.experiment.declaration import Experiment, LRChoice, Outcome
 from kerasnoise.experiment.reporting import write_report
@@ -31,7 +30,7 @@ def execute(experiment: Experiment, args: argparse.Namespace, command: str) -> O
     from kerasnoise import sweep as sweep_lib
 
     if getattr(args, "checkpoint_dir", None):  # run(..., checkpoint_dir=...) as the flag does
-        os.environ[CHECKPOINT_DIR_ENV] = os.path.abspath(os.path.expanduser(args.checkpoint_dir))
+        use_checkpoint_dir(args.checkpoint_dir)
 
     if experiment.select_lr is not None:  # the command line's grid and split, if given
         choice = experiment.select_lr
