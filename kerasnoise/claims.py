@@ -12,6 +12,12 @@ runs: ``supported``, ``contradicted`` or ``undecided``, with the test that decid
   difference is within noise (p >= level).
 - :class:`Order`: a chain ``a < b < c`` of :class:`Compare` on neighbours: supported
   when every link is, contradicted when any link is, else undecided.
+- :class:`Close`: one group within ``tolerance`` of another (equivalence: two
+  one-sided Welch tests, TOST): supported when the ``1 - 2 level`` confidence interval
+  of the difference lies inside ``±tolerance``, contradicted when it lies outside,
+  undecided otherwise.
+- :class:`Gain`: a method's gain over a baseline (paired by seed) is smaller (or
+  larger) under one condition than under another: Welch's t-test on the per-seed gains.
 - :class:`Monotone`: a per-cell value (e.g. the chosen learning rate) along an axis
   never rises (or never falls): supported or contradicted by inspection, undecided
   with fewer than 2 cells.
@@ -33,7 +39,17 @@ import pandas as pd
 from kerasnoise._stats import aggregate
 from kerasnoise.report import column_name
 
-__all__ = ["Verdict", "Compare", "Order", "Monotone", "check_all", "LEVEL", "DEFAULT_METRIC"]
+__all__ = [
+    "Verdict",
+    "Compare",
+    "Order",
+    "Close",
+    "Gain",
+    "Monotone",
+    "check_all",
+    "LEVEL",
+    "DEFAULT_METRIC",
+]
 
 #: The significance level of every test unless a claim states its own.
 LEVEL = 0.05
@@ -131,6 +147,123 @@ class Compare:
         return pd.to_numeric(rows[metric], errors="coerce").dropna().to_numpy(float)
 
     def _verdict(self, verdict: str, test: str, detail: str) -> Verdict:
+        return Verdict(self.text, verdict, test, detail, self.source)
+
+
+def _metric_values(rows: pd.DataFrame, metric: str | None) -> pd.Series:
+    """``rows``' metric as numbers, indexed by seed (no NaN)."""
+    metric = metric or DEFAULT_METRIC
+    if metric not in rows:
+        return pd.Series(dtype=float)
+    values = pd.to_numeric(rows[metric], errors="coerce")
+    return pd.Series(values.to_numpy(float), index=rows["seed"].to_numpy()).dropna()
+
+
+def _welch_interval(a: np.ndarray, b: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The Welch confidence interval of ``mean(a) - mean(b)``."""
+    import scipy.stats
+
+    va, vb = np.var(a, ddof=1) / len(a), np.var(b, ddof=1) / len(b)
+    diff = float(np.mean(a) - np.mean(b))
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return diff, diff
+    dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = float(scipy.stats.t.ppf(0.5 + confidence / 2, dof)) * se
+    return diff - half, diff + half
+
+
+@dataclasses.dataclass(frozen=True)
+class Close:
+    """``left`` within ``tolerance`` (metric units: 0.01 = one point) of ``right``, where
+    both satisfy ``where``; e.g. forward correction with an estimated T within one point
+    of the oracle's.  Equivalence by two one-sided Welch tests at ``level`` (TOST): the
+    ``1 - 2 level`` confidence interval of ``mean(left) - mean(right)`` inside
+    ``±tolerance`` supports, wholly outside contradicts, anything else is undecided."""
+
+    text: str
+    left: Mapping[str, Any]
+    right: Mapping[str, Any]
+    tolerance: float
+    where: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    metric: str | None = None
+    level: float = LEVEL
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.tolerance > 0:
+            raise ValueError(f"tolerance must be > 0, got {self.tolerance}")
+        if not 0 < self.level < 0.5:
+            raise ValueError(f"level must be in (0, 0.5), got {self.level}")
+
+    def check(self, frame: pd.DataFrame) -> Verdict:
+        a = _metric_values(_select(frame, {**self.where, **self.left}), self.metric).to_numpy()
+        b = _metric_values(_select(frame, {**self.where, **self.right}), self.metric).to_numpy()
+        confidence = 1 - 2 * self.level
+        test = (
+            f"equivalence within ±{100 * self.tolerance:g} points: {100 * confidence:g} % "
+            "Welch interval of the difference (two one-sided tests)"
+        )
+        sides = f"{_describe(a)} vs {_describe(b)}"
+        if len(a) < 2 or len(b) < 2:
+            return Verdict(
+                self.text, "undecided", test, f"{sides}: fewer than 2 runs on a side", self.source
+            )
+        lo, hi = _welch_interval(a, b, confidence)
+        detail = f"{sides}: difference in [{100 * lo:.2f}, {100 * hi:.2f}] points"
+        if -self.tolerance < lo and hi < self.tolerance:
+            verdict = "supported"
+        elif lo >= self.tolerance or hi <= -self.tolerance:
+            verdict = "contradicted"
+        else:
+            verdict = "undecided"
+        return Verdict(self.text, verdict, test, detail, self.source)
+
+
+@dataclasses.dataclass(frozen=True)
+class Gain:
+    """``method``'s gain over ``baseline`` (its metric minus the baseline's, paired by
+    seed) ``relation`` (``"<"`` or ``">"``) under ``where`` than under ``than``; e.g. loss
+    correction helps less under instance-dependent noise than under class flips.  Welch's
+    t-test over the per-seed gains, two-sided at ``level``."""
+
+    text: str
+    method: Mapping[str, Any]
+    baseline: Mapping[str, Any]
+    where: Mapping[str, Any]
+    than: Mapping[str, Any]
+    relation: str = "<"
+    metric: str | None = None
+    level: float = LEVEL
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.relation not in (">", "<"):
+            raise ValueError(f"relation must be '>' or '<', got {self.relation!r}")
+
+    def gains(self, frame: pd.DataFrame, condition: Mapping[str, Any]) -> np.ndarray:
+        """Per seed with both runs: the method's metric minus the baseline's."""
+        mine = _metric_values(_select(frame, {**condition, **self.method}), self.metric)
+        base = _metric_values(_select(frame, {**condition, **self.baseline}), self.metric)
+        mine = mine[~mine.index.duplicated()]
+        base = base[~base.index.duplicated()]
+        seeds = mine.index.intersection(base.index)
+        return (mine[seeds] - base[seeds]).to_numpy(float)
+
+    def check(self, frame: pd.DataFrame) -> Verdict:
+        a, b = self.gains(frame, self.where), self.gains(frame, self.than)
+        test = f"Welch's t-test over per-seed gains, two-sided, level {self.level:g}"
+        sides = f"gain {_describe(a)} {self.relation} gain {_describe(b)}?"
+        if len(a) < 2 or len(b) < 2:
+            return Verdict(
+                self.text, "undecided", test, f"{sides} fewer than 2 seeds on a side", self.source
+            )
+        t, p = _welch(a, b)
+        detail = f"{sides} t = {t:.2f}, p = {p:.3g}"
+        if p >= self.level:
+            return Verdict(self.text, "undecided", test, f"{detail}: within noise", self.source)
+        claimed = (a.mean() > b.mean()) == (self.relation == ">")
+        verdict = "supported" if claimed else "contradicted"
         return Verdict(self.text, verdict, test, detail, self.source)
 
 

@@ -31,6 +31,8 @@ import types
 from dataclasses import dataclass, field
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+import numpy as np
+
 from kerasnoise import datasets
 from kerasnoise import noise as noise_lib
 from kerasnoise._checks import positive_int as _positive
@@ -43,7 +45,7 @@ __all__ = [
     "apply_overrides",
 ]
 
-OPTIMIZERS = ("adam", "adadelta", "sgd")
+OPTIMIZERS = ("adam", "adadelta", "adagrad", "sgd")
 #: Field metadata of settings that do not change a run's results (left out of its id).
 _NOT_IDENTITY = types.MappingProxyType({"identity": False})
 #: Field metadata of a setting added later: part of a run's id only when it is not the
@@ -53,6 +55,9 @@ VALIDATION_LABELS = ("clean", "noisy")
 SCHEDULES = ("constant", "exponential", "multistep")
 DECAY_MODES = ("coupled", "coupled_after_clip", "decoupled")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16", "auto")
+#: How pixels reach the model: ``standardize`` ``(x / 255 - mean) / std`` per channel
+#: (the data set's statistics), ``unit`` ``x / 255`` in [0, 1].
+INPUT_SCALES = ("standardize", "unit")
 
 
 @dataclass
@@ -71,6 +76,8 @@ class OptimizerConfig:
     optimizer's ``weight_decay`` (AdamW-style).
     ``global_clipnorm`` clips the global gradient norm (Menon et al.'s "CE +
     clipping"); ``clipnorm`` clips each variable's gradient on its own.
+    ``initial_accumulator``: Adagrad's starting sum of squared gradients (Keras 3's
+    default 0.1; Keras 2, the code of Patrini et al., started at 0).
     """
 
     name: str = "adam"
@@ -89,6 +96,7 @@ class OptimizerConfig:
     weight_decay_mode: str = "coupled"
     global_clipnorm: float | None = None
     clipnorm: float | None = None
+    initial_accumulator: float = field(default=0.1, metadata=_IDENTITY_UNLESS_DEFAULT)
 
     def effective_decay_mode(self) -> str:
         """``coupled_after_clip`` without clipping is ``coupled``: the same update (to float
@@ -120,6 +128,9 @@ class ExperimentConfig:
     oracle a user of real noisy data does not have); ``noisy`` corrupts the held-out
     examples with the run's noise model (its own draw, seeded from ``noise_seed``; the
     training labels are the same as with ``clean``), as a user's own split would be.
+    ``input_scale``: ``standardize`` feeds ``(x / 255 - mean) / std`` with the data
+    set's per-channel statistics, ``unit`` feeds ``x / 255`` (inputs in [0, 1], as
+    Patrini et al.'s and the Co-teaching code do).
     ``noise_source_dir``: where the data set named by ``noise.source`` is (default
     ``data_dir``); see :func:`kerasnoise.datasets.noise_images`.
     ``train_limit``: use only the first N training examples (quick runs).
@@ -151,6 +162,7 @@ class ExperimentConfig:
     noise_source_dir: str | None = field(default=None, metadata=_NOT_IDENTITY)
     validation: float | int = 0.0
     validation_labels: str = field(default="clean", metadata=_IDENTITY_UNLESS_DEFAULT)
+    input_scale: str = field(default="standardize", metadata=_IDENTITY_UNLESS_DEFAULT)
     stratify: bool = True
     train_limit: int | None = None
     augment: bool = False
@@ -192,10 +204,9 @@ class ExperimentConfig:
         key["optimizer"]["weight_decay_mode"] = self.optimizer.effective_decay_mode()
         if key["noise"].get("source") == "train":
             key["noise"].pop("source")
-        for f in dataclasses.fields(self):
-            identity = f.metadata.get("identity", True)
-            if not identity or (identity == "unless-default" and key[f.name] == f.default):
-                key.pop(f.name)
+        _drop_non_identity(self, key)
+        for name in ("optimizer", "early_stopping"):
+            _drop_non_identity(getattr(self, name), key[name])
         return key
 
     def run_id(self, backend: str | None = None) -> str:
@@ -241,6 +252,7 @@ class ExperimentConfig:
         datasets.get_info(self.dataset)
         _check_fraction_or_count(self.validation)
         _choice(self.validation_labels, VALIDATION_LABELS, "validation_labels")
+        _choice(self.input_scale, INPUT_SCALES, "input_scale")
         if self.validation_labels == "noisy" and not self.validation:
             raise ValueError(
                 "validation_labels='noisy' needs a validation split: set validation=0.1 "
@@ -267,6 +279,7 @@ class ExperimentConfig:
                 "validation_labels='noisy' needs extra pairs of the training images; with "
                 f"noise.source={source!r} use validation_labels='clean'"
             )
+        _check_estimable(self.loss, self.noise, datasets.get_info(self.dataset).num_classes)
         _check_optimizer(self.optimizer)
         es = self.early_stopping
         if es.enabled:
@@ -279,6 +292,19 @@ class ExperimentConfig:
         if self.augment and datasets.get_info(self.dataset).image_shape[-1] != 3:
             raise ValueError("augment=True is the CIFAR crop-and-flip; use it with cifar10/100")
         return self
+
+
+def _drop_non_identity(obj: Any, key: dict) -> None:
+    """Remove from ``key`` (``obj`` as a dict) the fields of ``obj`` that are not part of
+    a run's identity, and those marked ``"unless-default"`` that hold their default."""
+    for f in dataclasses.fields(obj):
+        identity = f.metadata.get("identity", True)
+        if not identity or (identity == "unless-default" and key[f.name] == _default(f)):
+            key.pop(f.name)
+
+
+def _default(f: dataclasses.Field) -> Any:
+    return f.default_factory() if f.default is dataclasses.MISSING else f.default
 
 
 def _digest(obj: Any) -> str:
@@ -353,6 +379,22 @@ def _check_model_args(component: dict) -> None:
             raise ValueError(f"model.{err}") from None
 
 
+def _check_estimable(loss: dict, noise: dict, num_classes: int) -> None:
+    """``loss.transition="estimated"`` needs label noise to estimate: a noise model that
+    draws from the identity matrix (rate 0, alpha 0) leaves nothing to estimate."""
+    if not isinstance(loss, dict) or loss.get("transition") != "estimated":
+        return
+    try:
+        expected = noise_lib.from_config(noise).expected_transition(num_classes)
+    except NotImplementedError:  # a model that does not say what it draws from
+        return
+    if np.allclose(expected, np.eye(num_classes)):
+        raise ValueError(
+            "loss.transition='estimated' needs label noise to estimate, but the noise "
+            f"{noise} changes no label; use loss=ce, loss.transition=oracle or a matrix"
+        )
+
+
 def _check_optimizer(opt: OptimizerConfig) -> None:
     _choice(opt.name, OPTIMIZERS, "optimizer.name")
     _choice(opt.schedule, SCHEDULES, "optimizer.schedule")
@@ -360,7 +402,7 @@ def _check_optimizer(opt: OptimizerConfig) -> None:
     for name in ("learning_rate", "epsilon", "decay_rate", "gamma"):
         if getattr(opt, name) <= 0:
             raise ValueError(f"optimizer.{name} must be > 0, got {getattr(opt, name)}")
-    for name in ("momentum", "weight_decay"):
+    for name in ("momentum", "weight_decay", "initial_accumulator"):
         if getattr(opt, name) < 0:
             raise ValueError(f"optimizer.{name} must be >= 0, got {getattr(opt, name)}")
     if not 0 <= opt.rho < 1:

@@ -1,4 +1,4 @@
-"""The optimizer a config describes: Adam, Adadelta or SGD with its learning-rate
+"""The optimizer a config describes: Adam, Adadelta, Adagrad or SGD with its learning-rate
 schedule, gradient clipping and weight decay in one of three orders.
 
 - ``coupled``: the models' L2 regulariser (:mod:`kerasnoise.models`) puts ``wd w`` into
@@ -27,6 +27,7 @@ __all__ = [
     "DecayAfterClip",
     "AdamDecayAfterClip",
     "AdadeltaDecayAfterClip",
+    "AdagradDecayAfterClip",
     "SGDDecayAfterClip",
 ]
 
@@ -93,6 +94,11 @@ class AdadeltaDecayAfterClip(DecayAfterClip, keras.optimizers.Adadelta):
 
 
 @keras.saving.register_keras_serializable(package="kerasnoise")
+class AdagradDecayAfterClip(DecayAfterClip, keras.optimizers.Adagrad):
+    """Adagrad with coupled weight decay after clipping (torch's ``Adagrad(weight_decay=)``)."""
+
+
+@keras.saving.register_keras_serializable(package="kerasnoise")
 class SGDDecayAfterClip(DecayAfterClip, keras.optimizers.SGD):
     """SGD (momentum, Nesterov) with coupled weight decay after clipping (torch's
     ``SGD(weight_decay=)``)."""
@@ -101,9 +107,11 @@ class SGDDecayAfterClip(DecayAfterClip, keras.optimizers.SGD):
 _CLASSES = {
     ("adam", False): keras.optimizers.Adam,
     ("adadelta", False): keras.optimizers.Adadelta,
+    ("adagrad", False): keras.optimizers.Adagrad,
     ("sgd", False): keras.optimizers.SGD,
     ("adam", True): AdamDecayAfterClip,
     ("adadelta", True): AdadeltaDecayAfterClip,
+    ("adagrad", True): AdagradDecayAfterClip,
     ("sgd", True): SGDDecayAfterClip,
 }
 
@@ -127,4 +135,6 @@ def build(opt: OptimizerConfig, steps_per_epoch: int) -> keras.optimizers.Optimi
         return cls(epsilon=opt.epsilon, **common)
     if opt.name == "adadelta":
         return cls(rho=opt.rho, epsilon=opt.epsilon, **common)
+    if opt.name == "adagrad":
+        return cls(initial_accumulator_value=opt.initial_accumulator, epsilon=opt.epsilon, **common)
     return cls(momentum=opt.momentum, nesterov=opt.nesterov, **common)

@@ -21,7 +21,8 @@ empty (no noisy label) is absent from the history and ``None`` in the record.
 
 The result record names both test accuracies: ``test_accuracy_last`` (last
 epoch) and ``test_accuracy_best`` at ``best_epoch``, chosen by ``best_by`` —
-validation accuracy when there is a validation split, otherwise the maximum of
+the validation metric early stopping monitors when it monitors one (``val_loss``:
+lowest), else validation accuracy when there is a validation split, otherwise the maximum of
 the test accuracy itself, which is an optimistic oracle and labelled as such.
 """
 
@@ -84,8 +85,13 @@ __all__ = [
 
 
 def load_data(config: ExperimentConfig) -> datasets.Dataset:
-    """The data set as the config describes it: limit, then validation split."""
+    """The data set as the config describes it: limit, then validation split; with
+    ``input_scale="unit"`` its statistics are 0 and 1, so every pipeline feeds ``x / 255``."""
     data = datasets.load(config.dataset, config.data_dir, file=config.data_file)
+    if config.input_scale == "unit":
+        channels = data.info.image_shape[-1]
+        info = dataclasses.replace(data.info, mean=(0.0,) * channels, std=(1.0,) * channels)
+        data = dataclasses.replace(data, info=info)
     if config.train_limit is not None:
         n = config.train_limit
         data = dataclasses.replace(data, x_train=data.x_train[:n], y_train=data.y_train[:n])
@@ -113,7 +119,15 @@ def _noise_summary(built: pipelines.NoisyData) -> dict:
 # --------------------------------------------------------------------------- results
 
 
-def _summarise(history: dict[int, dict], has_val: bool) -> dict:
+def best_by(config: ExperimentConfig) -> str:
+    """The validation metric that picks a run's best epoch: early stopping's monitor when
+    it watches one (``val_loss``: lowest, as Patrini et al. keep the weights), else
+    ``val_accuracy`` (highest)."""
+    es = config.early_stopping
+    return es.monitor if es.enabled and es.monitor.startswith("val_") else "val_accuracy"
+
+
+def _summarise(history: dict[int, dict], has_val: bool, by: str = "val_accuracy") -> dict:
     epochs = sorted(history)
     last = history[epochs[-1]]
     test = {e: history[e].get("test_accuracy") for e in epochs}
@@ -127,10 +141,11 @@ def _summarise(history: dict[int, dict], has_val: bool) -> dict:
     for key in ("train_clean_accuracy", "train_noisy_accuracy", "train_noisy_memorised"):
         record[f"{key}_last"] = last.get(key)
     if has_val:
-        scored_val = [e for e in scored if history[e].get("val_accuracy") is not None]
-        best = max(scored_val, key=lambda e: history[e]["val_accuracy"], default=None)
-        record["best_by"] = "val_accuracy"
-        record["val_accuracy_best"] = None if best is None else history[best]["val_accuracy"]
+        scored_val = [e for e in scored if history[e].get(by) is not None]
+        pick = min if by.endswith("loss") else max
+        best = pick(scored_val, key=lambda e: history[e][by], default=None)
+        record["best_by"] = by
+        record["val_accuracy_best"] = None if best is None else history[best].get("val_accuracy")
     else:
         best = max(scored, key=lambda e: test[e], default=None)
         record["best_by"] = "test_accuracy (oracle: no validation split)"
@@ -452,7 +467,8 @@ def finish(
         "status": "diverged" if diverged else "finished",
     }
     if history:
-        record.update(_summarise(history, has_val=run_data.built.val is not None))
+        has_val = run_data.built.val is not None
+        record.update(_summarise(history, has_val=has_val, by=best_by(run.config)))
         record.update(_steps(record, len(run_data.built.train)))
     if not diverged:
         tmp = run.run_dir / "model.tmp.keras"

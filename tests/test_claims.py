@@ -146,3 +146,70 @@ def test_a_claim_without_a_metric_is_judged_on_the_one_check_all_is_given():
     best = claims.check_all([undeclared, declared], runs, metric="test_accuracy_best")
     assert [v.verdict for v in best] == ["contradicted", "supported"]
     assert undeclared.metric is None  # the declaration itself is not changed
+
+
+def welch_interval(a, b, confidence):
+    """The Welch interval of mean(a) - mean(b) from its formula."""
+    a, b = np.asarray(a), np.asarray(b)
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = scipy.stats.t.ppf((1 + confidence) / 2, df) * np.sqrt(va + vb)
+    diff = a.mean() - b.mean()
+    return diff - half, diff + half
+
+
+def test_close_is_an_equivalence_test_within_the_tolerance():
+    near = frame(
+        {
+            ("est", 0.4): [0.950, 0.952, 0.948],
+            ("oracle", 0.4): [0.953, 0.955, 0.951],
+            ("far", 0.4): [0.900, 0.902, 0.898],
+            ("wide", 0.4): [0.90, 0.99, 0.95],
+        }
+    )
+    claim = claims.Close("est ≈ oracle", {"method": "est"}, {"method": "oracle"}, tolerance=0.01)
+    verdict = claim.check(near)
+    lo, hi = welch_interval([0.950, 0.952, 0.948], [0.953, 0.955, 0.951], 0.9)
+    assert -0.01 < lo < hi < 0.01 and verdict.verdict == "supported"
+    assert f"[{100 * lo:.2f}, {100 * hi:.2f}] points" in verdict.detail
+    far = claims.Close("far ≈ oracle", {"method": "far"}, {"method": "oracle"}, tolerance=0.01)
+    assert far.check(near).verdict == "contradicted"  # about 5 points apart, tightly
+    wide = claims.Close("wide ≈ oracle", {"method": "wide"}, {"method": "oracle"}, tolerance=0.01)
+    assert wide.check(near).verdict == "undecided"  # the interval straddles the bound
+    few = claims.Close("x", {"method": "est"}, {"method": "none"}, tolerance=0.01)
+    assert few.check(near).verdict == "undecided"
+    with pytest.raises(ValueError, match="tolerance must be > 0"):
+        claims.Close("x", {}, {}, tolerance=0)
+
+
+def test_gain_compares_per_seed_gains_between_two_conditions():
+    runs = frame(
+        {
+            ("fwd", 0.2): [0.95, 0.96, 0.94],
+            ("ce", 0.2): [0.80, 0.82, 0.79],  # gains 0.15, 0.14, 0.15
+            ("fwd", 0.4): [0.81, 0.80, 0.83],
+            ("ce", 0.4): [0.80, 0.80, 0.81],  # gains 0.01, 0.00, 0.02
+        }
+    )
+    claim = claims.Gain(
+        "fwd helps less at 0.4",
+        method={"method": "fwd"},
+        baseline={"method": "ce"},
+        where={"noise.rate": 0.4},
+        than={"noise.rate": 0.2},
+    )
+    np.testing.assert_allclose(claim.gains(runs, {"noise.rate": 0.2}), [0.15, 0.14, 0.15])
+    verdict = claim.check(runs)
+    p = welch_p([0.01, 0.00, 0.02], [0.15, 0.14, 0.15])
+    assert verdict.verdict == "supported" and f"p = {p:.3g}" in verdict.detail
+    reverse = claims.Gain(
+        "x",
+        {"method": "fwd"},
+        {"method": "ce"},
+        {"noise.rate": 0.4},
+        {"noise.rate": 0.2},
+        relation=">",
+    )
+    assert reverse.check(runs).verdict == "contradicted"
+    one_seed = runs[runs["seed"] == 0]
+    assert claim.check(one_seed).verdict == "undecided"

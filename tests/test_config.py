@@ -137,6 +137,13 @@ def test_round_trip_and_ids():
         ({"steps_per_execution": 0}, ValueError, "steps_per_execution must be a positive"),
         ({"jit_compile": "xla"}, ValueError, "jit_compile must be True, False or 'auto'"),
         ({"stratify": "yes"}, TypeError, "stratify must be True or False"),
+        ({"input_scale": "raw"}, ValueError, "input_scale must be one of standardize, unit"),
+        ({"optimizer.initial_accumulator": -1.0}, ValueError, "initial_accumulator must be >= 0"),
+        (
+            {"loss": "forward", "loss.transition": "estimated"},
+            ValueError,
+            "loss.transition='estimated' needs label noise to estimate",
+        ),
     ],
 )
 def test_invalid_configs_fail_before_data(overrides, error, message, monkeypatch):

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import menon_mnist
+from experiments import menon_mnist, patrini_mnist
 from kerasnoise import experiment as experiment_lib
 from kerasnoise.experiment import Experiment, main, planning, run
 from kerasnoise.presets import menon2020
@@ -23,6 +23,28 @@ def test_declaration_is_well_formed(declared):
     assert set(declared.labels) <= set(declared.methods)
     assert declared.claims and all(c.source for c in declared.claims)
     assert {r.name for r in declared.references} == {"paper", "reproduction"}
+
+
+def test_patrini_declaration_runs_every_method_where_it_means_something():
+    declared = patrini_mnist.EXPERIMENT
+    experiment_lib.check_declaration(declared)
+    assert declared.flag("noise") == "noise-models" and set(declared.labels) == set(
+        declared.methods
+    )
+    runs = declared.sweep(seeds=[0]).expand()
+    points = {(r.method, r.axes["noise"], r.axes["noise.rate"]) for r in runs}
+    assert len(runs) == len(points) == 3 + 4 * 7  # flips at 0: CE, GCE, PHuber-CE only
+    assert {m for m, n, rate in points if rate == 0.0} == {"ce", "gce", "phuber_ce"}
+    assert not any(n == "instance_dependent" and rate == 0.0 for _, n, rate in points)
+    by_point = {(r.method, r.axes["noise"], r.axes["noise.rate"]): r.config for r in runs}
+    forward = by_point["forward_estimated", "instance_dependent", 0.4]
+    assert forward.loss == {"name": "forward", "transition": "estimated"}
+    assert forward.noise == {"name": "instance_dependent", "sigma": 0.1, "rate": 0.4}
+    # the stage-1 run that estimates T is the CE method's run of the same cell
+    from kerasnoise import training
+
+    stage1 = training.stage1_config(forward)
+    assert stage1.run_id() == by_point["ce", "instance_dependent", 0.4].run_id()
 
 
 def test_menon_labels_carry_the_loss_parameters():

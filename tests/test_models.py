@@ -65,6 +65,34 @@ def test_small_models_shapes_and_counts(name):
     assert keras.backend.standardize_dtype(out.dtype) == "float32"
 
 
+def test_mlp_with_dropout_and_he_normal_is_patrini_et_al_network():
+    """784-128-128-10 with dropout 0.2 after each hidden layer: the kernels drawn from
+    he_normal (truncated normal, std sqrt(2 / fan_in)), biases zero; dropout is active in
+    training only."""
+    m = models.get(
+        "mlp", input_shape=MNIST, num_classes=10, hidden=[128, 128], dropout=0.2, init="he_normal"
+    )
+    assert count(m.trainable_weights) == dense(784, 128) + dense(128, 128) + dense(128, 10)
+    drops = [layer for layer in m.layers if isinstance(layer, keras.layers.Dropout)]
+    assert [d.rate for d in drops] == [0.2, 0.2]
+    kernel = keras.ops.convert_to_numpy(m.get_layer("dense_1").kernel)
+    bias = keras.ops.convert_to_numpy(m.get_layer("dense_1").bias)
+    # a normal truncated at 2 of its std keeps 0.8796 of that std: Keras widens it first
+    assert abs(kernel.std() / np.sqrt(2 / 784) - 1) < 0.05
+    assert abs(kernel).max() <= 2 * np.sqrt(2 / 784) / 0.8796 + 1e-6 and not bias.any()
+    x = np.random.default_rng(0).random((4, *MNIST)).astype("float32")
+    same = keras.ops.convert_to_numpy(m(x, training=False))
+    np.testing.assert_allclose(same, keras.ops.convert_to_numpy(m(x, training=False)))
+    assert not np.allclose(same, keras.ops.convert_to_numpy(m(x, training=True)))
+    with pytest.raises(ValueError, match=r"dropout must be a number in \[0, 1\)"):
+        models.get("mlp", input_shape=MNIST, num_classes=10, dropout=1.0)
+    with pytest.raises(ValueError, match="init must be one of glorot, torch, he_normal"):
+        models.get("mlp", input_shape=MNIST, num_classes=10, init="he")
+    assert models.get("mlp", input_shape=MNIST, num_classes=10).count_params() == dense(
+        784, 256
+    ) + dense(256, 10)
+
+
 def test_widths_are_arguments():
     m = models.mlp2(MNIST, 7, hidden=(32, 16))
     assert count(m.trainable_weights) == dense(784, 32) + dense(32, 16) + dense(16, 7)

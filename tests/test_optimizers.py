@@ -85,6 +85,35 @@ def test_nesterov_sgd_step_equals_clip_then_decay_by_hand():
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-7)
 
 
+def test_adagrad_as_keras_2_ran_it_in_patrini_et_al():
+    """Accumulators from 0 (Keras 3 starts at 0.1), epsilon 1e-8: the first step moves
+    each weight by about lr * sign(g); three steps against NumPy."""
+    opt = cfg.OptimizerConfig(
+        name="adagrad", learning_rate=0.01, epsilon=1e-8, initial_accumulator=0.0
+    )
+    optimizer = optimizers.build(opt, steps_per_epoch=10)
+    assert isinstance(optimizer, keras.optimizers.Adagrad)
+    got = apply_steps(optimizer, steps=3)
+    for i, (w, g) in enumerate(zip(W, G, strict=True)):
+        w, acc = w.astype(np.float64), np.zeros_like(w, dtype=np.float64)
+        for _ in range(3):
+            acc += g.astype(np.float64) ** 2
+            w = w - 0.01 * g / np.sqrt(acc + 1e-8)
+        np.testing.assert_allclose(got[i], w, rtol=1e-5, atol=1e-6)
+    after_clip = built(name="adagrad", learning_rate=0.01)
+    assert isinstance(after_clip, optimizers.AdagradDecayAfterClip)
+    assert after_clip.get_config()["initial_accumulator_value"] == 0.1  # Keras 3's default
+
+
+def test_a_setting_added_later_keeps_old_run_ids_at_its_default():
+    """``optimizer.initial_accumulator`` is part of a run id only when not 0.1."""
+    config = presets.get("menon-mnist-lenet")
+    assert "initial_accumulator" not in config.run_key()["optimizer"]
+    changed = cfg.apply_overrides(config, {"optimizer.initial_accumulator": 0.0})
+    assert changed.run_key()["optimizer"]["initial_accumulator"] == 0.0
+    assert changed.run_id() != config.run_id()
+
+
 def test_loss_scale_optimizer_clips_the_unscaled_gradient():
     inner = built(name="adam", learning_rate=1e-3, epsilon=1e-8)
     scaled = keras.optimizers.LossScaleOptimizer(inner, initial_scale=1024.0)

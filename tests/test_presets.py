@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kerasnoise import config as cfg
-from kerasnoise import presets
+from kerasnoise import noise, presets
 from kerasnoise.presets import menon2020, rolnick2017
 
 RESULTS = Path(__file__).resolve().parents[1] / "experiments" / "results"
@@ -18,6 +18,7 @@ def test_presets_validate_and_name_their_source():
         "menon-mnist-lenet",
         "menon-cifar10-resnet50",
         "menon-cifar100-resnet50",
+        "patrini-mnist-mlp",
         "rolnick-mnist",
     }
     for name in presets.available():
@@ -125,6 +126,32 @@ def test_rolnick_facts():
     assert (o.name, o.rho, o.epsilon) == ("adadelta", 0.9, 1e-6)  # set, not Keras's defaults
     with pytest.raises(ValueError, match="needs a source"):
         presets.Reference("paper", " ", {})
+
+
+def test_patrini_mnist_settings_match_the_authors_code():
+    """docs/papers.md: inputs / 255, Dense 128 + Dropout 0.2 twice, he_normal, Adagrad
+    with Keras 2's defaults, 40 epochs of batch 128, 10 % noisy validation, the
+    weights of the best validation loss; the paper's MNIST flips."""
+    c = presets.get("patrini-mnist-mlp")
+    assert c.input_scale == "unit" and (c.validation, c.validation_labels) == (0.1, "noisy")
+    assert c.model == {"name": "mlp", "hidden": [128, 128], "dropout": 0.2, "init": "he_normal"}
+    o = c.optimizer
+    assert (o.name, o.learning_rate, o.epsilon, o.initial_accumulator) == (
+        "adagrad",
+        0.01,
+        1e-8,
+        0.0,
+    )
+    assert (c.batch_size, c.epochs) == (128, 40)
+    es = c.early_stopping
+    assert es.enabled and es.monitor == "val_loss" and es.patience >= c.epochs
+    flips = noise.from_config(c.noise).expected_transition(10)
+    assert c.noise["name"] == "asymmetric"
+    for src, dst in {2: 7, 3: 8, 5: 6, 6: 5, 7: 1}.items():
+        assert flips[src, dst] == c.noise["rate"] == pytest.approx(1 - flips[src, src])
+    assert all(flips[k, k] == 1 for k in (0, 1, 4, 8, 9))
+    switched = cfg.apply_overrides(c, {"noise": "instance_dependent", "noise.rate": 0.4})
+    assert switched.noise == {"name": "instance_dependent", "sigma": 0.1, "rate": 0.4}
 
 
 @pytest.mark.backend_free

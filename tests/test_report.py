@@ -69,6 +69,17 @@ def test_runs_frame(store):
     assert math.isnan(frame[frame["run_id"] == "ce-0.0-0"].iloc[0]["train_noisy_accuracy_last"])
 
 
+def test_an_estimated_transition_matrix_s_error_becomes_two_columns(store):
+    error = {"mean_absolute_error": 0.0123, "max_abs_error": 0.2}
+    result = {"test_accuracy_last": 0.9, "transition_estimate_error": error}
+    store.record("fwd", group="fwd", seed=0, status="finished", config={}, result=result)
+    store.tag("fwd", sweep="sw", method="forward", axes={"noise.rate": 0.6})
+    frame = report.runs_frame(store, sweep="sw").set_index("run_id")
+    assert frame.loc["fwd", "transition_mae"] == 0.0123
+    assert frame.loc["fwd", "transition_max_error"] == 0.2
+    assert math.isnan(frame.loc["ce-0.6-0", "transition_mae"])
+
+
 def test_summary_equals_hand_computation(store):
     table = report.summarise(report.runs_frame(store, sweep="sw"), "noise.rate")
     rows = {(r.method, r.noise_rate): r for r in table.itertuples()}

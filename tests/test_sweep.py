@@ -58,9 +58,25 @@ def test_expansion_order_and_tags():
     assert runs[3].tag("s") == {"sweep": "s", "method": "ce_clip", "axes": {"noise.rate": 0.2}}
 
 
+def test_excluded_points_are_left_out_of_the_product():
+    s = sweep.Sweep(
+        "s",
+        "menon-mnist-lenet",
+        METHODS,
+        {"noise.rate": [0.0, 0.2, 0.4]},
+        [0, 1],
+        exclude=[{"method": "ce_clip", "noise.rate": [0.0, 0.4]}, {"noise.rate": 0.2}],
+    )
+    points = [(r.seed, r.method, r.axes["noise.rate"]) for r in s.expand()]
+    assert points == [(0, "ce", 0.0), (0, "ce", 0.4), (1, "ce", 0.0), (1, "ce", 0.4)]
+    assert [r.index for r in s.expand()] == [0, 1, 2, 3]
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
+        ({"exclude": [{"noise.alpha": 1}]}, "allowed keys are 'method' and the axes"),
+        ({"exclude": [{}]}, "non-empty dicts"),
         ({"methods": {"m": {"optimizer.bogus": 1}}}, "optimizer.bogus"),
         ({"methods": {"m": {"loss": "nope"}}}, "loss.name must be one of"),
         ({"methods": {}}, "at least one method"),

@@ -255,6 +255,39 @@ def test_noise_subset_metrics_on_a_hand_built_case():
     }
 
 
+def test_the_best_epoch_follows_early_stopping_s_validation_metric():
+    """Lowest ``val_loss`` when early stopping watches it (Patrini et al. keep those
+    weights), highest ``val_accuracy`` otherwise; ``test_accuracy_best`` is that epoch's."""
+    history = {
+        0: {"loss": 1.0, "val_loss": 0.9, "val_accuracy": 0.70, "test_accuracy": 0.71},
+        1: {"loss": 0.8, "val_loss": 0.5, "val_accuracy": 0.80, "test_accuracy": 0.82},
+        2: {"loss": 0.6, "val_loss": 0.7, "val_accuracy": 0.85, "test_accuracy": 0.84},
+    }
+    by_loss = training._summarise(history, has_val=True, by="val_loss")
+    assert (by_loss["best_epoch"], by_loss["test_accuracy_best"]) == (1, 0.82)
+    assert by_loss["best_by"] == "val_loss" and by_loss["val_accuracy_best"] == 0.80
+    by_accuracy = training._summarise(history, has_val=True)
+    assert (by_accuracy["best_epoch"], by_accuracy["test_accuracy_best"]) == (2, 0.84)
+    patrini = presets.get("patrini-mnist-mlp")
+    assert training.best_by(patrini) == "val_loss"
+    assert training.best_by(presets.get("rolnick-mnist")) == "val_accuracy"
+    assert training.best_by(presets.get("menon-mnist-lenet")) == "val_accuracy"
+
+
+def test_unit_input_scale_feeds_pixels_over_255(shared_data):
+    config = small_config(shared_data, "input_scale=unit")
+    data = training.load_data(config)
+    assert data.info.mean == (0.0,) and data.info.std == (1.0,)
+    run_data = training.build_data(config)
+    x, _ = next(iter(run_data.train_images))
+    first = data.x_train[run_data.scored_images[: len(x)]]
+    np.testing.assert_allclose(np.asarray(x), first.astype(np.float32) / 255, atol=1e-7)
+    standard = training.build_data(small_config(shared_data))
+    x_std, _ = next(iter(standard.train_images))
+    mean, std = standard.data.info.mean[0], standard.data.info.std[0]
+    np.testing.assert_allclose(np.asarray(x_std), (first / 255 - mean) / std, atol=1e-5)
+
+
 def test_optimizer_schedules_and_clipping():
     opt = cfg.OptimizerConfig(
         name="sgd",

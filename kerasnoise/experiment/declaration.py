@@ -51,6 +51,8 @@ class Experiment:
         preset: base configuration: a preset's name or an ``ExperimentConfig``.
         methods: method name -> config overrides.
         axes: config key -> its default values, in order; the last is the x axis.
+        exclude: points of methods × axes not run (:class:`kerasnoise.sweep.Sweep`'s
+            ``exclude``): their cells show ``-``.
         flags: config key -> its command-line flag (default: the key's last part,
             pluralised: ``noise.rate`` -> ``--rates``, ``batch_size`` -> ``--batch-sizes``).
         series: the column whose values make the figure's lines and the table's rows:
@@ -71,6 +73,8 @@ class Experiment:
             given labels) of each line's run at the x axis's highest value (lowest
             seed); empty: none.
         notes: markdown appended to ``table.md`` (how to read the table).
+        columns: result fields (:data:`kerasnoise.report.RESULT_COLUMNS`) shown per
+            cell beside the metric, as their mean over seeds (e.g. ``transition_mae``).
         select_lr: an :class:`LRChoice`: choose the learning rate per cell by a search.
         module: the declaring script's module (found by itself), for the command line.
     """
@@ -94,6 +98,8 @@ class Experiment:
     memorisation: str = ""
     notes: str = ""
     select_lr: LRChoice | None = None
+    exclude: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    columns: Sequence[str] = ()
     module: str = ""
 
     def __post_init__(self) -> None:
@@ -111,6 +117,8 @@ class Experiment:
             raise ValueError(f"series must be 'method' or an axis, got {self.series!r}")
         if self.series == self.x_axis:
             raise ValueError(f"series {self.series!r} cannot also be the x axis")
+        if self.exclude and self.select_lr is not None:
+            raise ValueError("exclude is not supported with select_lr (every cell is searched)")
 
     @property
     def x_axis(self) -> str:
@@ -146,6 +154,7 @@ class Experiment:
             seeds=list(seeds or self.seeds),
             overrides=dict(overrides or {}),
             data_dir=data_dir,
+            exclude=list(self.exclude),
         )
 
     def row_keys(self) -> list[str]:
@@ -181,7 +190,12 @@ def reference_table(experiment: Experiment) -> dict:
 def check_declaration(experiment: Experiment) -> None:
     """Raise ``ValueError`` unless the declaration is well formed without training:
     the sweep expands, references and claims name known methods and axis values."""
+    from kerasnoise.report import RESULT_COLUMNS
+
     experiment.sweep().expand()
+    unknown = [c for c in experiment.columns if c not in RESULT_COLUMNS]
+    if unknown:
+        raise ValueError(f"columns {unknown} are not result columns: {', '.join(RESULT_COLUMNS)}")
     lines = (
         experiment.methods if experiment.series == "method" else experiment.axes[experiment.series]
     )

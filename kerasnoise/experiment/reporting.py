@@ -33,7 +33,13 @@ def write_report(experiment, sweep, runs, out, backend, command, outcome: Outcom
         frame, x, experiment.metric, by=by, methods=order, axis_order=sweep.axes[x]
     )
     table = _with_cell_columns(
-        table, frame, by, report.column_name(x), experiment.select_lr, experiment.metric
+        table,
+        frame,
+        by,
+        report.column_name(x),
+        experiment.select_lr,
+        experiment.metric,
+        experiment.columns,
     )
     table = report.add_reference(table, reference_table(experiment), x, by=by[0])
     verdicts = claims_lib.check_all(experiment.claims, frame, metric=experiment.metric)
@@ -120,10 +126,11 @@ def _memorisation_runs(frame, by: list[str], x: str, out, labels) -> dict[str, d
     return found
 
 
-def _with_cell_columns(table, frame, by: list[str], x: str, select_lr, metric: str):
+def _with_cell_columns(table, frame, by: list[str], x: str, select_lr, metric: str, extra=()):
     """Per cell: the chosen learning rate (``learning_rate``, when chosen), the mean
-    steps trained (``steps``), the mean step of the weights scored (``best_step``) and
-    every seed's value in percent (``per_seed``, ``seed: value``, by seed)."""
+    steps trained (``steps``), the mean step of the weights scored (``best_step``),
+    every seed's value in percent (``per_seed``, ``seed: value``, by seed) and the mean
+    of each ``extra`` result column (``-`` where no run of the cell has it)."""
     cells = frame.groupby([*by, x], sort=False)
     keys = list(zip(*(table[c] for c in [*by, x]), strict=True))
 
@@ -137,6 +144,7 @@ def _with_cell_columns(table, frame, by: list[str], x: str, select_lr, metric: s
         "steps": cells["steps_run"].mean(),
         "best_step": cells["best_step"].mean(),
         "per_seed": cells[["seed", metric]].apply(per_seed),
+        **{name: cells[name].mean().round(4) for name in extra},
     }
     if select_lr is not None:
         columns = {"learning_rate": cells["optimizer_learning_rate"].first(), **columns}

@@ -17,7 +17,9 @@ from kerasnoise.store import ResultsStore
 DEFAULT_METRICS = ("test_accuracy_best", "test_accuracy_last")
 
 #: Fields of a result record that become columns of :func:`runs_frame` (``noise_rate``,
-#: the realised rate, as ``realised_noise_rate``: ``noise_rate`` is the axis's column).
+#: the realised rate, as ``realised_noise_rate``: ``noise_rate`` is the axis's column;
+#: ``transition_mae`` / ``transition_max_error``: an estimated transition matrix's mean
+#: and largest absolute entry error against the realised one, loss correction only).
 RESULT_COLUMNS = (
     "val_accuracy_best",
     "test_accuracy_last",
@@ -33,6 +35,8 @@ RESULT_COLUMNS = (
     "realised_noise_rate",
     "wall_time_s",
     "examples_per_second",
+    "transition_mae",
+    "transition_max_error",
     "precision",
 )
 
@@ -68,7 +72,7 @@ def runs_frame(
         row |= {"backend": run["config"].get("backend"), "sweep": tag["sweep"]}
         row["method"] = tag["method"]
         row.update({column_name(k): v for k, v in tag["axes"].items()})
-        result = run["result"] | {"realised_noise_rate": run["result"].get("noise_rate")}
+        result = run["result"] | _derived(run["result"])
         row.update({k: result.get(k) for k in RESULT_COLUMNS})
         rows.append(row)
     frame = pd.DataFrame(rows)
@@ -77,6 +81,16 @@ def runs_frame(
     numeric = [c for c in RESULT_COLUMNS if c != "precision"]
     frame[numeric] = frame[numeric].apply(pd.to_numeric, errors="coerce")
     return frame
+
+
+def _derived(result: dict) -> dict:
+    """The columns renamed or unpacked from a result record."""
+    error = result.get("transition_estimate_error") or {}
+    return {
+        "realised_noise_rate": result.get("noise_rate"),
+        "transition_mae": error.get("mean_absolute_error"),
+        "transition_max_error": error.get("max_abs_error"),
+    }
 
 
 def summarise(

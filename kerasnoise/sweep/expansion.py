@@ -42,6 +42,11 @@ class Sweep:
         seeds: training seeds (``seed``); the noise seed stays the preset's.
         overrides: applied to every run before the method's and the axes' own.
         data_dir: where the data files are (not part of any run's identity).
+        exclude: the points left out of the product, each a dict of ``method`` and/or
+            axis keys to a value or a list of values; a point matching every key of
+            one entry is not run, e.g. ``[{"noise": "instance_dependent",
+            "noise.rate": 0.0}]`` or ``[{"method": ["forward", "backward"],
+            "noise.rate": 0.0}]``.
     """
 
     name: str
@@ -51,6 +56,7 @@ class Sweep:
     seeds: list[int]
     overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
     data_dir: str | None = None
+    exclude: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def expand(self) -> list[SweepRun]:
         """Every run of the sweep, validated, in order; clear errors before any training."""
@@ -63,6 +69,8 @@ class Sweep:
             for values in itertools.product(*(self.axes[k] for k in keys)):
                 axes = dict(zip(keys, values, strict=True))
                 for method, method_overrides in self.methods.items():
+                    if self.excluded(method, axes):
+                        continue
                     config = self._config(base, method, method_overrides, axes, seed)
                     key = config.run_id()
                     if key in seen:
@@ -73,6 +81,14 @@ class Sweep:
                     seen[key] = method
                     runs.append(SweepRun(len(runs), method, axes, seed, config))
         return runs
+
+    def excluded(self, method: str, axes: dict[str, Any]) -> bool:
+        """Whether the point (``method``, ``axes``) matches an entry of ``exclude``."""
+        point = {"method": method, **axes}
+        return any(
+            all(point[key] in _values(value) for key, value in entry.items())
+            for entry in self.exclude
+        )
 
     def base_config(self) -> cfg.ExperimentConfig:
         """A fresh copy of the base configuration."""
@@ -92,6 +108,15 @@ class Sweep:
         for key, values in self.axes.items():
             if isinstance(values, str) or not isinstance(values, Sequence) or not values:
                 raise ValueError(f"axis {key!r} must be a non-empty list of values, got {values!r}")
+        for entry in self.exclude:
+            if not isinstance(entry, dict) or not entry:
+                raise ValueError(f"exclude entries must be non-empty dicts, got {entry!r}")
+            unknown = set(entry) - {"method", *self.axes}
+            if unknown:
+                raise ValueError(
+                    f"exclude names {sorted(unknown)}: allowed keys are 'method' and the axes "
+                    f"({', '.join(self.axes)})"
+                )
 
     def _config(self, base, method: str, method_overrides, axes, seed) -> cfg.ExperimentConfig:
         overrides = {**self.overrides, **method_overrides, **axes, "seed": seed}
@@ -102,3 +127,7 @@ class Sweep:
             raise type(err)(f"method {method!r} at {axes}: {err}") from None
         config.data_dir = self.data_dir
         return config
+
+
+def _values(value: Any) -> list:
+    return list(value) if isinstance(value, list | tuple) else [value]
