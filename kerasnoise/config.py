@@ -43,6 +43,7 @@ __all__ = [
     "EarlyStoppingConfig",
     "parse_overrides",
     "apply_overrides",
+    "changes_results",
 ]
 
 OPTIMIZERS = ("adam", "adadelta", "adagrad", "sgd")
@@ -292,6 +293,15 @@ class ExperimentConfig:
         if self.augment and datasets.get_info(self.dataset).image_shape[-1] != 3:
             raise ValueError("augment=True is the CIFAR crop-and-flip; use it with cifar10/100")
         return self
+
+
+def changes_results(key: str) -> bool:
+    """Whether the top-level config key of a dotted override (``epochs``,
+    ``noise.rate``) is part of a run's identity: not where data lives, nor a speed
+    setting, nor prose."""
+    fields = {f.name: f for f in dataclasses.fields(ExperimentConfig)}
+    top = fields.get(key.split(".")[0])
+    return top is None or top.metadata.get("identity", True) is not False
 
 
 def _drop_non_identity(obj: Any, key: dict) -> None:

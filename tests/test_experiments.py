@@ -47,6 +47,24 @@ def test_patrini_declaration_runs_every_method_where_it_means_something():
     assert stage1.run_id() == by_point["ce", "instance_dependent", 0.4].run_id()
 
 
+def test_titles_and_notes_say_what_ran_and_leave_out_where_data_lives():
+    from kerasnoise.experiment import reporting
+
+    overrides = {
+        "epochs": 5,
+        "model": "resnet18",
+        "model.width": 16,
+        "noise_source_dir": "/usr/share/datasets",
+        "steps_per_execution": 4,
+    }
+    sweep = menon_mnist.EXPERIMENT.sweep(
+        methods=["ce"], axes={"noise.rate": [0.4]}, overrides=overrides, data_dir="/data"
+    )
+    title, ran = reporting.what_ran(menon_mnist.EXPERIMENT, sweep, sweep.expand())
+    assert title.startswith("Menon et al. 2020, MNIST, resnet18(width=16): test accuracy")
+    assert ran == "epochs=5, model=resnet18, model.width=16"
+
+
 def test_menon_labels_carry_the_loss_parameters():
     labels = menon_mnist.EXPERIMENT.labels
     assert labels["phuber_ce"] == "PHuber-CE (τ 10)" and labels["gce"] == "GCE (q 0.7)"

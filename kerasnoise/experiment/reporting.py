@@ -101,13 +101,14 @@ def write_report(experiment, sweep, runs, out, backend, command, outcome: Outcom
 def what_ran(experiment: Experiment, sweep, runs: list) -> tuple[str, str]:
     """The title with ``{model}`` filled from the tabulated runs' models (``resnet50``,
     ``resnet18(width=16)``: what ran, not what the preset declares), and the command
-    line's overrides of the preset that change the protocol (``epochs=20, ...``; empty
-    when there are none)."""
+    line's overrides of the preset that change the protocol (``epochs=20, ...``, not
+    where the data lives nor speed settings; empty when there are none)."""
+    from kerasnoise.config import changes_results
     from kerasnoise.report.groups import describe_component
 
     models = list(dict.fromkeys(describe_component(r.config.model) for r in runs))
     title = experiment.title.replace("{model}", ", ".join(models) or "?")
-    ran = ", ".join(f"{k}={v}" for k, v in sweep.overrides.items() if k != "data_dir")
+    ran = ", ".join(f"{k}={v}" for k, v in sweep.overrides.items() if changes_results(k))
     return title, ran
 
 
