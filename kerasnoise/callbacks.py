@@ -29,6 +29,7 @@ __all__ = [
     "HistoryRecorder",
     "RunCheckpoint",
     "noise_subset_metrics",
+    "detection_metrics",
     "predict_classes",
 ]
 
@@ -76,8 +77,45 @@ def noise_subset_metrics(
     }
 
 
+def detection_metrics(
+    logits: np.ndarray, noise: noise_lib.NoiseResult, images: np.ndarray | None = None
+) -> dict:
+    """How well the model's loss finds the wrong labels (the CIFAR-N benchmark's F1).
+
+    Flags the scored training examples with the largest cross-entropy against their
+    given label, as many as the realised noise rate says (``round(rate * n)``), and
+    scores the flags against the true corruption: ``detection_precision`` (flagged
+    examples that are noisy), ``detection_recall`` (noisy examples flagged) and
+    ``detection_f1``.  Replacement noise only (one example per image): ``{}`` for
+    additive noise, whose extra examples reuse images, and when no label is noisy.
+
+    Args:
+        logits: ``(n, K)`` outputs on the training images ``images`` (default: all N).
+        noise: what the noise did.
+        images: indices of the scored training images, in ``logits``' order.
+    """
+    if noise.alpha or not noise.is_noisy.any():
+        return {}
+    index = np.arange(noise.num_clean) if images is None else np.asarray(images)
+    given = noise.labels[index]
+    noisy = noise.is_noisy[index]
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    loss = np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(given)), given]
+    k = int(round(noise.rate * len(given)))
+    flagged = np.zeros(len(given), bool)
+    flagged[np.argsort(-loss, kind="stable")[:k]] = True
+    hits = int(np.sum(flagged & noisy))
+    precision = hits / k if k else 0.0
+    recall = hits / int(noisy.sum()) if noisy.any() else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"detection_precision": precision, "detection_recall": recall, "detection_f1": f1}
+
+
 class NoiseAwareEvaluation(keras.callbacks.Callback):
-    """Adds ``test_accuracy`` and the clean/noisy-subset accuracies to each epoch's logs.
+    """Adds ``test_accuracy``, the clean/noisy-subset accuracies and the noisy-label
+    detection scores (:func:`detection_metrics`, from the same pass over the scored
+    training images) to each epoch's logs.
 
     A subset that is empty (no noisy label at rate 0) is left out of the logs rather
     than logged as ``None``: Keras's progress bar averages every logged value, and the
@@ -104,9 +142,11 @@ class NoiseAwareEvaluation(keras.callbacks.Callback):
         logs["test_accuracy"] = float(
             np.mean(predict_classes(self.model, self.test) == self.y_test)
         )
-        predicted = predict_classes(self.model, self.train_images)
+        logits = self.model.predict(self.train_images, verbose=0)
+        predicted = np.argmax(logits, axis=-1)
         subsets = noise_subset_metrics(predicted, self.noise, self.images)
         logs.update({k: v for k, v in subsets.items() if v is not None})
+        logs.update(detection_metrics(logits, self.noise, self.images))
 
 
 class ThroughputTimer(keras.callbacks.Callback):

@@ -138,7 +138,14 @@ def _summarise(history: dict[int, dict], has_val: bool, by: str = "val_accuracy"
         "train_loss_last": last.get("loss"),
         "train_accuracy_last": last.get("accuracy"),
     }
-    for key in ("train_clean_accuracy", "train_noisy_accuracy", "train_noisy_memorised"):
+    for key in (
+        "train_clean_accuracy",
+        "train_noisy_accuracy",
+        "train_noisy_memorised",
+        "detection_precision",
+        "detection_recall",
+        "detection_f1",
+    ):
         record[f"{key}_last"] = last.get(key)
     if has_val:
         scored_val = [e for e in scored if history[e].get(by) is not None]

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from kerasnoise import (
+    callbacks,
     cli,
     evaluation,
     execution,
@@ -80,9 +81,17 @@ def test_train_command_end_to_end_and_eval(shared_data, tmp_path, capsys):
         "train_clean_accuracy",
         "train_noisy_accuracy",
         "train_noisy_memorised",
+        "detection_f1",
         "examples_per_second",
     ):
         assert history["1"][key] is not None, key
+    # detection: recomputed from the saved (last-epoch) model on the scored images
+    run_data = training.build_data(config)
+    saved = keras.saving.load_model(run_dir / "model.keras")
+    logits = saved.predict(run_data.train_images, verbose=0)
+    again = callbacks.detection_metrics(logits, run_data.built.noise, run_data.scored_images)
+    for key, value in again.items():
+        assert history["1"][key] == pytest.approx(value, abs=1e-6), key
 
     record = json.loads((run_dir / "result.json").read_text())
     assert record["status"] == "finished" and record["epochs_run"] == 2
@@ -253,6 +262,35 @@ def test_noise_subset_metrics_on_a_hand_built_case():
         "train_noisy_accuracy": None,
         "train_noisy_memorised": None,
     }
+
+
+def test_detection_flags_the_largest_losses_as_many_as_the_noise_rate():
+    """5 images, 2 noisy (examples 1 and 3): 2 flagged; the losses by hand."""
+    result = noise.NoiseResult(
+        labels=np.array([0, 0, 1, 0, 1]),
+        true_labels=np.array([0, 1, 1, 1, 1]),
+        is_noisy=np.array([False, True, False, True, False]),
+        num_classes=2,
+        num_clean=5,
+        transition=np.eye(2),
+        transition_counts=np.eye(2, dtype=int),
+        rate=0.4,
+        seed=0,
+        rng_state={},
+        model={"name": "x"},
+    )
+    # CE against the given label: ex0 log(1+e^-2)=0.13, ex1 log(1+e^3)=3.05,
+    # ex2 log(1+e^1)=1.31, ex3 log(1+e^-1)=0.31, ex4 log(1+e^-4)=0.02
+    logits = np.array([[2, 0], [-3, 0], [1, 0], [1, 0], [0, 4]], float)
+    got = callbacks.detection_metrics(logits, result)
+    # flagged: ex1 (noisy) and ex2 (clean): precision 1/2, recall 1/2
+    assert got == {"detection_precision": 0.5, "detection_recall": 0.5, "detection_f1": 0.5}
+    # images 1 and 3 only: rate 0.4 of 2 = 1 flag, ex1 (noisy): precision 1, recall 1/2
+    got = callbacks.detection_metrics(logits[[1, 3]], result, images=np.array([1, 3]))
+    assert got["detection_precision"] == 1.0 and got["detection_recall"] == 0.5
+    assert got["detection_f1"] == pytest.approx(2 / 3)
+    clean = noise.SymmetricExclusive(0.0).apply([0, 1, 1], num_classes=2, seed=0)
+    assert callbacks.detection_metrics(np.zeros((3, 2)), clean) == {}
 
 
 def test_the_best_epoch_follows_early_stopping_s_validation_metric():

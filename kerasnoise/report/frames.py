@@ -32,6 +32,7 @@ RESULT_COLUMNS = (
     "train_clean_accuracy_last",
     "train_noisy_accuracy_last",
     "train_noisy_memorised_last",
+    "detection_f1_last",
     "realised_noise_rate",
     "wall_time_s",
     "examples_per_second",
