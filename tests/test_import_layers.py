@@ -27,7 +27,7 @@ LAYERS = [
     ["datasets", "synthetic_data"],  # datasets/: catalogue -> dataset -> loading -> noise_source
     ["noise", "instance_noise"],
     ["pipelines"],
-    ["models", "losses", "margins", "correction"],
+    ["models", "losses", "margins", "correction", "selection"],
     ["config"],
     ["presets"],
     ["optimizers", "callbacks", "rundir"],

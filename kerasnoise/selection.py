@@ -1,0 +1,154 @@
+"""Sample selection: Co-teaching (Han et al., NeurIPS 2018) and Co-teaching+ (Yu et al.,
+ICML 2019), the per-batch rule and the forget-rate schedule, in ``keras.ops``.
+
+Two networks see the same batch.  Each ranks its own per-example cross-entropy and
+picks its ``(1 - forget) * B`` smallest; network 1 is updated on the examples network
+2 picked, and network 2 on network 1's (:func:`coteaching_losses`).  Co-teaching+
+first keeps only the examples on which the two networks' predicted classes disagree,
+then picks ``(1 - forget)`` of those the same way (``plus=True``).
+
+Label precision (the authors' "pure ratio") is the share of truly clean labels among
+the examples a network picked.
+
+Where this differs from the authors' code (``coteaching_plus/loss.py``):
+
+- the cross-entropy is computed from the logits; their Co-teaching+ loss applies
+  ``F.cross_entropy`` to softmax outputs (a second softmax);
+- a Co-teaching+ batch on which the networks agree everywhere updates neither network
+  (loss 0); their code trains such a batch on all its examples during its first 5,000
+  steps and not at all after;
+- their disagreement indices drop the example whose dataset index is 0 (``i != 0``);
+  here every example counts;
+- the number kept, ``int((1 - forget) * n)``, is computed as exact arithmetic would:
+  their float64 can fall one short (``(1 - 0.9) * 40`` gives 3, here 4).
+
+References: Han, Yao, Yu, Niu, Xu, Hu, Tsang, Sugiyama, "Co-teaching: Robust training
+of deep neural networks with extremely noisy labels", NeurIPS 2018; Yu, Han, Yao, Niu,
+Tsang, Sugiyama, "How does disagreement help generalization against label
+corruption?", ICML 2019.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+__all__ = ["forget_rate_schedule", "coteaching_losses", "check_forget_rate"]
+
+
+def check_forget_rate(value: Any, name: str = "selection.forget_rate") -> float:
+    """A forget rate in [0, 1), or a ``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+    return float(value)
+
+
+def forget_rate_schedule(
+    epochs: int, forget_rate: float, num_gradual: int = 10, exponent: float = 1.0
+) -> np.ndarray:
+    """The forget rate of each training epoch ``0 .. epochs - 1``, as the authors' code
+    runs it.
+
+    Their code builds ``R = [tau] * n; R[:T_k] = linspace(0, tau ** c, T_k)`` and trains
+    its epochs ``1 .. n - 1`` with ``R[epoch]`` (its epoch 0 only evaluates), so the
+    first training epoch already forgets ``tau ** c / (T_k - 1)`` and the rate reaches
+    ``tau ** c`` in training epoch ``T_k - 2``; here epoch ``e`` uses ``R[e + 1]``.  The
+    paper writes ``R(T) = tau * min(T / T_k, 1)`` (``exponent`` 1).
+
+    Args:
+        epochs: training epochs (>= 1).
+        forget_rate: tau, in [0, 1): the share of each batch left out once ramped up.
+        num_gradual: T_k (>= 1), the epochs of the linear ramp.
+        exponent: c (> 0): the ramp ends at ``tau ** c``.
+    """
+    tau = check_forget_rate(forget_rate)
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
+        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+    if (
+        isinstance(num_gradual, bool)
+        or not isinstance(num_gradual, numbers.Integral)
+        or num_gradual < 1
+    ):
+        raise ValueError(f"selection.num_gradual must be an integer >= 1, got {num_gradual!r}")
+    if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real) or exponent <= 0:
+        raise ValueError(f"selection.exponent must be a number > 0, got {exponent!r}")
+    plan = np.full(epochs + 1, tau)
+    ramp = np.linspace(0.0, tau**exponent, num_gradual)
+    plan[: min(num_gradual, epochs + 1)] = ramp[: epochs + 1]
+    return plan[1:]
+
+
+def _ranks(values):
+    """Each entry's position in ascending order (0 = smallest), ties by position."""
+    from keras import ops
+
+    return ops.argsort(ops.argsort(values))
+
+
+def _pick(losses, candidates, keep):
+    """The ``keep`` smallest ``losses`` among ``candidates`` (a boolean mask)."""
+    from keras import ops
+
+    masked = ops.where(candidates, losses, ops.full_like(losses, np.inf))
+    return ops.logical_and(ops.less(_ranks(masked), keep), candidates)
+
+
+def _share(mask, clean):
+    """The share of ``clean`` entries among ``mask``'s (0 when ``mask`` is empty)."""
+    from keras import ops
+
+    mask = ops.cast(mask, "float32")
+    picked = ops.sum(mask)
+    return ops.sum(mask * ops.cast(clean, "float32")) / ops.maximum(picked, 1.0)
+
+
+def coteaching_losses(
+    logits_1, logits_2, labels, forget_rate, *, plus: bool = False, clean=None
+) -> dict:
+    """One batch of Co-teaching (or Co-teaching+ with ``plus``).
+
+    Args:
+        logits_1, logits_2: ``(B, K)`` outputs of the two networks.
+        labels: ``(B,)`` integer labels as given (noisy).
+        forget_rate: the share to leave out this epoch (a float or a scalar tensor).
+        plus: Co-teaching+: pick only among the examples whose predicted classes differ.
+        clean: optional ``(B,)`` booleans, the examples whose label is right, for the
+            label precision.
+
+    Returns:
+        ``loss_1`` and ``loss_2`` (each network's mean cross-entropy over the examples
+        the *other* network picked; 0 when none was picked), ``picked_1`` and
+        ``picked_2`` (``(B,)`` booleans: each network's own small-loss picks) and, with
+        ``clean``, ``precision_1`` and ``precision_2`` (the clean share of each pick).
+    """
+    from keras import ops
+
+    labels = ops.cast(labels, "int32")
+    ce_1 = ops.sparse_categorical_crossentropy(labels, logits_1, from_logits=True)
+    ce_2 = ops.sparse_categorical_crossentropy(labels, logits_2, from_logits=True)
+    ranked_1, ranked_2 = ops.stop_gradient(ce_1), ops.stop_gradient(ce_2)
+    if plus:
+        candidates = ops.not_equal(ops.argmax(logits_1, axis=-1), ops.argmax(logits_2, axis=-1))
+    else:
+        candidates = ops.ones_like(labels, dtype="bool")
+    count = ops.sum(ops.cast(candidates, "float32"))
+    # floor((1 - forget) * n) as exact arithmetic gives it: float32 lands just below a
+    # whole number (0.7 * 10 = 6.9999995), hence the margin, far below the 1/1000 steps
+    # (1 - forget) * n takes for a batch of <= 1024 and a rate of 3 decimals.  (The
+    # authors' float64 can fall one short too: (1 - 0.9) * 40 = 3.9999999999999996 -> 3.)
+    keep = ops.cast(ops.floor((1.0 - ops.cast(forget_rate, "float32")) * count + 5e-4), "int32")
+    picked_1 = _pick(ranked_1, candidates, keep)
+    picked_2 = _pick(ranked_2, candidates, keep)
+    denominator = ops.maximum(ops.cast(keep, "float32"), 1.0)
+    out = {
+        "loss_1": ops.sum(ce_1 * ops.cast(picked_2, ce_1.dtype)) / denominator,
+        "loss_2": ops.sum(ce_2 * ops.cast(picked_1, ce_2.dtype)) / denominator,
+        "picked_1": picked_1,
+        "picked_2": picked_2,
+    }
+    if clean is not None:
+        out["precision_1"] = _share(picked_1, clean)
+        out["precision_2"] = _share(picked_2, clean)
+    return out
