@@ -18,6 +18,7 @@ def test_noise_generation_runs(tmp_path):
     assert all(r["best_s"] > 0 for r in rows)
 
 
+@pytest.mark.orchestration  # the script's own logic; it trains the backend it is run on
 def test_throughput_runs_with_a_minimal_setting(shared_data, tmp_path, monkeypatch):
     pytest.importorskip("torch")  # the reference loop is PyTorch
     monkeypatch.chdir(throughput.Path(__file__).resolve().parents[1])

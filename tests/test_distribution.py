@@ -23,6 +23,7 @@ SMALL = [
     "eval_batch_size=500",
     "train_eval_images=1000",
     "noise.rate=0.4",
+    "model=mlp1",  # data parallelism does not depend on the layers; an MLP compiles fastest
 ]
 
 # Runs in a fresh interpreter: the virtual devices must exist before the backend starts.

@@ -380,7 +380,12 @@ def test_auto_jit_compile(monkeypatch, onednn):
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="a TensorFlow switch")
 def test_tensorflow_without_onednn_in_a_fresh_process(shared_data, tmp_path):
     """As on an AVX2-only CPU (TF_ENABLE_ONEDNN_OPTS=0): the probe says so, channels-first
-    is refused by config.validate() before any data loads, and LeNet-5 trains with XLA."""
+    is refused by config.validate() before any data loads, and LeNet-5 trains with XLA.
+    Where this process's TensorFlow already runs without oneDNN (an AVX2-only CPU), the
+    suite itself is that case (the end-to-end test's automatic choices, test_config's
+    refusal of channels-first), so the fresh process would only repeat it."""
+    if not execution.onednn_convolutions():
+        pytest.skip("this TensorFlow runs without oneDNN already: the suite tests that case")
     script = textwrap.dedent(
         f"""
         import json

@@ -15,7 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -381,10 +380,9 @@ def _free_ports(count: int) -> int:
 
 @pytest.mark.orchestration
 def test_distributed_search_chief_and_two_workers(shared_data, tmp_path):
-    # Two levels (so two oracle ports, one after the other) on TensorFlow; the port and
-    # level logic does not depend on the backend, so the others run one level (a third
-    # of the time: the chief polls keras-tuner's exit every 20 s, once per level).
-    levels = ["0", "1"] if keras.backend.backend() == "tensorflow" else ["0"]
+    # Two levels, so two oracle ports, one after the other (tox runs it on one backend;
+    # the chief polls keras-tuner's exit every 20 s, once per level).
+    levels = ["0", "1"]
     out = tmp_path / "out"
     port = _free_ports(len(levels))  # one oracle per level
     grid = ["--axis", "noise.alpha=" + ",".join(levels), *GRID[2:]]
