@@ -103,6 +103,28 @@ def _welch(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return float(t), float(p)
 
 
+def _check_relation_and_level(relation: str, level: float) -> None:
+    if relation not in (">", "<"):
+        raise ValueError(f"relation must be '>' or '<', got {relation!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+
+
+def _welch_verdict(
+    a: np.ndarray, b: np.ndarray, relation: str, level: float, sides: str, what: str
+) -> tuple[str, str]:
+    """``a`` ``relation`` ``b`` by Welch's t-test: the verdict and its detail (``sides``,
+    then t and p; ``what`` names the samples when either has fewer than 2)."""
+    if len(a) < 2 or len(b) < 2:
+        return "undecided", f"{sides} fewer than 2 {what} on a side"
+    t, p = _welch(a, b)
+    detail = f"{sides} t = {t:.2f}, p = {p:.3g}"
+    if p >= level:
+        return "undecided", f"{detail}: within noise"
+    claimed = (aggregate(a).mean > aggregate(b).mean) == (relation == ">")
+    return ("supported" if claimed else "contradicted"), detail
+
+
 @dataclasses.dataclass(frozen=True)
 class Compare:
     """``left`` ``relation`` ``right`` (``">"`` or ``"<"``) on ``metric``, where both
@@ -120,24 +142,15 @@ class Compare:
     source: str = ""
 
     def __post_init__(self) -> None:
-        if self.relation not in (">", "<"):
-            raise ValueError(f"relation must be '>' or '<', got {self.relation!r}")
-        if not 0 < self.level < 1:
-            raise ValueError(f"level must be in (0, 1), got {self.level}")
+        _check_relation_and_level(self.relation, self.level)
 
     def check(self, frame: pd.DataFrame) -> Verdict:
         a = self._values(frame, self.left)
         b = self._values(frame, self.right)
         sides = f"{_describe(a)} {self.relation} {_describe(b)}?"
         test = f"Welch's t-test over seeds, two-sided, level {self.level:g}"
-        if len(a) < 2 or len(b) < 2:
-            return self._verdict("undecided", test, f"{sides} fewer than 2 runs on a side")
-        t, p = _welch(a, b)
-        detail = f"{sides} t = {t:.2f}, p = {p:.3g}"
-        if p >= self.level:
-            return self._verdict("undecided", test, f"{detail}: within noise")
-        claimed = (aggregate(a).mean > aggregate(b).mean) == (self.relation == ">")
-        return self._verdict("supported" if claimed else "contradicted", test, detail)
+        verdict, detail = _welch_verdict(a, b, self.relation, self.level, sides, "runs")
+        return self._verdict(verdict, test, detail)
 
     def _values(self, frame: pd.DataFrame, side: Mapping[str, Any]) -> np.ndarray:
         rows = _select(frame, {**self.where, **side})
@@ -238,8 +251,7 @@ class Gain:
     source: str = ""
 
     def __post_init__(self) -> None:
-        if self.relation not in (">", "<"):
-            raise ValueError(f"relation must be '>' or '<', got {self.relation!r}")
+        _check_relation_and_level(self.relation, self.level)
 
     def gains(self, frame: pd.DataFrame, condition: Mapping[str, Any]) -> np.ndarray:
         """Per seed with both runs: the method's metric minus the baseline's."""
@@ -254,16 +266,7 @@ class Gain:
         a, b = self.gains(frame, self.where), self.gains(frame, self.than)
         test = f"Welch's t-test over per-seed gains, two-sided, level {self.level:g}"
         sides = f"gain {_describe(a)} {self.relation} gain {_describe(b)}?"
-        if len(a) < 2 or len(b) < 2:
-            return Verdict(
-                self.text, "undecided", test, f"{sides} fewer than 2 seeds on a side", self.source
-            )
-        t, p = _welch(a, b)
-        detail = f"{sides} t = {t:.2f}, p = {p:.3g}"
-        if p >= self.level:
-            return Verdict(self.text, "undecided", test, f"{detail}: within noise", self.source)
-        claimed = (a.mean() > b.mean()) == (self.relation == ">")
-        verdict = "supported" if claimed else "contradicted"
+        verdict, detail = _welch_verdict(a, b, self.relation, self.level, sides, "seeds")
         return Verdict(self.text, verdict, test, detail, self.source)
 
 

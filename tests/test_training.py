@@ -218,22 +218,28 @@ def test_divergence_is_recorded_not_lost(shared_data, tmp_path):
     )  # a result, not retried
 
 
-def test_noise_subset_metrics_on_a_hand_built_case():
-    # 2 images, alpha = 1: examples 0,1 clean; 2,3 are copies of images 0,1 with wrong labels
-    result = noise.NoiseResult(
-        labels=np.array([0, 1, 1, 0]),
-        true_labels=np.array([0, 1, 0, 1]),
-        is_noisy=np.array([False, False, True, True]),
+def hand_made_noise(labels, true_labels, *, num_clean, alpha=0) -> noise.NoiseResult:
+    """A two-class noise record: the given and the true labels of every example."""
+    labels, true_labels = np.array(labels), np.array(true_labels)
+    return noise.NoiseResult(
+        labels=labels,
+        true_labels=true_labels,
+        is_noisy=labels != true_labels,
         num_classes=2,
-        num_clean=2,
+        num_clean=num_clean,
         transition=np.eye(2),
         transition_counts=np.eye(2, dtype=int),
-        rate=0.5,
+        rate=float(np.mean(labels != true_labels)),
         seed=0,
         rng_state={},
-        model={"name": "additive", "alpha": 1},
-        alpha=1,
+        model={"name": "additive" if alpha else "hand-made", "alpha": alpha},
+        alpha=alpha,
     )
+
+
+def test_noise_subset_metrics_on_a_hand_built_case():
+    # 2 images, alpha = 1: examples 0,1 clean; 2,3 are copies of images 0,1 with wrong labels
+    result = hand_made_noise([0, 1, 1, 0], [0, 1, 0, 1], num_clean=2, alpha=1)
     # the model predicts class 0 for both images
     got = training.noise_subset_metrics(np.array([0, 0]), result)
     # clean: ex0 right (0 == 0), ex1 wrong (0 != 1); noisy vs true: ex2 right, ex3 wrong;
@@ -266,19 +272,7 @@ def test_noise_subset_metrics_on_a_hand_built_case():
 
 def test_detection_flags_the_largest_losses_as_many_as_the_noise_rate():
     """5 images, 2 noisy (examples 1 and 3): 2 flagged; the losses by hand."""
-    result = noise.NoiseResult(
-        labels=np.array([0, 0, 1, 0, 1]),
-        true_labels=np.array([0, 1, 1, 1, 1]),
-        is_noisy=np.array([False, True, False, True, False]),
-        num_classes=2,
-        num_clean=5,
-        transition=np.eye(2),
-        transition_counts=np.eye(2, dtype=int),
-        rate=0.4,
-        seed=0,
-        rng_state={},
-        model={"name": "x"},
-    )
+    result = hand_made_noise([0, 0, 1, 0, 1], [0, 1, 1, 1, 1], num_clean=5)
     # CE against the given label: ex0 log(1+e^-2)=0.13, ex1 log(1+e^3)=3.05,
     # ex2 log(1+e^1)=1.31, ex3 log(1+e^-1)=0.31, ex4 log(1+e^-4)=0.02
     logits = np.array([[2, 0], [-3, 0], [1, 0], [1, 0], [0, 4]], float)
