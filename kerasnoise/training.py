@@ -651,9 +651,9 @@ def estimate_transition(
             num_classes=info.num_classes,
         )
         logits = np.asarray(model.predict(images, verbose=0), dtype=np.float64)
-    logits -= logits.max(axis=1, keepdims=True)
-    probs = np.exp(logits)
-    probs /= probs.sum(axis=1, keepdims=True)
+    from scipy.special import softmax
+
+    probs = softmax(logits, axis=1)
     anchor_filter = config.loss.get("anchor_filter", True)
     matrix = correction.estimate_transition(probs, info.num_classes, filter_outliers=anchor_filter)
     return matrix, run.run_id
