@@ -35,6 +35,7 @@ import numpy as np
 
 from kerasnoise import datasets
 from kerasnoise import noise as noise_lib
+from kerasnoise import selection as selection_lib
 from kerasnoise._checks import positive_int as _positive
 
 __all__ = [
@@ -53,7 +54,7 @@ _NOT_IDENTITY = types.MappingProxyType({"identity": False})
 #: default, so the ids of runs made before it existed stay the same.
 _IDENTITY_UNLESS_DEFAULT = types.MappingProxyType({"identity": "unless-default"})
 VALIDATION_LABELS = ("clean", "noisy")
-SCHEDULES = ("constant", "exponential", "multistep")
+SCHEDULES = ("constant", "exponential", "multistep", "linear")
 DECAY_MODES = ("coupled", "coupled_after_clip", "decoupled")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16", "auto")
 #: How pixels reach the model: ``standardize`` ``(x / 255 - mean) / std`` per channel
@@ -67,7 +68,11 @@ class OptimizerConfig:
 
     ``schedule``: ``constant``; ``exponential`` (``lr * decay_rate ** (step /
     decay_steps)``, continuous unless ``staircase``); ``multistep`` (``lr`` times
-    ``gamma`` at each epoch in ``milestones``).  ``weight_decay_mode``:
+    ``gamma`` at each epoch in ``milestones``); ``linear`` (``lr`` until epoch
+    ``decay_start``, then ``lr * (epochs - e) / (epochs - decay_start)`` in epoch ``e``:
+    down to ``lr / (epochs - decay_start)`` in the last epoch, the Co-teaching code's
+    plan).  ``beta_1_after``: Adam's ``beta_1`` from epoch ``decay_start`` on (the
+    Co-teaching code sets 0.9 to 0.1 there); None keeps it.  ``weight_decay_mode``:
     ``coupled`` = an L2 term ``wd / 2 ||w||^2`` in the loss on every weight, so ``wd w``
     joins the gradient *before* clipping; ``coupled_after_clip`` = ``wd w`` added to the
     already clipped loss gradient, the order of PyTorch's ``clip_grad_norm_`` followed
@@ -98,6 +103,8 @@ class OptimizerConfig:
     global_clipnorm: float | None = None
     clipnorm: float | None = None
     initial_accumulator: float = field(default=0.1, metadata=_IDENTITY_UNLESS_DEFAULT)
+    decay_start: int | None = field(default=None, metadata=_IDENTITY_UNLESS_DEFAULT)
+    beta_1_after: float | None = field(default=None, metadata=_IDENTITY_UNLESS_DEFAULT)
 
     def effective_decay_mode(self) -> str:
         """``coupled_after_clip`` without clipping is ``coupled``: the same update (to float
@@ -129,6 +136,12 @@ class ExperimentConfig:
     oracle a user of real noisy data does not have); ``noisy`` corrupts the held-out
     examples with the run's noise model (its own draw, seeded from ``noise_seed``; the
     training labels are the same as with ``clean``), as a user's own split would be.
+    ``selection``: sample selection, ``{"name": "none"}`` (train on every example) or
+    ``coteaching`` / ``coteaching_plus`` with ``forget_rate`` (default: the noise's
+    nominal ``rate``, an oracle), ``num_gradual`` and ``exponent`` (and Co-teaching+'s
+    ``init_epoch``): two networks, each trained on the other's small-loss picks
+    (:mod:`kerasnoise.selection`, :mod:`kerasnoise.coteaching`).  Part of the run id
+    only when not ``none``.
     ``input_scale``: ``standardize`` feeds ``(x / 255 - mean) / std`` with the data
     set's per-channel statistics, ``unit`` feeds ``x / 255`` (inputs in [0, 1], as
     Patrini et al.'s and the Co-teaching code do).
@@ -170,6 +183,9 @@ class ExperimentConfig:
     model: dict = field(default_factory=lambda: {"name": "lenet5"})
     loss: dict = field(default_factory=lambda: {"name": "ce"})
     noise: dict = field(default_factory=lambda: {"name": "symmetric_exclusive", "rate": 0.0})
+    selection: dict = field(
+        default_factory=lambda: dict(selection_lib.NONE), metadata=_IDENTITY_UNLESS_DEFAULT
+    )
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     batch_size: int = 128
     eval_batch_size: int = 1000
@@ -282,6 +298,16 @@ class ExperimentConfig:
             )
         _check_estimable(self.loss, self.noise, datasets.get_info(self.dataset).num_classes)
         _check_optimizer(self.optimizer)
+        start = self.optimizer.decay_start
+        if start is not None and start >= self.epochs:
+            raise ValueError(f"optimizer.decay_start={start} must be below epochs={self.epochs}")
+        selection_lib.check_config(
+            self.selection,
+            self.noise,
+            self.loss,
+            self.distribution,
+            global_clipnorm=self.optimizer.global_clipnorm,
+        )
         es = self.early_stopping
         if es.enabled:
             _positive(es.patience, "early_stopping.patience")
@@ -437,6 +463,22 @@ def _check_optimizer(opt: OptimizerConfig) -> None:
             raise ValueError(f"optimizer.{name} must be > 0 or None, got {value}")
     if opt.nesterov and opt.name != "sgd":
         raise ValueError("optimizer.nesterov applies to optimizer.name='sgd' only")
+    if opt.decay_start is not None:
+        _positive(opt.decay_start, "optimizer.decay_start")
+    if opt.schedule == "linear" and opt.decay_start is None:
+        raise ValueError("optimizer.schedule='linear' needs optimizer.decay_start (an epoch)")
+    if opt.beta_1_after is not None:
+        if opt.name != "adam":
+            raise ValueError("optimizer.beta_1_after applies to optimizer.name='adam' only")
+        if opt.decay_start is None:
+            raise ValueError("optimizer.beta_1_after needs optimizer.decay_start (an epoch)")
+        if not 0 <= opt.beta_1_after < 1:
+            raise ValueError(f"optimizer.beta_1_after must be in [0, 1), got {opt.beta_1_after}")
+        if opt.effective_decay_mode() == "coupled_after_clip" and opt.weight_decay:
+            raise ValueError(
+                "optimizer.beta_1_after does not combine with "
+                "weight_decay_mode='coupled_after_clip'; use 'coupled' or 'decoupled'"
+            )
 
 
 # --------------------------------------------------------------------------- building
@@ -514,7 +556,7 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
     return out
 
 
-COMPONENTS = ("model", "loss", "noise")
+COMPONENTS = ("model", "loss", "noise", "selection")
 
 
 def apply_overrides(config: ExperimentConfig, overrides: dict[str, Any]) -> ExperimentConfig:

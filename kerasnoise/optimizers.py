@@ -18,12 +18,15 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+from keras import ops
 
 from kerasnoise.config import OptimizerConfig
 
 __all__ = [
     "build",
     "learning_rate_schedule",
+    "LinearDecay",
+    "AdamBeta1Switch",
     "DecayAfterClip",
     "AdamDecayAfterClip",
     "AdadeltaDecayAfterClip",
@@ -32,8 +35,15 @@ __all__ = [
 ]
 
 
-def learning_rate_schedule(opt: OptimizerConfig, steps_per_epoch: int) -> Any:
-    """A float (constant) or a ``keras.optimizers.schedules`` schedule over steps."""
+def learning_rate_schedule(
+    opt: OptimizerConfig, steps_per_epoch: int, epochs: int | None = None
+) -> Any:
+    """A float (constant) or a ``keras.optimizers.schedules`` schedule over steps
+    (``epochs``: the run's, for the ``linear`` schedule)."""
+    if opt.schedule == "linear":
+        if epochs is None:
+            raise ValueError("optimizer.schedule='linear' needs the run's epochs")
+        return LinearDecay(opt.learning_rate, opt.decay_start, epochs, steps_per_epoch)
     if opt.schedule == "exponential":
         return keras.optimizers.schedules.ExponentialDecay(
             opt.learning_rate, opt.decay_steps, opt.decay_rate, staircase=opt.staircase
@@ -44,6 +54,72 @@ def learning_rate_schedule(opt: OptimizerConfig, steps_per_epoch: int) -> Any:
         values = [opt.learning_rate * opt.gamma**i for i in range(len(boundaries) + 1)]
         return keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
     return opt.learning_rate
+
+
+@keras.saving.register_keras_serializable(package="kerasnoise")
+class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """``lr`` until epoch ``start``, then ``lr * (epochs - e) / (epochs - start)`` for the
+    updates of epoch ``e`` (a staircase per epoch, as the Co-teaching code's
+    ``alpha_plan``; its last epoch trains at ``lr / (epochs - start)``).
+
+    Args:
+        learning_rate: the rate before the decay.
+        start: the first epoch of the decay (0-based).
+        epochs: the run's epochs.
+        steps_per_epoch: updates per epoch.
+    """
+
+    def __init__(self, learning_rate: float, start: int, epochs: int, steps_per_epoch: int):
+        if not 0 <= start < epochs:
+            raise ValueError(f"start must be in [0, epochs={epochs}), got {start}")
+        self.learning_rate, self.start = float(learning_rate), int(start)
+        self.epochs, self.steps_per_epoch = int(epochs), int(steps_per_epoch)
+
+    def __call__(self, step):
+        epoch = ops.floor(ops.cast(step, "float32") / self.steps_per_epoch)
+        factor = (self.epochs - epoch) / (self.epochs - self.start)
+        return self.learning_rate * ops.clip(factor, 0.0, 1.0)
+
+    def get_config(self) -> dict:
+        return {
+            "learning_rate": self.learning_rate,
+            "start": self.start,
+            "epochs": self.epochs,
+            "steps_per_epoch": self.steps_per_epoch,
+        }
+
+
+@keras.saving.register_keras_serializable(package="kerasnoise")
+class AdamBeta1Switch(keras.optimizers.Adam):
+    """Adam whose ``beta_1`` becomes ``beta_1_after`` from update ``switch_step`` on, as
+    the Co-teaching code sets ``betas=(0.1, 0.999)`` from its decay epoch.  The bias
+    correction uses the current ``beta_1``: ``1 - beta_1 ** t`` (PyTorch's Adam does
+    the same when its ``betas`` change).
+
+    Args:
+        beta_1_after: ``beta_1`` from ``switch_step`` on, in [0, 1).
+        switch_step: the first update (``iterations`` count) with ``beta_1_after``.
+        **kwargs: ``keras.optimizers.Adam``'s arguments.
+    """
+
+    def __init__(self, *args, beta_1_after: float = 0.1, switch_step: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.beta_1_after, self.switch_step = float(beta_1_after), int(switch_step)
+
+    def update_step(self, gradient, variable, learning_rate):
+        before = self.beta_1
+        switched = ops.greater_equal(self.iterations, self.switch_step)
+        self.beta_1 = ops.where(switched, self.beta_1_after, before)
+        try:
+            super().update_step(gradient, variable, learning_rate)
+        finally:
+            self.beta_1 = before
+
+    def get_config(self) -> dict:
+        return super().get_config() | {
+            "beta_1_after": self.beta_1_after,
+            "switch_step": self.switch_step,
+        }
 
 
 class DecayAfterClip:
@@ -116,10 +192,14 @@ _CLASSES = {
 }
 
 
-def build(opt: OptimizerConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+def build(
+    opt: OptimizerConfig, steps_per_epoch: int, epochs: int | None = None
+) -> keras.optimizers.Optimizer:
     """The optimizer with its learning-rate schedule, clipping and weight decay (the
-    ``coupled`` kind is the models' regulariser, not the optimizer's)."""
-    common: dict[str, Any] = {"learning_rate": learning_rate_schedule(opt, steps_per_epoch)}
+    ``coupled`` kind is the models' regulariser, not the optimizer's); ``epochs``: the
+    run's, for the ``linear`` schedule."""
+    rate = learning_rate_schedule(opt, steps_per_epoch, epochs)
+    common: dict[str, Any] = {"learning_rate": rate}
     if opt.global_clipnorm is not None:
         common["global_clipnorm"] = opt.global_clipnorm
     if opt.clipnorm is not None:
@@ -131,6 +211,11 @@ def build(opt: OptimizerConfig, steps_per_epoch: int) -> keras.optimizers.Optimi
     if after_clip:
         common["coupled_weight_decay"] = opt.weight_decay
     cls = _CLASSES[opt.name, after_clip]
+    if opt.name == "adam" and opt.beta_1_after is not None:
+        switch = opt.decay_start * steps_per_epoch
+        return AdamBeta1Switch(
+            epsilon=opt.epsilon, beta_1_after=opt.beta_1_after, switch_step=switch, **common
+        )
     if opt.name == "adam":
         return cls(epsilon=opt.epsilon, **common)
     if opt.name == "adadelta":

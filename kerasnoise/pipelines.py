@@ -143,6 +143,9 @@ class TrainPipeline:
             ``p S .. p S + S - 1``, so evaluation, early stopping and checkpoints
             come every S steps whatever the data's size (Rolnick et al.'s training
             set grows with alpha).  ``None`` and S = one pass give the same batches.
+        clean_flags: labels as ``(B, 2)`` pairs ``[label, clean]``, ``clean`` 1 where
+            the label is right (what :class:`kerasnoise.coteaching.CoTeaching` needs
+            for its label precision); default ``(B,)`` labels.
 
     Give ``pipeline.for_fit()`` to ``model.fit`` (``pipeline.dataset``, a
     ``tf.data.Dataset``, on TensorFlow; ``pipeline.batches``, the same batches as a
@@ -164,6 +167,7 @@ class TrainPipeline:
         drop_remainder: bool = False,
         extra_images: Any = None,
         steps_per_period: int | None = None,
+        clean_flags: bool = False,
     ):
         if not isinstance(noise, NoiseResult):
             raise TypeError(
@@ -181,6 +185,7 @@ class TrainPipeline:
         self.augment = bool(augment)
         self.shuffle = bool(shuffle)
         self.drop_remainder = bool(drop_remainder)
+        self.clean_flags = bool(clean_flags)
         num = noise.num_examples
         if self.drop_remainder and num < self.batch_size:
             raise ValueError(
@@ -297,7 +302,10 @@ class TrainPipeline:
         """``load(epoch, first, count)`` as TensorFlow ops, shared by both feeds."""
         num, clean, size = self.noise.num_examples, self.noise.num_clean, self.batch_size
         images = tf.constant(x)
-        labels = tf.constant(self.noise.labels.astype(np.int32))
+        labels = self.noise.labels.astype(np.int32)
+        if self.clean_flags:
+            labels = np.stack([labels, (~self.noise.is_noisy).astype(np.int32)], axis=1)
+        labels = tf.constant(labels)
         extra = None if other is None else tf.constant(other)
         seed = tf.constant(self.seed, tf.int64)
         padding = 4
@@ -510,6 +518,7 @@ def build(
     extra_images: Any = None,
     noisy_validation: bool = False,
     steps_per_period: int | None = None,
+    clean_flags: bool = False,
 ) -> NoisyData:
     """Apply ``noise`` to ``data``'s training labels and build all pipelines.
 
@@ -532,6 +541,7 @@ def build(
             split of noisy data would be (needs a validation split).
         steps_per_period: Keras epochs of this many steps instead of one pass
             (see :class:`TrainPipeline`).
+        clean_flags: training labels as ``[label, clean]`` pairs (:class:`TrainPipeline`).
     """
     if not isinstance(noise, NoiseModel):
         raise TypeError(f"noise must be a NoiseModel (see kerasnoise.noise.get), got {type(noise)}")
@@ -549,6 +559,7 @@ def build(
         augment=augment,
         extra_images=extra_images,
         steps_per_period=steps_per_period,
+        clean_flags=clean_flags,
     )
     eval_kw = dict(
         batch_size=eval_batch_size or batch_size,

@@ -44,6 +44,7 @@ import numpy as np
 from kerasnoise import callbacks as cbs
 from kerasnoise import (
     correction,
+    coteaching,
     datasets,
     distribution,
     execution,
@@ -54,6 +55,7 @@ from kerasnoise import (
     rundir,
 )
 from kerasnoise import noise as noise_lib
+from kerasnoise import selection as selection_lib
 from kerasnoise._io import atomic_write_json, atomic_write_text
 from kerasnoise.callbacks import (  # noqa: F401  (re-exported: part of this module's API)
     HistoryRecorder,
@@ -145,8 +147,15 @@ def _summarise(history: dict[int, dict], has_val: bool, by: str = "val_accuracy"
         "detection_precision",
         "detection_recall",
         "detection_f1",
+        "test_accuracy_2",
+        "label_precision_1",
+        "label_precision_2",
     ):
         record[f"{key}_last"] = last.get(key)
+    # what Co-teaching's papers report: the mean test accuracy of the last 10 epochs
+    tail = [test[e] for e in epochs[-10:] if test[e] is not None]
+    record["test_accuracy_last10"] = float(np.mean(tail)) if tail else None
+    record["test_accuracy_peak"] = max((test[e] for e in scored), default=None)
     if has_val:
         scored_val = [e for e in scored if history[e].get(by) is not None]
         pick = min if by.endswith("loss") else max
@@ -310,6 +319,7 @@ def build_data(config: ExperimentConfig) -> RunData:
         augment=config.augment,
         noisy_validation=config.validation_labels == "noisy",
         steps_per_period=config.eval_every_steps,
+        clean_flags=_selects(config),
     )
     images = _train_eval_images(len(data.y_train), config.train_eval_images, config.noise_seed)
     train_images = pipelines.eval_pipeline(
@@ -351,19 +361,54 @@ def execution_record(model: keras.Model, run_data: RunData, jit_compile_reason: 
     }
 
 
+def _selects(config: ExperimentConfig) -> bool:
+    """Whether the run selects examples (Co-teaching, Co-teaching+)."""
+    return config.selection.get("name", "none") != "none"
+
+
 def build_model(config: ExperimentConfig, info: datasets.DatasetInfo) -> keras.Model:
     """The config's model, uncompiled (call inside :func:`isolated_keras_state`, which
-    sets the precision)."""
+    sets the precision).  With a ``selection`` method: a
+    :class:`kerasnoise.coteaching.CoTeaching` model of two such networks, built one
+    after the other from the run's seed (so their initial weights differ)."""
     opt = config.optimizer
     model_params = {k: v for k, v in config.model.items() if k != "name"}
     coupled = opt.weight_decay if opt.effective_decay_mode() == "coupled" else None
-    return models.get(
-        config.model["name"],
-        input_shape=info.image_shape,
-        num_classes=info.num_classes,
-        weight_decay=coupled,
-        **model_params,
+
+    def network():
+        return models.get(
+            config.model["name"],
+            input_shape=info.image_shape,
+            num_classes=info.num_classes,
+            weight_decay=coupled,
+            **model_params,
+        )
+
+    if not _selects(config):
+        return network()
+    chosen = selection_lib.resolved(config.selection, config.noise)
+    return coteaching.CoTeaching(
+        network(),
+        network(),
+        plus=chosen["name"] == "coteaching_plus",
+        fallback_steps=chosen.get("fallback_steps", 0),
+        name=chosen["name"],
     )
+
+
+def selection_callbacks(config: ExperimentConfig, run_data: RunData) -> list:
+    """A selection run's schedule of forget rates and network 2's test accuracy
+    (none without selection)."""
+    if not _selects(config):
+        return []
+    chosen = selection_lib.resolved(config.selection, config.noise)
+    rates = selection_lib.forget_rate_schedule(
+        config.epochs, chosen["forget_rate"], chosen["num_gradual"], chosen["exponent"]
+    )
+    return [
+        coteaching.SelectionSchedule(rates, chosen.get("init_epoch", 0)),
+        coteaching.SecondNetworkEvaluation(run_data.built.test, run_data.data.y_test),
+    ]
 
 
 def compile_model(
@@ -381,7 +426,7 @@ def compile_model(
     loss = losses.get(config.loss["name"], **loss_params)
     jit_compile, reason = execution.resolve_jit_compile(config.jit_compile, model)
     model.compile(
-        optimizer=optimizers.build(config.optimizer, steps_per_epoch),
+        optimizer=optimizers.build(config.optimizer, steps_per_epoch, config.epochs),
         loss=loss,
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
         steps_per_execution=execution.resolve_steps_per_execution(config.steps_per_execution),
@@ -420,6 +465,7 @@ def build_callbacks(
             built.noise,
             run_data.scored_images,
         ),
+        *selection_callbacks(config, run_data),
         keras.callbacks.TerminateOnNaN(),
     ]
     es = config.early_stopping

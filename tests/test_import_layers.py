@@ -27,7 +27,7 @@ LAYERS = [
     ["datasets", "synthetic_data"],  # datasets/: catalogue -> dataset -> loading -> noise_source
     ["noise", "instance_noise"],
     ["pipelines"],
-    ["models", "losses", "margins", "correction", "selection"],
+    ["models", "losses", "margins", "correction", "selection", "coteaching"],
     ["config"],
     ["presets"],
     ["optimizers", "callbacks", "rundir"],

@@ -20,10 +20,30 @@ def test_presets_validate_and_name_their_source():
         "menon-cifar100-resnet50",
         "patrini-mnist-mlp",
         "rolnick-mnist",
+        "coteaching-mnist-mlp",
+        "coteaching-mnist-cnn",
     }
     for name in presets.available():
         preset = presets.get(name).validate()
         assert preset.preset == name and preset.source and preset.description
+
+
+@pytest.mark.backend_free
+def test_coteaching_mnist_settings_match_the_authors_code():
+    c = presets.get("coteaching-mnist-mlp")
+    assert (c.dataset, c.input_scale, c.batch_size, c.epochs, c.validation) == (
+        "mnist",
+        "unit",
+        128,
+        200,
+        0.0,
+    )
+    assert c.model == {"name": "mlp", "hidden": [256], "init": "torch"}
+    o = c.optimizer
+    assert (o.name, o.learning_rate, o.epsilon, o.schedule) == ("adam", 1e-3, 1e-8, "linear")
+    assert (o.decay_start, o.beta_1_after) == (80, 0.1)
+    assert c.selection == {"name": "none"} and c.noise["name"] == "symmetric_exclusive"
+    assert presets.get("coteaching-mnist-cnn").model == {"name": "coteaching_cnn"}
 
 
 @pytest.mark.backend_free

@@ -91,6 +91,31 @@ def test_agreeing_networks_give_coteaching_plus_nothing_to_learn():
     assert float(keras.ops.convert_to_numpy(got["precision_1"])) == 0.0
 
 
+@pytest.mark.parametrize("fallback", [True, False, 1.0, 0.0])
+def test_in_the_fallback_steps_agreeing_networks_train_on_every_example(fallback):
+    """The authors' code: a batch without disagreement trains on all its examples (mean
+    cross-entropy, nothing forgotten) during its first 5,000 steps, on none after."""
+    l1, _, y, clean = batch(5)
+    l2 = l1 * 3  # the same predicted classes everywhere
+    got = selection.coteaching_losses(l1, l2, y, 0.5, plus=True, clean=clean, fallback=fallback)
+    everything = numpy_coteaching(l1, l2, y, 0.0, False, clean)
+    on = bool(fallback)
+    for key in ("loss_1", "loss_2", "precision_1"):
+        want = everything[key] if on else 0.0
+        value = float(keras.ops.convert_to_numpy(got[key]))
+        assert value == pytest.approx(want, rel=1e-5, abs=1e-7), key
+    assert keras.ops.convert_to_numpy(got["picked_2"]).all() == on
+    # with a disagreement in the batch the fallback changes nothing
+    l3 = l2.copy()
+    l3[0] = -l3[0]
+    assert l1[0].argmax() != l3[0].argmax()
+    with_it = selection.coteaching_losses(l1, l3, y, 0.5, plus=True, fallback=fallback)
+    without = numpy_coteaching(l1, l3, y, 0.5, True, clean)
+    assert float(keras.ops.convert_to_numpy(with_it["loss_1"])) == pytest.approx(
+        without["loss_1"], rel=1e-5
+    )
+
+
 @pytest.mark.backend_free
 def test_the_schedule_runs_as_the_authors_code():
     """Their R = [tau] * n; R[:T_k] = linspace(0, tau ** c, T_k); epochs 1..n-1 train."""

@@ -25,6 +25,10 @@ RESULT_COLUMNS = (
     "test_accuracy_last",
     "test_accuracy_best",
     "test_accuracy_final_model",
+    "test_accuracy_last10",
+    "test_accuracy_peak",
+    "test_accuracy_drop",
+    "test_accuracy_2_last",
     "best_epoch",
     "epochs_run",
     "steps_run",
@@ -33,6 +37,7 @@ RESULT_COLUMNS = (
     "train_noisy_accuracy_last",
     "train_noisy_memorised_last",
     "detection_f1_last",
+    "label_precision_1_last",
     "realised_noise_rate",
     "wall_time_s",
     "examples_per_second",
@@ -87,7 +92,10 @@ def runs_frame(
 def _derived(result: dict) -> dict:
     """The columns renamed or unpacked from a result record."""
     error = result.get("transition_estimate_error") or {}
+    peak, tail = result.get("test_accuracy_peak"), result.get("test_accuracy_last10")
     return {
+        # how far the test accuracy fell from its peak by the last 10 epochs (memorisation)
+        "test_accuracy_drop": None if peak is None or tail is None else peak - tail,
         "realised_noise_rate": result.get("noise_rate"),
         "transition_mae": error.get("mean_absolute_error"),
         "transition_max_error": error.get("max_abs_error"),
@@ -143,19 +151,28 @@ def add_reference(
     axis: str,
     *,
     by: str = "method",
+    axes: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Add reference columns: ``reference[line][axis value][source]``, where ``line``
     is a value of the column ``by``, e.g. ``{"ce": {0.6: {"paper": 91.1,
     "reproduction": 98.0}}}``, and for each source a ``<source>_diff`` column =
-    ``mean - <source>``."""
+    ``mean - <source>``.  A line whose keys are tuples is matched on the values of the
+    config keys ``axes`` (``("symmetric_exclusive", 0.5)`` for ``["noise",
+    "noise.rate"]``) instead of ``axis`` alone."""
     axis_col = column_name(axis)
+    columns = [column_name(a) for a in axes] or [axis_col]
     sources = sorted({s for by_value in reference.values() for v in by_value.values() for s in v})
     out = table.copy()
+
+    def cell(line, row):
+        by_value = reference.get(line, {})
+        several = any(isinstance(k, tuple) for k in by_value)
+        value = tuple(row[c] for c in columns) if several else row[axis_col]
+        return by_value.get(_key(value, by_value), {})
+
+    cells = [cell(line, row) for line, (_, row) in zip(out[by], out.iterrows(), strict=True)]
     for source in sources:
-        out[source] = [
-            reference.get(m, {}).get(_key(v, reference.get(m, {})), {}).get(source, np.nan)
-            for m, v in zip(out[by], out[axis_col], strict=True)
-        ]
+        out[source] = [c.get(source, np.nan) for c in cells]
         out[f"{source}_diff"] = out["mean"] - out[source]
     return out
 
@@ -163,9 +180,16 @@ def add_reference(
 def _key(value: Any, by_value: Mapping[Any, Any]) -> Any:
     """The key of ``by_value`` equal to ``value`` (0.2 matches 0.2 whether float or str)."""
     for key in by_value:
-        if key == value or str(key) == str(value):
+        if key == value or str(key) == str(value) or _same(key, value):
             return key
     return value
+
+
+def _same(key: Any, value: Any) -> bool:
+    """Tuples equal entry by entry, each as in :func:`_key` (``0.5`` and ``"0.5"``)."""
+    if not isinstance(key, tuple) or not isinstance(value, tuple) or len(key) != len(value):
+        return False
+    return all(k == v or str(k) == str(v) for k, v in zip(key, value, strict=True))
 
 
 def table_lines(table: pd.DataFrame, by: Sequence[str]):
