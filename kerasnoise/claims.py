@@ -40,6 +40,7 @@ from kerasnoise._stats import aggregate
 from kerasnoise.report import column_name
 
 __all__ = [
+    "select",
     "Verdict",
     "Compare",
     "Order",
@@ -76,7 +77,9 @@ def _matches(series: pd.Series, value: Any) -> pd.Series:
     return series.astype(str) == str(value)
 
 
-def _select(frame: pd.DataFrame, selection: Mapping[str, Any]) -> pd.DataFrame:
+def select(frame: pd.DataFrame, selection: Mapping[str, Any]) -> pd.DataFrame:
+    """The rows of ``frame`` whose columns match ``selection`` (config keys -> values;
+    numbers compared with a float tolerance); none when a key is not a column."""
     mask = pd.Series(True, index=frame.index)
     for key, value in selection.items():
         column = column_name(key)
@@ -153,7 +156,7 @@ class Compare:
         return self._verdict(verdict, test, detail)
 
     def _values(self, frame: pd.DataFrame, side: Mapping[str, Any]) -> np.ndarray:
-        rows = _select(frame, {**self.where, **side})
+        rows = select(frame, {**self.where, **side})
         metric = self.metric or DEFAULT_METRIC
         if metric not in rows:
             return np.array([])
@@ -210,8 +213,8 @@ class Close:
             raise ValueError(f"level must be in (0, 0.5), got {self.level}")
 
     def check(self, frame: pd.DataFrame) -> Verdict:
-        a = _metric_values(_select(frame, {**self.where, **self.left}), self.metric).to_numpy()
-        b = _metric_values(_select(frame, {**self.where, **self.right}), self.metric).to_numpy()
+        a = _metric_values(select(frame, {**self.where, **self.left}), self.metric).to_numpy()
+        b = _metric_values(select(frame, {**self.where, **self.right}), self.metric).to_numpy()
         confidence = 1 - 2 * self.level
         test = (
             f"equivalence within ±{100 * self.tolerance:g} points: {100 * confidence:g} % "
@@ -255,8 +258,8 @@ class Gain:
 
     def gains(self, frame: pd.DataFrame, condition: Mapping[str, Any]) -> np.ndarray:
         """Per seed with both runs: the method's metric minus the baseline's."""
-        mine = _metric_values(_select(frame, {**condition, **self.method}), self.metric)
-        base = _metric_values(_select(frame, {**condition, **self.baseline}), self.metric)
+        mine = _metric_values(select(frame, {**condition, **self.method}), self.metric)
+        base = _metric_values(select(frame, {**condition, **self.baseline}), self.metric)
         mine = mine[~mine.index.duplicated()]
         base = base[~base.index.duplicated()]
         seeds = mine.index.intersection(base.index)
@@ -336,7 +339,7 @@ class Monotone:
             )
 
     def check(self, frame: pd.DataFrame) -> Verdict:
-        rows = _select(frame, self.where)
+        rows = select(frame, self.where)
         along, column = column_name(self.along), column_name(self.column)
         test = f"inspection: {self.column} {self.direction} in {self.along}"
         if rows.empty or along not in rows or column not in rows:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import menon_mnist, patrini_mnist
+from experiments import coteaching_mnist, menon_mnist, patrini_mnist
 from kerasnoise import experiment as experiment_lib
 from kerasnoise.experiment import Experiment, main, planning, run
 from kerasnoise.presets import menon2020
@@ -45,6 +45,57 @@ def test_patrini_declaration_runs_every_method_where_it_means_something():
 
     stage1 = training.stage1_config(forward)
     assert stage1.run_id() == by_point["ce", "instance_dependent", 0.4].run_id()
+
+
+def test_coteaching_declaration_runs_the_five_noise_cells_with_jocors_numbers():
+    declared = coteaching_mnist.EXPERIMENT
+    experiment_lib.check_declaration(declared)
+    runs = declared.sweep(seeds=[0]).expand()
+    cells = {(r.axes["noise"], r.axes["noise.rate"]) for r in runs}
+    assert cells == {
+        ("symmetric_exclusive", 0.2),
+        ("symmetric_exclusive", 0.5),
+        ("symmetric_exclusive", 0.8),
+        ("pair_flip", 0.45),
+        ("asymmetric", 0.4),
+    }
+    assert len(runs) == 3 * 5
+    by_point = {(r.method, r.axes["noise"], r.axes["noise.rate"]): r.config for r in runs}
+    plus = by_point["coteaching_plus", "asymmetric", 0.4]
+    assert plus.selection == {"name": "coteaching_plus"}
+    assert plus.noise == {"name": "asymmetric", "mapping": "mnist", "rate": 0.4}
+    assert by_point["standard", "pair_flip", 0.45].selection == {"name": "none"}
+    (jocor,) = declared.references
+    assert jocor.values["coteaching"][("symmetric_exclusive", 0.5)] == 89.82
+
+
+@pytest.mark.orchestration
+def test_a_tiny_coteaching_table_has_its_reference_and_curves(shared_data, tmp_path, figures):
+    out = tmp_path / "out"
+    argv = [
+        *("--methods", "standard,coteaching", "--noise-models", "symmetric_exclusive"),
+        *("--rates", "0.5", "--seeds", "0", "--no-progress", "--jobs", "1"),
+        *("--out", str(out), "--data-dir", str(shared_data)),
+        *("epochs=2", "train_limit=600", "train_eval_images=300", "optimizer.decay_start=1"),
+    ]
+    assert main(coteaching_mnist.EXPERIMENT, argv) == 0
+    table = pd.read_csv(out / "table.csv").set_index("method")
+    assert list(table["jocor"]) == [52.66, 89.82]  # JoCoR's cell (symmetric, 0.5)
+    runs = {r["method"]: r["result"] for r in read_runs(out, "coteaching-mnist")}
+    for method, result in runs.items():
+        assert table.loc[method, "mean"] == pytest.approx(100 * result["test_accuracy_last10"])
+        drop = result["test_accuracy_peak"] - result["test_accuracy_last10"]
+        assert table.loc[method, "test_accuracy_drop"] == pytest.approx(drop, abs=5e-5)  # 4 places
+    precision = figures["label_precision.png"]["axes"][0]
+    # Standard picks nothing: only Co-teaching's line, its history read back in percent
+    (line,) = precision["lines"]
+    assert line["label"].startswith("Co-teaching")
+    history = json.loads((out / runs["coteaching"]["run_id"] / "history.json").read_text())
+    want = [100 * history[str(e)]["label_precision_1"] for e in range(2)]
+    np.testing.assert_allclose(line["y"], want)
+    curves = figures["test_accuracy_curves.png"]["axes"][0]["lines"]
+    assert sorted(c["label"].split(":")[0] for c in curves) == ["Co-teaching", "Standard"]
+    assert "symmetric_exclusive" in figures["detection_f1.png"]["axes"][0]["title"]
 
 
 def test_titles_and_notes_say_what_ran_and_leave_out_where_data_lives():

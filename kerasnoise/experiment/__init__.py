@@ -32,6 +32,7 @@ claims and figures made from the finished runs).
 
 from kerasnoise.experiment.command_line import build_parser, main, main_among, run
 from kerasnoise.experiment.declaration import (
+    Curves,
     Experiment,
     LRChoice,
     Outcome,
@@ -41,6 +42,7 @@ from kerasnoise.experiment.declaration import (
 from kerasnoise.experiment.planning import searches
 
 __all__ = [
+    "Curves",
     "Experiment",
     "LRChoice",
     "Outcome",

@@ -4,14 +4,21 @@ reported and claimed, and how the learning rate is chosen per cell."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from kerasnoise._args import SELECT_ON, declaring_module
 from kerasnoise.config import ExperimentConfig
 
-__all__ = ["Experiment", "LRChoice", "Outcome", "reference_table", "check_declaration"]
+__all__ = [
+    "Experiment",
+    "Curves",
+    "LRChoice",
+    "Outcome",
+    "reference_table",
+    "check_declaration",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +43,31 @@ class LRChoice:
             raise ValueError(f"LRChoice.on must be one of {', '.join(SELECT_ON)}, got {self.on!r}")
         if not self.rates or any(not isinstance(r, int | float) or r <= 0 for r in self.rates):
             raise ValueError(f"LRChoice.rates must be positive numbers, got {self.rates!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Curves:
+    """A per-epoch figure of an experiment: history keys of each line's run in one cell.
+
+    Args:
+        file: the figure's file name (``label_precision.png``).
+        keys: history key -> its legend text (``{"label_precision_1": "label
+            precision"}``); each key gets its own line style, each line its colour.
+        where: the cell drawn, as axis values (``{"noise.rate": 0.5}``); axes left out
+            take their highest value; each line's lowest seed is drawn.
+        ylabel: the y axis's label (values are drawn in percent).
+    """
+
+    file: str
+    keys: Mapping[str, str]
+    where: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    ylabel: str = "%"
+
+    def __post_init__(self) -> None:
+        if not self.file.endswith(".png"):
+            raise ValueError(f"Curves.file must name a .png file, got {self.file!r}")
+        if not self.keys:
+            raise ValueError("Curves.keys must name at least one history key")
 
 
 @dataclasses.dataclass
@@ -72,6 +104,7 @@ class Experiment:
             clean and on the noisy training examples (against their true and their
             given labels) of each line's run at the x axis's highest value (lowest
             seed); empty: none.
+        curves: more per-epoch figures (:class:`Curves`), e.g. label precision.
         notes: markdown appended to ``table.md`` (how to read the table).
         columns: result fields (:data:`kerasnoise.report.RESULT_COLUMNS`) shown per
             cell beside the metric, as their mean over seeds (e.g. ``transition_mae``).
@@ -96,6 +129,7 @@ class Experiment:
     figure: str = "accuracy_vs_noise.png"
     panels: bool = False
     memorisation: str = ""
+    curves: Sequence[Curves] = ()
     notes: str = ""
     select_lr: LRChoice | None = None
     exclude: list[dict[str, Any]] = dataclasses.field(default_factory=list)
@@ -203,9 +237,17 @@ def check_declaration(experiment: Experiment) -> None:
         for line, by_x in reference.values.items():
             if line not in lines:
                 raise ValueError(f"reference {reference.name!r} names unknown {line!r}")
+            others = [k for k in experiment.axes if k != experiment.series]
             for x in by_x:
-                if not any(x == v for v in experiment.axes[experiment.x_axis]):
-                    raise ValueError(f"reference {reference.name!r}: {x!r} is not on the x axis")
+                keys, values = (others, x) if isinstance(x, tuple) else ([experiment.x_axis], (x,))
+                if len(keys) != len(values) or not all(
+                    any(v == a for a in experiment.axes[k])
+                    for k, v in zip(keys, values, strict=True)
+                ):
+                    raise ValueError(
+                        f"reference {reference.name!r}: {x!r} is not a point of the axes "
+                        f"{', '.join(keys)}"
+                    )
     for claim in experiment.claims:
         if not isinstance(getattr(claim, "text", None), str) or not hasattr(claim, "check"):
             raise ValueError(f"not a claim: {claim!r}")

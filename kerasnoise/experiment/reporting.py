@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from kerasnoise.experiment.declaration import Experiment, Outcome, reference_table
+from kerasnoise.experiment.declaration import Curves, Experiment, Outcome, reference_table
 
 __all__ = ["write_report"]
 
@@ -41,7 +41,8 @@ def write_report(experiment, sweep, runs, out, backend, command, outcome: Outcom
         experiment.metric,
         experiment.columns,
     )
-    table = report.add_reference(table, reference_table(experiment), x, by=by[0])
+    others = [k for k in experiment.axes if k != experiment.series]
+    table = report.add_reference(table, reference_table(experiment), x, by=by[0], axes=others)
     verdicts = claims_lib.check_all(experiment.claims, frame, metric=experiment.metric)
     notes = _notes(experiment, command, backend, len(frame), len(runs), outcome.grids)
     title, ran = what_ran(
@@ -82,11 +83,14 @@ def write_report(experiment, sweep, runs, out, backend, command, outcome: Outcom
             reference="paper" if "paper" in table else None,
             by=by,
         )
-    if experiment.memorisation:
-        report.plot_memorisation(
-            _memorisation_runs(frame, by, report.column_name(x), out, experiment.labels),
-            Path(out) / experiment.memorisation,
-            title=f"{title}: memorisation at {x} = {frame[report.column_name(x)].max()}",
+    for curves in _all_curves(experiment):
+        cell, histories = _curve_runs(frame, by, sweep.axes, curves.where, out, experiment.labels)
+        report.plot_curves(
+            histories,
+            curves.keys,
+            Path(out) / curves.file,
+            title=f"{title}: {', '.join(f'{k} = {v}' for k, v in cell.items())}",
+            ylabel=curves.ylabel,
         )
     print(report.wide_markdown(table, x, experiment.labels, by=by))
     if verdicts:
@@ -112,19 +116,40 @@ def what_ran(experiment: Experiment, sweep, runs: list) -> tuple[str, str]:
     return title, ran
 
 
-def _memorisation_runs(frame, by: list[str], x: str, out, labels) -> dict[str, dict]:
-    """``{line label: history}`` of each line's run at the highest x value, lowest seed."""
-    from kerasnoise import report, rundir
+def _all_curves(experiment: Experiment) -> list[Curves]:
+    """The experiment's per-epoch figures: the memorisation figure, then its ``curves``."""
+    from kerasnoise.report.figures import MEMORISATION_KEYS
 
-    top = frame[frame[x] == frame[x].max()].sort_values("seed")
+    if not experiment.memorisation:
+        return list(experiment.curves)
+    first = Curves(experiment.memorisation, MEMORISATION_KEYS, ylabel="training examples (%)")
+    return [first, *experiment.curves]
+
+
+def _curve_runs(frame, by: list[str], axes: dict, where: dict, out, labels):
+    """The cell drawn (``where``; the other axes at their highest value among the runs)
+    and ``{line label: history}`` of each line's lowest-seed run there."""
+    from kerasnoise import report, rundir
+    from kerasnoise.claims import select
+
+    cell = {}
+    for key in axes:
+        if key in where:
+            cell[key] = where[key]
+        elif report.column_name(key) not in by:
+            cell[key] = frame[report.column_name(key)].max()
+    rows = select(frame, cell).sort_values("seed")
+    fixed = {report.column_name(k) for k in cell}
+    named = [b for b in by if b not in fixed] or by[:1]  # the title names the cell
     found = {}
-    for key, rows in top.groupby(by, sort=False):
+    for key, group in rows.groupby(by, sort=False):
         key = key if isinstance(key, tuple) else (key,)
-        path = Path(out) / rows.iloc[0]["run_id"] / rundir.HISTORY
+        shown = tuple(v for b, v in zip(by, key, strict=True) if b in named)
+        path = Path(out) / group.iloc[0]["run_id"] / rundir.HISTORY
         if path.is_file():
             history = json.loads(path.read_text())
-            found[report.line_label(key, by, labels)] = {int(e): h for e, h in history.items()}
-    return found
+            found[report.line_label(shown, named, labels)] = {int(e): h for e, h in history.items()}
+    return cell, found
 
 
 def _with_cell_columns(table, frame, by: list[str], x: str, select_lr, metric: str, extra=()):

@@ -23,7 +23,13 @@ and :mod:`~kerasnoise.report.groups` (a store's run groups).
 """
 
 from kerasnoise._stats import Aggregate, aggregate
-from kerasnoise.report.figures import plot_lines, plot_memorisation, plot_panels, plot_vs_axis
+from kerasnoise.report.figures import (
+    plot_curves,
+    plot_lines,
+    plot_memorisation,
+    plot_panels,
+    plot_vs_axis,
+)
 from kerasnoise.report.files import write_tables
 from kerasnoise.report.frames import (
     DEFAULT_METRICS,
@@ -66,5 +72,6 @@ __all__ = [
     "plot_lines",
     "plot_panels",
     "plot_memorisation",
+    "plot_curves",
     "line_label",
 ]

@@ -126,6 +126,51 @@ def plot_panels(
     return _save(fig, path)
 
 
+#: The memorisation figure's curves: clean labels learnt (solid), wrong labels memorised.
+MEMORISATION_KEYS = {
+    "train_clean_accuracy": "clean labels",
+    "train_noisy_memorised": "wrong labels memorised",
+}
+
+
+def plot_curves(
+    histories: Mapping[str, Mapping[int, Mapping[str, Any]]],
+    keys: Mapping[str, str],
+    path: str | os.PathLike,
+    *,
+    title: str = "",
+    ylabel: str = "%",
+) -> Path:
+    """Per epoch and per run (``{label: history}``, histories as ``history.json`` holds
+    them): each history key of ``keys`` (``{key: legend text}``) in percent, one colour
+    per run and one line style per key; a run without a key draws no line for it."""
+    plt = pyplot()
+
+    styles = ["-", "--", ":", "-."]
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    for run, (label, history) in enumerate(histories.items()):
+        epochs = sorted(history)
+        shown = [e + 1 for e in epochs]
+        for i, (key, text) in enumerate(keys.items()):
+            values = [history[e].get(key) for e in epochs]
+            if all(v is None for v in values):
+                continue
+            ax.plot(
+                shown,
+                [np.nan if v is None else 100 * v for v in values],
+                linestyle=styles[i % len(styles)],
+                color=f"C{run % 10}",
+                label=f"{label}: {text}",
+            )
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(textwrap.fill(title, 70), fontsize="medium")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="x-small")
+    return _save(fig, path)
+
+
 def plot_memorisation(
     histories: Mapping[str, Mapping[int, Mapping[str, Any]]],
     path: str | os.PathLike,
@@ -137,30 +182,9 @@ def plot_memorisation(
     (``train_clean_accuracy``, solid) and the share of those whose label is wrong that
     the model predicts *with their wrong label* (``train_noisy_memorised``, dashed):
     rising dashed lines are memorised noise."""
-    plt = pyplot()
-
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
-    for label, history in histories.items():
-        epochs = sorted(history)
-        clean = [100 * (history[e].get("train_clean_accuracy") or np.nan) for e in epochs]
-        noisy = [100 * (history[e].get("train_noisy_memorised") or np.nan) for e in epochs]
-        shown = [e + 1 for e in epochs]
-        line = ax.plot(shown, clean, marker=".", label=f"{label}: clean labels")[0]
-        ax.plot(
-            shown,
-            noisy,
-            linestyle="--",
-            marker=".",
-            color=line.get_color(),
-            label=f"{label}: wrong labels memorised",
-        )
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("training examples (%)")
-    if title:
-        ax.set_title(textwrap.fill(title, 70), fontsize="medium")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="x-small")
-    return _save(fig, path)
+    return plot_curves(
+        histories, MEMORISATION_KEYS, path, title=title, ylabel="training examples (%)"
+    )
 
 
 def plot_lines(
