@@ -70,11 +70,22 @@ class CoTeaching(keras.Model):
         fallback_steps: Co-teaching+: during its first ``fallback_steps`` updates, a
             batch on which the two networks agree everywhere trains both on all its
             examples (the authors' code: 5,000); after, such a batch trains neither.
+        softmax_twice: rank and train on the cross-entropy of the *softmax outputs*
+            taken as logits, as the Co-teaching+ code does (``F.cross_entropy`` of
+            ``F.softmax(logits)``): a bounded loss; default the plain cross-entropy.
 
     ``sample_weight`` is not used by the selection step.
     """
 
-    def __init__(self, network_1, network_2, plus: bool = False, fallback_steps: int = 0, **kwargs):
+    def __init__(
+        self,
+        network_1,
+        network_2,
+        plus: bool = False,
+        fallback_steps: int = 0,
+        softmax_twice: bool = False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if network_1 is network_2:
             raise ValueError("network_1 and network_2 must be two networks, not one twice")
@@ -82,6 +93,7 @@ class CoTeaching(keras.Model):
         self.network_2 = network_2
         self.plus = bool(plus)
         self.fallback_steps = int(fallback_steps)
+        self.softmax_twice = bool(softmax_twice)
         self.steps = self.add_weight(shape=(), initializer="zeros", trainable=False, name="steps")
         self.forget_rate = self.add_weight(
             shape=(), initializer="zeros", trainable=False, name="forget_rate"
@@ -108,6 +120,8 @@ class CoTeaching(keras.Model):
         if len(y_pred.shape) == 2:  # evaluation: network 1 with the compiled loss
             return super().compute_loss(x, labels, y_pred, sample_weight, training=training)
         y_pred = ops.cast(y_pred, "float32")
+        if self.softmax_twice:  # the Co-teaching+ code's F.cross_entropy(F.softmax(logits))
+            y_pred = ops.softmax(y_pred, axis=-1)
         out = selection.coteaching_losses(
             y_pred[:, 0],
             y_pred[:, 1],
@@ -144,6 +158,7 @@ class CoTeaching(keras.Model):
             "network_2": keras.saving.serialize_keras_object(self.network_2),
             "plus": self.plus,
             "fallback_steps": self.fallback_steps,
+            "softmax_twice": self.softmax_twice,
         }
 
     @classmethod

@@ -13,7 +13,10 @@ the examples a network picked.
 Where this differs from the authors' code (``coteaching_plus/loss.py``):
 
 - the cross-entropy is computed from the logits; their Co-teaching+ loss applies
-  ``F.cross_entropy`` to softmax outputs (a second softmax);
+  ``F.cross_entropy`` to softmax outputs (a second softmax: a bounded loss, between
+  ``log(1 + (K - 1) / e)`` for a sure right prediction and ``log(e + K - 1)`` for a sure
+  wrong one, 1.46 and 2.46 for K = 10); ``selection.softmax_twice`` does the same
+  (:class:`kerasnoise.coteaching.CoTeaching`'s ``softmax_twice``);
 - a Co-teaching+ batch on which the networks agree everywhere trains both networks on
   all its examples during the first ``fallback_steps`` updates (the authors' code: 5,000
   steps) and updates neither after (loss 0), as their code does; without that rule two
@@ -52,13 +55,14 @@ NONE = {"name": "none"}
 #: and defaults (``forget_rate`` None: the noise's nominal ``rate``, an oracle).
 METHODS = {
     "none": {},
-    "coteaching": {"forget_rate": None, "num_gradual": 10, "exponent": 1.0},
+    "coteaching": {"forget_rate": None, "num_gradual": 10, "exponent": 1.0, "softmax_twice": False},
     "coteaching_plus": {
         "forget_rate": None,
         "num_gradual": 10,
         "exponent": 1.0,
         "init_epoch": 0,
         "fallback_steps": 5000,
+        "softmax_twice": False,
     },
 }
 #: The losses a selection method trains with: it ranks and trains on cross-entropy.
@@ -100,6 +104,10 @@ def resolved(selection: dict, noise: dict) -> dict:
         out["forget_rate"] = rate
     check_forget_rate(out["forget_rate"])
     _check_int(out["num_gradual"], "selection.num_gradual", 1)
+    if not isinstance(out["softmax_twice"], bool):
+        raise TypeError(
+            f"selection.softmax_twice must be True or False, got {out['softmax_twice']!r}"
+        )
     exponent = out["exponent"]
     if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real) or exponent <= 0:
         raise ValueError(f"selection.exponent must be a number > 0, got {exponent!r}")

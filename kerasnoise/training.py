@@ -392,6 +392,7 @@ def build_model(config: ExperimentConfig, info: datasets.DatasetInfo) -> keras.M
         network(),
         plus=chosen["name"] == "coteaching_plus",
         fallback_steps=chosen.get("fallback_steps", 0),
+        softmax_twice=chosen["softmax_twice"],
         name=chosen["name"],
     )
 

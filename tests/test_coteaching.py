@@ -251,3 +251,25 @@ def test_the_coteaching_cnn_has_the_codes_layers():
     assert model.output_shape == (None, 10)
     with pytest.raises(ValueError, match="height and width must be >= 28"):
         models.get("coteaching_cnn", input_shape=(24, 24, 1))
+
+
+def test_softmax_twice_ranks_and_trains_on_the_softmax_outputs_as_the_plus_code(shared_data):
+    x, y, clean = mnist_batch(shared_data, n=32, seed=2)
+    net_1, net_2, _, _ = networks(seed=4)
+    logits_1, logits_2 = net_1.predict(x, verbose=0), net_2.predict(x, verbose=0)
+
+    def softmax(z):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    # the code's F.cross_entropy(F.softmax(logits)): the rule on the probabilities
+    want = numpy_coteaching(softmax(logits_1), softmax(logits_2), y, 0.25, True, clean)
+    model = compiled(coteaching.CoTeaching(net_1, net_2, plus=True, softmax_twice=True))
+    model.forget_rate.assign(0.25)
+    pairs = np.stack([y, clean.astype("int64")], axis=1)
+    history = model.fit(x, pairs, batch_size=32, epochs=1, shuffle=False, verbose=0).history
+    assert history["loss"][0] == pytest.approx(want["loss_1"] + want["loss_2"], rel=1e-5)
+    assert history["label_precision_1"][0] == pytest.approx(want["precision_1"], abs=1e-6)
+    # bounded: between log(1 + 9 / e) and log(e + 9) per example and network
+    assert 2 * np.log(1 + 9 / np.e) <= history["loss"][0] <= 2 * np.log(np.e + 9)
+    assert coteaching.CoTeaching.from_config(model.get_config()).softmax_twice
