@@ -139,7 +139,8 @@ def test_a_killed_coteaching_run_resumes_to_the_uninterrupted_history(shared_dat
 
     from tests.test_training import KILL_AFTER_EPOCH_1
 
-    config = small_config(shared_data, "coteaching_plus", **{"selection.fallback_steps": 25})
+    more = {"selection.fallback_steps": 15, "train_limit": 1000}  # 10 steps an epoch
+    config = small_config(shared_data, "coteaching_plus", **more)
     whole = training.train(config, tmp_path / "whole", verbose=0, quiet=True)
     parts = tmp_path / "parts"
     killed = subprocess.run(
@@ -241,6 +242,7 @@ def test_adam_switches_beta1_at_the_decay_start_as_pytorch_would():
     assert optimizers.AdamBeta1Switch.from_config(adam.get_config()).switch_step == 2
 
 
+@pytest.mark.backend_free  # the layers' shapes: the same model on every backend
 def test_the_coteaching_cnn_has_the_codes_layers():
     model = models.get("coteaching_cnn", input_shape=(28, 28, 1), num_classes=10)
     widths = [(1, 128), (128, 128), (128, 128), (128, 256), (256, 256), (256, 256)]
