@@ -19,9 +19,12 @@ Where this differs from the authors' code (``coteaching_plus/loss.py``):
   (:class:`kerasnoise.coteaching.CoTeaching`'s ``softmax_twice``);
 - a Co-teaching+ batch on which the networks agree everywhere trains both networks on
   all its examples during the first ``fallback_steps`` updates (the authors' code: 5,000
-  steps) and updates neither after (loss 0), as their code does; without that rule two
-  fresh networks that predict the same class everywhere never train (measured: both
-  stuck at 10 % test accuracy on MNIST);
+  steps) and updates neither after (loss 0); without that rule two fresh networks that
+  predict the same class everywhere never train (measured: both stuck at 10 % test
+  accuracy on MNIST).  Their code compares ``epoch * i`` (``i`` the batch's index in
+  its epoch) with 5,000, not the step count, so there the rule holds for the first
+  ``5000 / epoch`` batches of every epoch to the end (26 batches in epoch 199); here it
+  counts updates;
 - their disagreement indices drop the example whose dataset index is 0 (``i != 0``);
   here every example counts;
 - the number kept, ``int((1 - forget) * n)``, is computed as exact arithmetic would:
