@@ -206,6 +206,7 @@ def test_init_epoch_and_fallback_steps_belong_to_coteaching_plus():
         "exponent": 1.0,
         "init_epoch": 0,
         "fallback_steps": 5000,
+        "softmax_twice": False,
     }
 
 
