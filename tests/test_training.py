@@ -444,43 +444,6 @@ training.train(config, sys.argv[2], verbose=0, callbacks=[Kill()])
 """
 
 
-def test_killed_run_resumes_with_the_history_of_an_uninterrupted_one(shared_data, tmp_path):
-    import subprocess
-    import sys
-
-    config = small_config(shared_data, *STATEFUL, "model=mlp1")
-    whole = training.train(config, tmp_path / "whole", verbose=0)
-    run_id = config.run_id(keras.backend.backend())
-    whole_history = json.loads((tmp_path / "whole" / run_id / "history.json").read_text())
-
-    parts = tmp_path / "parts"
-    killed = subprocess.run(
-        [sys.executable, "-c", KILL_AFTER_EPOCH_1, json.dumps(config.to_dict()), str(parts)],
-        check=False,
-    )
-    assert killed.returncode == 9
-    assert ResultsStore(parts).status(run_id) == "running"  # killed: nothing recorded after
-    assert (parts / run_id / "checkpoint" / "epoch-1" / "state.json").is_file()
-
-    seen = EpochsSeen()
-    resumed = training.train(config, parts, verbose=0, callbacks=[seen])
-    assert seen.seen[0] == 2  # went on after the last finished epoch
-    resumed_history = json.loads((parts / run_id / "history.json").read_text())
-    assert _without_timing(resumed_history) == _without_timing(whole_history)
-    for key in (
-        "epochs_run",
-        "best_epoch",
-        "test_accuracy_best",
-        "test_accuracy_last",
-        "test_accuracy_final_model",
-        "val_accuracy_best",
-    ):
-        assert resumed[key] == whole[key], key
-    assert len(resumed["wall_time_parts_s"]) == 2 and len(whole["wall_time_parts_s"]) == 1
-    assert resumed["wall_time_s"] == pytest.approx(sum(resumed["wall_time_parts_s"]))
-    assert not (parts / run_id / "checkpoint").exists()
-
-
 #: What git keeps of an unfinished run directory (.gitignore drops checkpoint/, the
 #: model files and the store): the folder a new checkout re-creates.
 COMMITTED = ("run.json", "config.json", "noise.json", "history.json", "tags.json")
@@ -489,6 +452,10 @@ COMMITTED = ("run.json", "config.json", "noise.json", "history.json", "tags.json
 def test_a_killed_run_resumes_from_the_checkpoint_folder_after_its_output_folder_is_recreated(
     shared_data, tmp_path, monkeypatch, capsys
 ):
+    """A process killed without clean-up (os._exit after epoch 1) resumes to the history
+    and records of an uninterrupted run, from a checkpoint kept outside its output folder,
+    after that folder was re-created from its committed files or lost (the checkpoint in
+    the run folder, the default: test_interrupted_run_resumes_instead_of_restarting)."""
     import shutil
 
     from kerasnoise._args import CHECKPOINT_DIR_ENV
@@ -505,6 +472,7 @@ def test_a_killed_run_resumes_from_the_checkpoint_folder_after_its_output_folder
         check=False,
     )
     assert killed.returncode == 9
+    assert ResultsStore(parts).status(run_id) == "running"  # killed: nothing recorded after
     assert (scratch / run_id / "epoch-1" / "state.json").is_file()
     assert not (parts / run_id / "checkpoint").exists()  # kept outside the output folder
     saved = tmp_path / "scratch-copy"
@@ -519,9 +487,17 @@ def test_a_killed_run_resumes_from_the_checkpoint_folder_after_its_output_folder
         history = json.loads((parts / run_id / "history.json").read_text())
         assert list(history) == ["0", "1", "2", "3"]
         assert _without_timing(history) == _without_timing(whole_history)
-        for key in ("epochs_run", "best_epoch", "test_accuracy_best", "val_accuracy_best"):
+        for key in (
+            "epochs_run",
+            "best_epoch",
+            "test_accuracy_best",
+            "test_accuracy_last",
+            "test_accuracy_final_model",
+            "val_accuracy_best",
+        ):
             assert resumed[key] == whole[key], key
-        assert len(resumed["wall_time_parts_s"]) == 2
+        assert len(resumed["wall_time_parts_s"]) == 2 and len(whole["wall_time_parts_s"]) == 1
+        assert resumed["wall_time_s"] == pytest.approx(sum(resumed["wall_time_parts_s"]))
         assert not (scratch / run_id).exists()  # removed once the run finished
 
     # 1. The output folder restored from its committed files only: a new checkout.
