@@ -218,8 +218,11 @@ def test_tiny_table(shared_data, tmp_path, capsys, figures):
         "train_eval_images=300",
     ]
     assert main(menon_mnist.EXPERIMENT, argv) == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert "| CE + clipping" in printed and "noise.rate = 0.6" in printed
+    # the banner names the model that runs, as the table's title does
+    assert "Menon et al. 2020, MNIST, lenet5" in captured.err and "{model}" not in captured.err
     table = pd.read_csv(out / "table.csv")
     assert list(table.columns[:5]) == ["method", "noise_rate", "mean", "std", "n"]
     assert list(table["method"]) == ["ce", "ce_clip"]

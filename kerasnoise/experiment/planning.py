@@ -12,7 +12,7 @@ from pathlib import Path
 from kerasnoise._args import use_checkpoint_dir
 from kerasnoise.config import parse_overrides
 from kerasnoise.experiment.declaration import Experiment, LRChoice, Outcome
-from kerasnoise.experiment.reporting import write_report
+from kerasnoise.experiment.reporting import what_ran, write_report
 
 __all__ = ["PlanError", "dest", "execute", "searches", "plan"]
 
@@ -56,8 +56,9 @@ def execute(experiment: Experiment, args: argparse.Namespace, command: str) -> O
         + [f"{len(v)} {k}" for k, v in sweep.axes.items()]
         + [f"{len(sweep.seeds)} seeds"]
     )
+    title, _ = what_ran(experiment, sweep, runs)
     print(
-        f"{experiment.title}: {len(runs)} runs ({sizes}) on {backend}, shard {shard[0]}/"
+        f"{title}: {len(runs)} runs ({sizes}) on {backend}, shard {shard[0]}/"
         f"{shard[1]}, jobs {args.jobs or sweep_lib.default_jobs()}, output {out}",
         file=sys.stderr,
     )
