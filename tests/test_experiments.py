@@ -116,6 +116,22 @@ def test_titles_and_notes_say_what_ran_and_leave_out_where_data_lives():
     assert ran == "epochs=5, model=resnet18, model.width=16"
 
 
+@pytest.mark.backend_free
+def test_a_curves_title_names_what_the_figure_draws_and_its_cell():
+    from kerasnoise.experiment import reporting
+
+    curves = coteaching_mnist.EXPERIMENT.curves[0]
+    title = reporting.curves_title(
+        "Co-teaching, MNIST, mlp: test accuracy (%), mean of the last 10 epochs",
+        curves,
+        {"noise": "symmetric_exclusive", "noise.rate": 0.5},
+    )
+    assert title == (
+        "Co-teaching, MNIST, mlp: clean labels among the picked examples (%) per epoch; "
+        "noise = symmetric_exclusive, noise.rate = 0.5"
+    )
+
+
 def test_menon_labels_carry_the_loss_parameters():
     labels = menon_mnist.EXPERIMENT.labels
     assert labels["phuber_ce"] == "PHuber-CE (τ 10)" and labels["gce"] == "GCE (q 0.7)"

@@ -89,7 +89,7 @@ def write_report(experiment, sweep, runs, out, backend, command, outcome: Outcom
             histories,
             curves.keys,
             Path(out) / curves.file,
-            title=f"{title}: {', '.join(f'{k} = {v}' for k, v in cell.items())}",
+            title=curves_title(title, curves, cell),
             ylabel=curves.ylabel,
         )
     print(report.wide_markdown(table, x, experiment.labels, by=by))
@@ -114,6 +114,15 @@ def what_ran(experiment: Experiment, sweep, runs: list) -> tuple[str, str]:
     title = experiment.title.replace("{model}", ", ".join(models) or "?")
     ran = ", ".join(f"{k}={v}" for k, v in sweep.overrides.items() if changes_results(k))
     return title, ran
+
+
+def curves_title(title: str, curves: Curves, cell: dict) -> str:
+    """A per-epoch figure's title: the experiment's subject (its title up to the first
+    ``": "``, which says what is tabulated, not what this figure draws), the curves'
+    y axis, and the cell the curves come from."""
+    subject = title.split(": ", 1)[0]
+    where = ", ".join(f"{k} = {v}" for k, v in cell.items())
+    return f"{subject}: {curves.ylabel} per epoch" + (f"; {where}" if where else "")
 
 
 def _all_curves(experiment: Experiment) -> list[Curves]:
