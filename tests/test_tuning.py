@@ -10,6 +10,7 @@ import dataclasses
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -225,6 +226,37 @@ def test_a_widened_or_narrowed_grid_searches_the_level_again_training_only_new_r
     assert list(pd.read_csv(out / "trials.csv")["learning_rate"]) == [0.5]
     assert pd.read_csv(out / "best.csv")["best_learning_rate"].item() == 0.5
     assert search("0.5") == ([], False)  # the same grid again: nothing to redo
+
+
+@pytest.mark.orchestration
+def test_a_level_searched_on_another_backend_is_searched_again_on_this_one(
+    shared_data, tmp_path, capsys
+):
+    """A run id includes the backend, so a level searched into the same folder with
+    another KERAS_BACKEND has ended trials but no runs this backend can read back: it is
+    searched again rather than counted as done with no choice and no final runs.  Seen
+    from this backend, the other one's runs are simply absent: removing this backend's
+    run (directory and store) leaves exactly that state."""
+    out = tmp_path / "out"
+    grid = ["--axis", "noise.alpha=0", "--learning-rates", "0.1", "--seeds", "0"]
+
+    def search():
+        assert lr_search.main(_argv(out, shared_data, "--jobs", "1", grid=grid)) == 0
+        err = capsys.readouterr().err
+        return [lr for _, lr, _ in TRAINED.findall(err)], "no finished runs on this backend" in err
+
+    assert search() == (["0.1"], False)
+    (run_id,) = pd.read_csv(out / "trials.csv")["run_ids"]
+    shutil.rmtree(out / run_id)
+    (out / "results.sqlite").unlink()
+    (folder,) = [p.parent for p in (out / "search").rglob(tuning.plan.DONE_MARKER)]
+    plan = tuning.LRSearch("rolnick-mnist", "noise.alpha", [0], learning_rates=[0.1])
+    assert tuning.level_done(plan, folder)  # ended: before, it was left at that
+
+    assert search() == (["0.1"], True)
+    assert (out / run_id / "result.json").is_file()
+    assert pd.read_csv(out / "best.csv")["best_learning_rate"].item() == 0.1
+    assert search() == ([], False)  # its run is there now: nothing to redo
 
 
 @pytest.mark.orchestration

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sys
@@ -14,6 +15,7 @@ from kerasnoise import sweep as sweep_lib
 from kerasnoise.tuning._kt import BaseTuner, kt
 from kerasnoise.tuning.oracle import build_oracle, level_done, saved_space_matches
 from kerasnoise.tuning.plan import DONE_MARKER, HP_NAME, OBJECTIVE, LRSearch, project_dir
+from kerasnoise.tuning.results import trials_frame
 from kerasnoise.tuning.roles import LOCAL, Role
 
 __all__ = ["RunTuner", "search_level"]
@@ -120,12 +122,19 @@ def search_level(
     A level searched before over another grid or range (``--learning-rates`` widened
     or narrowed) is searched again from a fresh project: its keras-tuner state is
     removed, its runs stay, so the trials of rates already run read their records back
-    and only the new rates train.
+    and only the new rates train.  So is a level whose ended trials have no finished
+    runs on this backend (searched with another ``KERAS_BACKEND`` into the same folder:
+    a run id includes the backend), which would otherwise count as searched and give
+    this backend no choice and no final runs; the other backend's runs stay, and each
+    backend's report reads its own.
     """
     folder = project_dir(out, search, level)
-    if role.kind != "worker" and saved_space_matches(search, folder) is False:
-        _start_afresh(folder)  # nothing left to be done: search it
-    elif level_done(search, folder):
+    if role.kind != "worker":
+        if saved_space_matches(search, folder) is False:
+            _start_afresh(folder, "searched before over another learning-rate space")
+        elif _trials_without_runs(search, level, out):
+            _start_afresh(folder, "its ended trials have no finished runs on this backend")
+    if level_done(search, folder):
         return
     with role.environment(index):
         tuner = RunTuner(
@@ -141,11 +150,17 @@ def search_level(
         (folder / DONE_MARKER).write_text("")
 
 
-def _start_afresh(folder: Path) -> None:
+def _trials_without_runs(search: LRSearch, level: Any, out: str | os.PathLike) -> bool:
+    """Some ended trial of the level has no finished run on this backend to read back."""
+    trials = trials_frame(dataclasses.replace(search, levels=[level]), out)
+    ended = trials[trials["status"] == "COMPLETED"]
+    return bool(ended["val_accuracy"].isna().any())
+
+
+def _start_afresh(folder: Path, why: str) -> None:
     """Remove a level's keras-tuner project (oracle, trials, done marker); not its runs."""
     print(
-        f"{folder}: searched before over another learning-rate space; searching it again "
-        "(finished runs are read back, not trained)",
+        f"{folder}: {why}; searching it again (finished runs are read back, not trained)",
         file=sys.stderr,
     )
     stale = folder.with_name(f".stale-{folder.name}")
