@@ -202,9 +202,32 @@ class ResultsStore:
         if not self.path.exists() and rundir.run_dirs(self.folder):
             rebuild(self.folder)  # e.g. run directories committed or copied without the store
         self._retry(self._create_schema)
+        self._add_finished_run_dirs()
 
     def __repr__(self) -> str:
         return f"ResultsStore({str(self.folder)!r})"
+
+    def _add_finished_run_dirs(self) -> None:
+        """Record the finished run directories this store does not count as done.
+
+        Such directories came in beside an existing store (a ``git pull`` of runs
+        finished elsewhere, results copied back from another machine): without this
+        a report would not see them and a sweep would train them again.  Unfinished
+        directories are left alone: their runs may be training now.
+        """
+        done = {
+            run_id
+            for (run_id,) in self._retry(
+                lambda con: con.execute(
+                    "SELECT run_id FROM runs WHERE status IN (?, ?)", DONE_STATUSES
+                ).fetchall()
+            )
+        }
+        for run_dir in rundir.run_dirs(self.folder):
+            if run_dir.name not in done and rundir.is_finished(run_dir):
+                record = rundir.read_record(run_dir)
+                if record is not None:
+                    _record_run_dir(self, run_dir, record)
 
     # ------------------------------------------------------------------ connections
 
@@ -433,19 +456,7 @@ def rebuild(folder: str | os.PathLike) -> dict[str, int]:
     records = [r for r in map(rundir.read_record, rundir.run_dirs(folder)) if r is not None]
     with tempfile.TemporaryDirectory(dir=folder, prefix=".rebuild-") as tmp:
         store = ResultsStore(tmp)
-        tags = 0
-        for rec in records:
-            store.record(
-                rec["run_id"],
-                group=rec["group"],
-                seed=rec["seed"],
-                status=rec["status"],
-                config=rec["config"],
-                result=rec["result"],
-            )
-            for sweep, tag in rundir.read_tags(folder / rec["run_id"]).items():
-                store.tag(rec["run_id"], sweep=sweep, method=tag["method"], axes=tag["axes"])
-                tags += 1
+        tags = sum(_record_run_dir(store, folder / rec["run_id"], rec) for rec in records)
         _checkpoint_wal(store.path)
         target = folder / FILENAME
         if target.exists():
@@ -454,6 +465,22 @@ def rebuild(folder: str | os.PathLike) -> dict[str, int]:
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         os.replace(store.path, target)
     return {"runs": len(records), "tags": tags}
+
+
+def _record_run_dir(store: ResultsStore, run_dir: Path, record: Mapping[str, Any]) -> int:
+    """Record one run directory's record and sweep tags in ``store``; the number of tags."""
+    store.record(
+        record["run_id"],
+        group=record["group"],
+        seed=record["seed"],
+        status=record["status"],
+        config=record["config"],
+        result=record["result"],
+    )
+    tags = rundir.read_tags(run_dir)
+    for sweep, tag in tags.items():
+        store.tag(record["run_id"], sweep=sweep, method=tag["method"], axes=tag["axes"])
+    return len(tags)
 
 
 def _checkpoint_wal(path: Path) -> None:

@@ -504,3 +504,24 @@ def test_table_labels_tell_apart_configs_that_differ_outside_the_usual_parts(tmp
         "p | loss=ce | optimizer.global_clipnorm=None",
         "p | loss=ce | optimizer.global_clipnorm=0.1",
     ]
+
+
+def test_finished_run_directories_added_beside_a_store_are_recorded(tmp_path):
+    # a `git pull` brings runs finished elsewhere into a folder whose store predates them
+    _fake_run_dir(tmp_path, "r1", finished=True)
+    assert ResultsStore(tmp_path).is_done("r1")
+    _fake_run_dir(tmp_path, "r2", finished=True, tags={"s": ("ce", {"noise.alpha": 100})})
+    _fake_run_dir(tmp_path, "r3", finished=False)
+    store = ResultsStore(tmp_path)
+    assert {r["run_id"]: r["status"] for r in store.runs()} == {"r1": "finished", "r2": "finished"}
+    assert store.get("r2")["result"]["test_accuracy_last"] == 0.5
+    assert store.tags() == [
+        {"run_id": "r2", "sweep": "s", "method": "ce", "axes": {"noise.alpha": 100}}
+    ]
+
+
+def test_a_run_finished_elsewhere_replaces_its_unfinished_record(tmp_path):
+    store = ResultsStore(tmp_path)
+    store.record("r1", group="g", seed=0, status="running", config={"preset": "p"}, result={})
+    _fake_run_dir(tmp_path, "r1", finished=True)
+    assert ResultsStore(tmp_path).status("r1") == "finished"
