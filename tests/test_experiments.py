@@ -476,3 +476,81 @@ def test_run_says_so_when_every_run_failed(tmp_path):
     )
     with pytest.raises(RuntimeError, match="1 runs failed and none finished; menon-mnist-lenet-"):
         run(declared, out=str(tmp_path / "out"), data_dir=str(empty), jobs=1, progress=False)
+
+
+def _finished_run_dir(folder, run, backend: str, sweep: str, accuracy: float) -> None:
+    """The files a finished run leaves (identity, config, result, the sweep's tag)."""
+    from kerasnoise import rundir
+
+    run_dir = folder / run.config.run_id(backend)
+    run_dir.mkdir(parents=True)
+    rundir.write_identity(
+        run_dir,
+        run_id=run_dir.name,
+        group=run.config.group_id(backend),
+        seed=run.seed,
+        backend=backend,
+    )
+    (run_dir / "config.json").write_text(json.dumps({"preset": "rolnick-mnist"}))
+    result = {"status": "finished", "test_accuracy_last": accuracy, "steps_run": 1000}
+    (run_dir / "result.json").write_text(json.dumps(result))
+    rundir.add_tag(run_dir, **run.tag(sweep))
+
+
+def test_a_report_takes_cells_from_other_folders_and_backends(tmp_path, capsys):
+    """``--cells-from FOLDER=BACKEND``: each cell from the first folder that has finished
+    runs of it (another backend's run ids), the rest from the command's own; the
+    claims see every cell; bad values are refused before anything is read."""
+    import keras
+
+    from kerasnoise.claims import Order
+
+    declared = Experiment(
+        name="cells",
+        title="cells from two folders",
+        preset="rolnick-mnist",
+        methods={"ce": {}},
+        axes={"model": ["mlp1", "mlp2"], "noise.alpha": [0, 10]},
+        series="model",
+        seeds=[0, 1],
+        claims=[Order("mlp1 < mlp2 at alpha 10", "model", ["mlp1", "mlp2"], {"noise.alpha": 10})],
+    )
+    here = keras.backend.backend()
+    there = next(b for b in ("jax", "torch", "tensorflow") if b != here)
+    own, other = tmp_path / "own", tmp_path / "other"
+    runs = declared.sweep().expand()
+    accuracy = {}
+    for r in runs:  # own: every cell; other: mlp2's, other numbers
+        key = (r.axes["model"], r.axes["noise.alpha"], r.seed)
+        accuracy[key] = 0.5 + 0.1 * r.seed + (0.2 if r.axes["model"] == "mlp2" else 0)
+        _finished_run_dir(own, r, here, "cells", 0.1 + 0.01 * r.seed)
+        if r.axes["model"] == "mlp2":
+            _finished_run_dir(other, r, there, "cells", accuracy[key])
+    other_runs = {r.config.run_id(there) for r in runs}
+    assert other_runs.isdisjoint(r.config.run_id(here) for r in runs)  # the backend counts
+
+    outcome = run(declared, out=str(own), report_only=True, cells_from=[f"{other}={there}"])
+    table = outcome.table.set_index(["model", "noise_alpha"])
+    for model in ("mlp1", "mlp2"):
+        for alpha in (0, 10):
+            row = table.loc[(model, alpha)]
+            want = [accuracy[(model, alpha, s)] for s in (0, 1)] if model == "mlp2" else [0.1, 0.11]
+            assert row["mean"] == pytest.approx(100 * np.mean(want))
+            assert row["n"] == 2 and row["backend"] == (there if model == "mlp2" else here)
+    (verdict,) = outcome.verdicts
+    assert verdict.verdict == "supported"  # 10.5 < 75 over two seeds a side
+    notes = (own / "table.md").read_text()
+    assert f"2 from `{other}` on {there}" in notes and "8 of 8 runs finished" in notes
+
+    # without the flag: the command's own folder alone, no backend column
+    alone = run(declared, out=str(own), report_only=True).table
+    assert "backend" not in alone and set(alone["mean"].round(4)) == {10.5}
+
+    for value, message in [
+        (f"{other}", "expected FOLDER=BACKEND"),
+        (f"{other}=theano", "expected FOLDER=BACKEND"),
+        (f"{tmp_path / 'nowhere'}={there}", "no folder"),
+        (f"{own}={here}", "this command's own output folder"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            run(declared, out=str(own), report_only=True, cells_from=[value])

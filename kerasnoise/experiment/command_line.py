@@ -83,6 +83,14 @@ def build_parser(experiment: Experiment) -> argparse.ArgumentParser:
         "--report-only", action="store_true", help="train nothing: table and figure of what is done"
     )
     p.add_argument("--force", action="store_true", help="train again runs that are done")
+    p.add_argument(
+        "--cells-from",
+        action="append",
+        metavar="FOLDER=BACKEND",
+        help="report the cells FOLDER has finished on BACKEND (another machine's or "
+        "backend's runs of this experiment) before this folder's own; repeatable, the "
+        "first that has a cell wins; the table's column `backend` says where each came from",
+    )
     add_checkpoint_dir(p)
     add_no_progress(p)
     p.add_argument(
@@ -134,7 +142,8 @@ def run(experiment: Experiment, *, backend: str | None = None, **options: Any) -
 
     Options are the command line's, by name (``methods``, one per axis flag with
     dashes as underscores, ``seeds``, ``jobs``, ``shard``, ``out``, ``data_dir``,
-    ``quick``, ``report_only``, ``force``, ``progress``, ``checkpoint_dir``); any
+    ``quick``, ``report_only``, ``force``, ``progress``, ``checkpoint_dir``,
+    ``cells_from``: a list of ``"FOLDER=BACKEND"``); any
     other keyword is a config override for every run (``epochs=1``,
     ``**{"optimizer.learning_rate": 0.1}``).
     Returns the table (a pandas DataFrame, empty when nothing is finished), the claims'

@@ -12,7 +12,7 @@ from pathlib import Path
 from kerasnoise._args import use_checkpoint_dir
 from kerasnoise.config import parse_overrides
 from kerasnoise.experiment.declaration import Experiment, LRChoice, Outcome
-from kerasnoise.experiment.reporting import what_ran, write_report
+from kerasnoise.experiment.reporting import Source, what_ran, write_report
 
 __all__ = ["PlanError", "dest", "execute", "searches", "plan"]
 
@@ -64,9 +64,20 @@ def execute(experiment: Experiment, args: argparse.Namespace, command: str) -> O
     )
     import pandas as pd
 
+    try:
+        elsewhere = cells_from(getattr(args, "cells_from", None), out, backend)
+    except ValueError as err:
+        raise PlanError(str(err)) from None
     outcome = Outcome(table=pd.DataFrame(), verdicts=[], out=out)
+    sources = []
     if experiment.select_lr is not None:
         runs = select_learning_rates(experiment, sweep, args, out, outcome)
+        for folder, other in elsewhere:
+            grids: dict = {}
+            chosen = select_learning_rates(
+                experiment, sweep, args, folder, outcome, backend=other, grids=grids, read_only=True
+            )
+            sources.append(Source(folder, other, chosen, grids))
     elif not args.report_only:
         done = sweep_lib.run_sweep(
             sweep,
@@ -83,7 +94,10 @@ def execute(experiment: Experiment, args: argparse.Namespace, command: str) -> O
             f"failed {len(done.failed)}",
             file=sys.stderr,
         )
-    write_report(experiment, sweep, runs, out, backend, command, outcome)
+    if experiment.select_lr is None:
+        sources = [Source(folder, other, runs) for folder, other in elsewhere]
+    sources.append(Source(out, backend, runs, outcome.grids))
+    write_report(experiment, sweep, sources, command, outcome)
     for run_id, error in outcome.failed.items():
         print(f"failed: {run_id}: {error}", file=sys.stderr)
     return outcome
@@ -120,10 +134,49 @@ def searches(experiment: Experiment, sweep) -> list:
     return found
 
 
-def select_learning_rates(experiment, sweep, args, out, outcome: Outcome) -> list:
-    """Search (unless ``--report-only``), then train each cell's chosen rate with every
-    seed; returns the chosen runs."""
+def cells_from(values, out: Path, backend: str) -> list[tuple[Path, str]]:
+    """``--cells-from FOLDER=BACKEND`` (repeatable) as ``[(folder, backend)]``: folders
+    whose finished cells on that backend the report takes before ``out``'s own."""
+    from kerasnoise._args import BACKENDS
+
+    found = []
+    for value in values or ():
+        folder, sep, other = str(value).rpartition("=")
+        if not sep or not folder or other not in BACKENDS:
+            raise ValueError(
+                f"--cells-from: expected FOLDER=BACKEND with BACKEND one of "
+                f"{', '.join(BACKENDS)}, got {value!r}"
+            )
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise ValueError(f"--cells-from: no folder {str(folder)!r}")
+        if folder.resolve() == Path(out).resolve() and other == backend:
+            raise ValueError(
+                f"--cells-from: {value!r} is this command's own output folder and backend"
+            )
+        found.append((folder, other))
+    return found
+
+
+def select_learning_rates(
+    experiment,
+    sweep,
+    args,
+    out,
+    outcome: Outcome,
+    *,
+    backend: str | None = None,
+    grids: dict | None = None,
+    read_only: bool = False,
+) -> list:
+    """Search (unless ``--report-only`` or ``read_only``), then train each cell's
+    chosen rate with every seed; returns the chosen runs.  ``backend``: the one whose
+    runs are read (default: the one loaded); ``grids``: where the cells searched over
+    another grid than the declared one go (default ``outcome.grids``)."""
     from kerasnoise import tuning
+
+    grids = outcome.grids if grids is None else grids
+    search_here = not (read_only or args.report_only)
 
     if args.shard:
         raise PlanError(
@@ -134,9 +187,9 @@ def select_learning_rates(experiment, sweep, args, out, outcome: Outcome) -> lis
     declared = [float(r) for r in experiment.select_lr.rates]
     chosen = []
     for search in plans:
-        if not args.report_only:
+        if search_here:
             tuning.run_search(search, out, jobs=args.jobs, progress=not args.no_progress)
-        trials = tuning.trials_frame(search, out)
+        trials = tuning.trials_frame(search, out, backend)
         best = {}
         for level in search.levels:
             # each finished level from the grid it was searched over (a narrower one
@@ -146,7 +199,7 @@ def select_learning_rates(experiment, sweep, args, out, outcome: Outcome) -> lis
                 cell = ", ".join(
                     f"{k}={v}" for k, v in {**search.fixed, search.axis: level}.items()
                 )
-                outcome.grids[cell] = grid
+                grids[cell] = grid
             rows = trials[trials["noise_level"] == level] if len(trials) else trials
             best.update(tuning.best_learning_rates(rows, grid))
         chosen += search.final_runs(best)

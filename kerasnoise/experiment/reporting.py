@@ -10,19 +10,34 @@ from pathlib import Path
 
 from kerasnoise.experiment.declaration import Curves, Experiment, Outcome, reference_table
 
-__all__ = ["write_report"]
+__all__ = ["Source", "write_report"]
 
 
-def write_report(experiment, sweep, runs, out, backend, command, outcome: Outcome) -> None:
-    """Tabulate the finished runs of ``runs``, check the claims, write the files and
-    the figures in ``out``, print the table; fill ``outcome``."""
+@dataclasses.dataclass
+class Source:
+    """An output folder whose finished runs on ``backend`` a report reads: ``runs`` are
+    the runs the command line means there (the chosen learning rates' runs where a
+    rate is chosen per cell), ``grids`` its cells searched over another grid."""
+
+    folder: Path
+    backend: str
+    runs: list
+    grids: dict = dataclasses.field(default_factory=dict)
+    #: the cells (method, axis values) the report takes from this folder
+    cells: set = dataclasses.field(default_factory=set)
+
+
+def write_report(experiment, sweep, sources: list[Source], command, outcome: Outcome) -> None:
+    """Tabulate the finished runs of the ``sources`` (the last is the command's own
+    folder and backend, where the files go; each cell comes from the first source
+    that has finished runs of it), check the claims, write the files and the
+    figures, print the table; fill ``outcome``."""
     from kerasnoise import claims as claims_lib
     from kerasnoise import report
     from kerasnoise._io import atomic_write_json
 
-    wanted = {r.config.run_id(backend) for r in runs}
-    frame = report.runs_frame(out, sweep=sweep.name)
-    frame = frame[frame["run_id"].isin(wanted)]
+    out = sources[-1].folder
+    frame = cells_frame(sources, sweep)
     if frame.empty:
         print("no finished runs to tabulate yet", file=sys.stderr)
         return
@@ -40,14 +55,19 @@ def write_report(experiment, sweep, runs, out, backend, command, outcome: Outcom
         experiment.select_lr,
         experiment.metric,
         experiment.columns,
+        backends=len(sources) > 1,
     )
     others = [k for k in experiment.axes if k != experiment.series]
     table = report.add_reference(table, reference_table(experiment), x, by=by[0], axes=others)
     verdicts = claims_lib.check_all(experiment.claims, frame, metric=experiment.metric)
-    notes = _notes(experiment, command, backend, len(frame), len(runs), outcome.grids)
+    notes = _notes(experiment, command, sweep, sources, len(frame), _planned(sources, sweep))
+    tabulated = set(frame["run_id"])
     title, ran = what_ran(
-        experiment, sweep, [r for r in runs if r.config.run_id(backend) in set(frame["run_id"])]
+        experiment,
+        sweep,
+        [r for s in sources for r in s.runs if r.config.run_id(s.backend) in tabulated],
     )
+    backend = ", ".join(dict.fromkeys(frame["backend"]))  # the figures' titles say which
     if ran:
         notes = f"Runs: {ran} (the command line's overrides of the preset).\n\n" + notes
     report.write_tables(
@@ -84,7 +104,7 @@ def write_report(experiment, sweep, runs, out, backend, command, outcome: Outcom
             by=by,
         )
     for curves in _all_curves(experiment):
-        cell, histories = _curve_runs(frame, by, sweep.axes, curves.where, out, experiment.labels)
+        cell, histories = _curve_runs(frame, by, sweep.axes, curves.where, experiment.labels)
         report.plot_curves(
             histories,
             curves.keys,
@@ -116,6 +136,38 @@ def what_ran(experiment: Experiment, sweep, runs: list) -> tuple[str, str]:
     return title, ran
 
 
+def _shown_grids(source: Source, sweep) -> dict:
+    """Those of the source's cells searched over another grid that the report takes
+    from it (keyed as :func:`~kerasnoise.experiment.planning.select_learning_rates`
+    names them: the axes other than the learning rate, ``key=value, ...``)."""
+    from kerasnoise.tuning import LR_KEY
+
+    shown = {
+        ", ".join(f"{k}={v}" for k, v in r.axes.items() if k != LR_KEY)
+        for r in source.runs
+        if cell_key(r, sweep) in source.cells
+    }
+    return {cell: g for cell, g in source.grids.items() if cell in shown}
+
+
+def _planned(sources: list[Source], sweep) -> int:
+    """How many runs the table's cells mean: those of each source's cells, and the
+    command's own runs in cells no source has finished."""
+    taken = set().union(*(s.cells for s in sources))
+    return sum(
+        1
+        for i, s in enumerate(sources)
+        for r in s.runs
+        if cell_key(r, sweep) in s.cells
+        or (i == len(sources) - 1 and cell_key(r, sweep) not in taken)
+    )
+
+
+def cell_key(run, sweep) -> tuple:
+    """The table cell a run belongs to: its method and its values of the sweep's axes."""
+    return (run.method, *(run.axes[k] for k in sweep.axes))
+
+
 def curves_title(title: str, curves: Curves, cell: dict) -> str:
     """A per-epoch figure's title: the experiment's subject (its title up to the first
     ``": "``, which says what is tabulated, not what this figure draws), the curves'
@@ -135,7 +187,32 @@ def _all_curves(experiment: Experiment) -> list[Curves]:
     return [first, *experiment.curves]
 
 
-def _curve_runs(frame, by: list[str], axes: dict, where: dict, out, labels):
+def cells_frame(sources: list[Source], sweep):
+    """The finished runs of every source (``report.runs_frame`` rows, with the source
+    ``folder``), each cell (method and axis values) from the first source that has
+    finished runs of it; records each source's ``cells``."""
+    import pandas as pd
+
+    from kerasnoise import report
+
+    frames, taken = [], set()
+    for source in sources:
+        cell_of = {r.config.run_id(source.backend): cell_key(r, sweep) for r in source.runs}
+        frame = report.runs_frame(source.folder, sweep=sweep.name)
+        frame = frame[frame["run_id"].isin(cell_of)]
+        source.cells = {cell_of[i] for i in frame["run_id"]} - taken
+        taken |= source.cells
+        keep = [cell_of[i] in source.cells for i in frame["run_id"]]
+        frames.append(frame[keep].assign(folder=str(source.folder)))
+    frames = [f for f in frames if not f.empty]
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else report.runs_frame(sources[-1].folder, sweep="")
+    )
+
+
+def _curve_runs(frame, by: list[str], axes: dict, where: dict, labels):
     """The cell drawn (``where``; the other axes at their highest value among the runs)
     and ``{line label: history}`` of each line's lowest-seed run there."""
     from kerasnoise import report, rundir
@@ -154,18 +231,21 @@ def _curve_runs(frame, by: list[str], axes: dict, where: dict, out, labels):
     for key, group in rows.groupby(by, sort=False):
         key = key if isinstance(key, tuple) else (key,)
         shown = tuple(v for b, v in zip(by, key, strict=True) if b in named)
-        path = Path(out) / group.iloc[0]["run_id"] / rundir.HISTORY
+        path = Path(group.iloc[0]["folder"]) / group.iloc[0]["run_id"] / rundir.HISTORY
         if path.is_file():
             history = json.loads(path.read_text())
             found[report.line_label(shown, named, labels)] = {int(e): h for e, h in history.items()}
     return cell, found
 
 
-def _with_cell_columns(table, frame, by: list[str], x: str, select_lr, metric: str, extra=()):
+def _with_cell_columns(
+    table, frame, by: list[str], x: str, select_lr, metric: str, extra=(), backends=False
+):
     """Per cell: the chosen learning rate (``learning_rate``, when chosen), the mean
     steps trained (``steps``), the mean step of the weights scored (``best_step``),
-    every seed's value in percent (``per_seed``, ``seed: value``, by seed) and the mean
-    of each ``extra`` result column (``-`` where no run of the cell has it)."""
+    every seed's value in percent (``per_seed``, ``seed: value``, by seed), the mean
+    of each ``extra`` result column (``-`` where no run of the cell has it) and, with
+    ``backends``, the backend the cell's runs ran on (``backend``)."""
     cells = frame.groupby([*by, x], sort=False)
     keys = list(zip(*(table[c] for c in [*by, x]), strict=True))
 
@@ -183,17 +263,28 @@ def _with_cell_columns(table, frame, by: list[str], x: str, select_lr, metric: s
     }
     if select_lr is not None:
         columns = {"learning_rate": cells["optimizer_learning_rate"].first(), **columns}
+    if backends:
+        columns["backend"] = cells["backend"].first()
     return table.assign(**{name: [values.get(k) for k in keys] for name, values in columns.items()})
 
 
 def _notes(
-    experiment: Experiment, command: str, backend: str, done: int, total: int, grids: dict
+    experiment: Experiment, command: str, sweep, sources: list[Source], done: int, total: int
 ) -> str:
     cited = "; ".join(f"**{r.name}**: {r.source}" for r in experiment.references)
+    own, others = sources[-1], [s for s in sources[:-1] if s.cells]
     lines = [
         f"Metric: `{experiment.metric}` in percent, mean ± sample std over seeds (n runs); "
-        f"backend {backend}; {done} of {total} runs finished.",
+        f"backend {own.backend}; {done} of {total} runs finished.",
     ]
+    if others:
+        lines.append(
+            "Cells taken from other folders before this one's (`--cells-from`; column "
+            "`backend`): "
+            + "; ".join(f"{len(s.cells)} from `{s.folder}` on {s.backend}" for s in others)
+            + "."
+        )
+    grids = {cell: g for s in sources for cell, g in _shown_grids(s, sweep).items()}
     if cited:
         lines.append(f"Reference columns ({cited}); Δ = ours − reference.")
     lines.append(f"Command: `{command}`")

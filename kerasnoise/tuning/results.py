@@ -62,11 +62,14 @@ def _percent(values: list) -> float | None:
     return 100.0 * aggregate(values).mean
 
 
-def trials_frame(search: LRSearch, out: str | os.PathLike) -> pd.DataFrame:
-    """One row per trial of every level, from keras-tuner's trial files and the store."""
+def trials_frame(
+    search: LRSearch, out: str | os.PathLike, backend: str | None = None
+) -> pd.DataFrame:
+    """One row per trial of every level, from keras-tuner's trial files and the store:
+    the runs on ``backend`` (default: the one loaded; a run id includes it)."""
     import keras_tuner as kt
 
-    store, backend = ResultsStore(out), _backend()
+    store, backend = ResultsStore(out), backend or _backend()
     rows = []
     for level in search.levels:
         for path in sorted(project_dir(out, search, level).glob("trial_*/trial.json")):
