@@ -203,6 +203,7 @@ def figure_data(fig) -> dict[str, Any]:
                     {
                         "label": line.get_label(),
                         "linestyle": line.get_linestyle(),
+                        "marker": line.get_marker(),
                         "x": _values(line.get_xdata()),
                         "y": _values(line.get_ydata()),
                     }

@@ -142,6 +142,7 @@ def test_reference_columns_and_outputs(store, tmp_path, figures):
         np.testing.assert_allclose(bars[label]["yerr"], stds, atol=1e-12)
     (dashed,) = [line for line in axes["lines"] if line["linestyle"] == "--"]
     assert list(dashed["x"]) == [0.0, 0.6] and list(dashed["y"]) == [98.7, 91.1]
+    assert dashed["marker"] == "x"  # seen where the paper gives one value only
 
 
 # --------------------------------------------------------------------------- aggregate

@@ -46,12 +46,14 @@ def plot_vs_axis(
             label=line_label(key, by, labels),
         )
         if reference is not None and reference in rows and rows[reference].notna().any():
-            ax.plot(
+            ax.plot(  # marked too: a reference with one value (one alpha) has no line
                 rows[axis_col],
                 rows[reference],
                 linestyle="--",
+                marker="x",
+                markersize=8,
                 color=line.lines[0].get_color(),
-                alpha=0.6,
+                alpha=0.8,
             )
     ax.set_xlabel(axis)
     ax.set_ylabel(ylabel)
@@ -61,7 +63,12 @@ def plot_vs_axis(
     ax.legend(fontsize="small", loc="lower left")
     if reference is not None:
         ax.text(
-            0.99, 0.01, f"dashed: {reference}", transform=ax.transAxes, ha="right", fontsize="small"
+            0.99,
+            0.01,
+            f"dashed, ×: {reference}",
+            transform=ax.transAxes,
+            ha="right",
+            fontsize="small",
         )
     return _save(fig, path)
 
