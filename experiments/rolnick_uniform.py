@@ -44,6 +44,7 @@ EXPERIMENT = Experiment(
         ),
     ],
     metric="test_accuracy_best",
+    columns=["wall_time_s"],
     quick=paper.QUICK,
     figure="accuracy_vs_alpha.png",
     notes="Test accuracy of the weights that scored best on the validation split the rate "
@@ -52,7 +53,8 @@ EXPERIMENT = Experiment(
     "restored by early stopping; "
     "steps are counted, not epochs: one evaluation every 1,000 steps of batch 128, at most "
     "100 of them, stopping after 10 without improvement (column `steps`: steps trained, "
-    "`best_step`: where the chosen weights are).",
+    "`best_step`: where the chosen weights are; `wall_time_s`: seconds a run took, mean over "
+    "seeds, on the machine it ran on).",
 )
 
 if __name__ == "__main__":
