@@ -204,12 +204,8 @@ def cells_frame(sources: list[Source], sweep):
         taken |= source.cells
         keep = [cell_of[i] in source.cells for i in frame["run_id"]]
         frames.append(frame[keep].assign(folder=str(source.folder)))
-    frames = [f for f in frames if not f.empty]
-    return (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else report.runs_frame(sources[-1].folder, sweep="")
-    )
+    found = [f for f in frames if not f.empty]
+    return pd.concat(found, ignore_index=True) if found else frames[-1]
 
 
 def _curve_runs(frame, by: list[str], axes: dict, where: dict, labels):
