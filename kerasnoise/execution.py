@@ -22,6 +22,7 @@ Each ``resolve_*`` function returns the choice; :func:`resolve_jit_compile` and
 from __future__ import annotations
 
 import functools
+import os
 from typing import Any
 
 import keras
@@ -33,6 +34,7 @@ __all__ = [
     "accelerator_device",
     "onednn_convolutions",
     "channels_first_runs",
+    "cpu_threads",
     "resolve_jit_compile",
     "resolve_steps_per_execution",
     "resolve_precision",
@@ -89,6 +91,30 @@ def onednn_convolutions() -> bool | None:
     if keras.backend.backend() != "tensorflow" or accelerator_device():
         return None
     return channels_first_runs()
+
+
+#: The variable each backend's CPU kernels take their thread count from.
+THREAD_VARIABLES = {"tensorflow": "TF_NUM_INTRAOP_THREADS", "jax": None, "torch": "OMP_NUM_THREADS"}
+
+
+def cpu_threads() -> int | None:
+    """The threads this process's CPU kernels compute with: ``TF_NUM_INTRAOP_THREADS``
+    on TensorFlow, ``OMP_NUM_THREADS`` on PyTorch, else every core it may run on
+    (JAX's XLA, and the backends' defaults); ``None`` on an accelerator.
+
+    A run's numbers depend on it, not only on its config and seed: a multi-threaded
+    kernel splits a sum between threads, so the thread count orders the float
+    additions, and over thousands of steps the difference grows (TensorFlow, MLP4 at
+    alpha 100: one thread and two gave 84.71 and 85.49 % at the same best step;
+    ``experiments/results/README.md``, ``rolnick_budget/``).  The run record keeps it.
+    """
+    if accelerator_device():
+        return None
+    variable = THREAD_VARIABLES.get(keras.backend.backend())
+    value = os.environ.get(variable, "") if variable else ""
+    if value.strip().isdigit() and int(value) > 0:
+        return int(value)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
 _CONVOLUTIONS = (

@@ -350,7 +350,8 @@ def data_sizes(run_data: RunData) -> dict[str, int]:
 def execution_record(model: keras.Model, run_data: RunData, jit_compile_reason: str) -> dict:
     """The speed settings the run used, as the compiled model holds them after the
     automatic choices were resolved, the feed ``fit`` was given, and whether
-    TensorFlow's CPU convolutions ran on oneDNN (``None`` where that does not apply)."""
+    TensorFlow's CPU convolutions ran on oneDNN (``None`` where that does not apply),
+    and the CPU threads it computed with (``None`` on an accelerator)."""
     return {
         "steps_per_execution": model.steps_per_execution,
         "jit_compile": model.jit_compile,
@@ -358,6 +359,7 @@ def execution_record(model: keras.Model, run_data: RunData, jit_compile_reason: 
         "onednn": execution.onednn_convolutions(),
         "data_format": models.data_format_of(model),
         "feed": run_data.built.train.fit_feed,
+        "cpu_threads": execution.cpu_threads(),
     }
 
 

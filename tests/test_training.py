@@ -125,7 +125,9 @@ def test_train_command_end_to_end_and_eval(shared_data, tmp_path, capsys):
         "onednn": onednn,
         "data_format": "channels_first" if backend == "torch" else "channels_last",
         "feed": "tf.data" if backend == "tensorflow" else "PyDataset",
+        "cpu_threads": execution.cpu_threads(),
     }
+    assert record["execution"]["cpu_threads"] >= 1  # CI and dev machines: CPU only
     assert record["distribution"] == {"name": "none", "num_replicas": 1, "devices": []}
     assert f"{100 * record['test_accuracy_last']:.2f}%" in capsys.readouterr().out
 
@@ -619,3 +621,22 @@ def test_global_clipnorm_clips_the_unscaled_gradients(precision):
     assert wrapped == ("LossScaleOptimizer" if precision == "mixed_float16" else "SGD")
     expected = gradient * clip / norm  # lr 1: the step is the clipped gradient
     np.testing.assert_allclose(step, expected, rtol=2e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "backend_variable, value, want",
+    [("set", "3", 3), ("set", "0", None), ("set", "x", None), ("unset", None, None)],
+)
+def test_cpu_threads_comes_from_the_backends_variable_else_every_core(
+    monkeypatch, backend_variable, value, want
+):
+    import os
+
+    cores = len(os.sched_getaffinity(0))
+    variable = execution.THREAD_VARIABLES[keras.backend.backend()]
+    for name in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    if variable is not None and backend_variable == "set":
+        monkeypatch.setenv(variable, value)
+    expected = want if variable is not None and want is not None else cores
+    assert execution.cpu_threads() == expected
