@@ -199,10 +199,12 @@ class ResultsStore:
         self.retries = int(retries)
         self.backoff = float(backoff)
         self.folder.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists() and rundir.run_dirs(self.folder):
+        rebuilt = not self.path.exists() and bool(rundir.run_dirs(self.folder))
+        if rebuilt:
             rebuild(self.folder)  # e.g. run directories committed or copied without the store
         self._retry(self._create_schema)
-        self._add_finished_run_dirs()
+        if not rebuilt:  # a rebuilt store holds every run directory already
+            self._add_finished_run_dirs()
 
     def __repr__(self) -> str:
         return f"ResultsStore({str(self.folder)!r})"
