@@ -137,9 +137,10 @@ class ExperimentConfig:
     examples with the run's noise model (its own draw, seeded from ``noise_seed``; the
     training labels are the same as with ``clean``), as a user's own split would be.
     ``selection``: sample selection, ``{"name": "none"}`` (train on every example) or
-    ``coteaching`` / ``coteaching_plus`` with ``forget_rate`` (default: the noise's
-    nominal ``rate``, an oracle), ``num_gradual`` and ``exponent`` (and Co-teaching+'s
-    ``init_epoch``): two networks, each trained on the other's small-loss picks
+    ``coteaching`` / ``coteaching_plus`` with ``forget_rate`` (a number, or a rule:
+    default the noise's nominal ``rate``, an oracle; ``"asymmetric_half"``,
+    ``"realised"``), ``num_gradual`` and ``exponent`` (and Co-teaching+'s
+    ``init_epoch`` and ``authors_code``): two networks, each trained on the other's small-loss picks
     (:mod:`kerasnoise.selection`, :mod:`kerasnoise.coteaching`).  Part of the run id
     only when not ``none``.
     ``input_scale``: ``standardize`` feeds ``(x / 255 - mean) / std`` with the data
@@ -216,11 +217,14 @@ class ExperimentConfig:
         ``metadata={"identity": False}`` (where data or logs live, speed settings, prose);
         a field marked ``"unless-default"`` only when it differs from its default.  The
         noise's ``source`` counts only when it is not the task's own images: an explicit
-        ``noise.source="train"`` is the same run as none."""
+        ``noise.source="train"`` is the same run as none; likewise a
+        ``selection.forget_rate`` rule that gives the nominal rate under the run's noise
+        (:func:`kerasnoise.selection.identity`)."""
         key = self.to_dict()
         key["optimizer"]["weight_decay_mode"] = self.optimizer.effective_decay_mode()
         if key["noise"].get("source") == "train":
             key["noise"].pop("source")
+        key["selection"] = selection_lib.identity(key["selection"], key["noise"])
         _drop_non_identity(self, key)
         for name in ("optimizer", "early_stopping"):
             _drop_non_identity(getattr(self, name), key[name])

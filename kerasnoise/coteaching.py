@@ -73,6 +73,9 @@ class CoTeaching(keras.Model):
         softmax_twice: rank and train on the cross-entropy of the *softmax outputs*
             taken as logits, as the Co-teaching+ code does (``F.cross_entropy`` of
             ``F.softmax(logits)``): a bounded loss; default the plain cross-entropy.
+        authors_code: the Co-teaching+ code's weighting: a kept count of 0 keeps
+            every candidate, each kept example weighs ``1 / k**2`` (``k`` kept; a
+            fallback batch its mean) (:func:`kerasnoise.selection.coteaching_losses`).
 
     ``sample_weight`` is not used by the selection step.
     """
@@ -84,6 +87,7 @@ class CoTeaching(keras.Model):
         plus: bool = False,
         fallback_steps: int = 0,
         softmax_twice: bool = False,
+        authors_code: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -94,6 +98,7 @@ class CoTeaching(keras.Model):
         self.plus = bool(plus)
         self.fallback_steps = int(fallback_steps)
         self.softmax_twice = bool(softmax_twice)
+        self.authors_code = bool(authors_code)
         self.steps = self.add_weight(shape=(), initializer="zeros", trainable=False, name="steps")
         self.forget_rate = self.add_weight(
             shape=(), initializer="zeros", trainable=False, name="forget_rate"
@@ -130,6 +135,7 @@ class CoTeaching(keras.Model):
             plus=self.disagreement if self.plus else False,
             clean=clean,
             fallback=ops.less(self.steps, float(self.fallback_steps)) if self.plus else False,
+            authors_code=self.authors_code,
         )
         self.steps.assign_add(1.0)
         if clean is not None:
@@ -159,6 +165,7 @@ class CoTeaching(keras.Model):
             "plus": self.plus,
             "fallback_steps": self.fallback_steps,
             "softmax_twice": self.softmax_twice,
+            "authors_code": self.authors_code,
         }
 
     @classmethod

@@ -28,7 +28,25 @@ Where this differs from the authors' code (``coteaching_plus/loss.py``):
 - their disagreement indices drop the example whose dataset index is 0 (``i != 0``);
   here every example counts;
 - the number kept, ``int((1 - forget) * n)``, is computed as exact arithmetic would:
-  their float64 can fall one short (``(1 - 0.9) * 40`` gives 3, here 4).
+  their float64 can fall one short (``(1 - 0.9) * 40`` gives 3, here 4);
+- when ``int((1 - forget) * n)`` is 0 (few disagreements), their code trains on all
+  ``n`` candidates; here on none;
+- their loss is ``F.cross_entropy`` (a mean over the ``k`` kept examples) divided again
+  by ``k``: each kept example weighs ``1 / k**2``, while a fallback batch (no
+  disagreement) weighs each example ``1 / B``; here every kept example weighs ``1 / k``.
+
+``selection.authors_code=True`` (Co-teaching+) does the last two as their code does and
+applies the double softmax (``softmax_twice``): the mode that reproduces their published
+MNIST numbers.  What stays different in that mode: the fallback counts updates (not
+``epoch * i``), and example 0 is not dropped from the disagreements.
+
+The forget rate (``selection.forget_rate``) is a number, or a rule: ``None`` and
+``"nominal"`` take the noise's nominal ``rate`` (the Co-teaching and Co-teaching+ code);
+``"asymmetric_half"`` halves it for ``noise=asymmetric`` (JoCoR's code, the source of
+the published "asymmetric 0.4" MNIST numbers: its class flips touch 5 of 10 classes, so
+about half the nominal rate of the labels is wrong); ``"realised"`` takes the share of
+wrong training labels the noise actually drew.  All three are oracles a user of real
+noisy data lacks.
 
 References: Han, Yao, Yu, Niu, Xu, Hu, Tsang, Sugiyama, "Co-teaching: Robust training
 of deep neural networks with extremely noisy labels", NeurIPS 2018; Yu, Han, Yao, Niu,
@@ -50,10 +68,14 @@ __all__ = [
     "check_forget_rate",
     "coteaching_losses",
     "forget_rate_schedule",
+    "identity",
     "resolved",
+    "FORGET_RATE_RULES",
 ]
 
 NONE = {"name": "none"}
+#: The rules ``selection.forget_rate`` may name instead of a number (None is "nominal").
+FORGET_RATE_RULES = ("nominal", "asymmetric_half", "realised")
 #: The selection methods a config's ``selection.name`` may name, with their parameters
 #: and defaults (``forget_rate`` None: the noise's nominal ``rate``, an oracle).
 METHODS = {
@@ -66,6 +88,7 @@ METHODS = {
         "init_epoch": 0,
         "fallback_steps": 5000,
         "softmax_twice": False,
+        "authors_code": False,
     },
 }
 #: The losses a selection method trains with: it ranks and trains on cross-entropy.
@@ -79,10 +102,13 @@ def check_forget_rate(value: Any, name: str = "selection.forget_rate") -> float:
     return float(value)
 
 
-def resolved(selection: dict, noise: dict) -> dict:
-    """``selection`` with every parameter set: the method's defaults filled in and
-    ``forget_rate`` None replaced by the noise's nominal ``rate`` (what the authors do:
-    an oracle a user of real noisy data lacks).  Checks as :func:`check_config`."""
+def resolved(selection: dict, noise: dict, realised_rate: float | None = None) -> dict:
+    """``selection`` with every parameter set: the method's defaults filled in and a
+    ``forget_rate`` rule (None, ``"nominal"``, ``"asymmetric_half"``, ``"realised"``; see
+    the module docstring) replaced by its number, and ``softmax_twice`` True under
+    ``authors_code``.  ``"realised"`` needs ``realised_rate``, the share of wrong training
+    labels (known once the noise is drawn); without it the rule stays a name.  Checks as
+    :func:`check_config`."""
     if not isinstance(selection, dict) or "name" not in selection:
         raise TypeError(f"selection must be a dict with a 'name' key, got {selection!r}")
     name = selection["name"]
@@ -97,20 +123,18 @@ def resolved(selection: dict, noise: dict) -> dict:
     out = {"name": name, **METHODS[name], **{k: v for k, v in selection.items() if k != "name"}}
     if name == "none":
         return out
-    if out["forget_rate"] is None:
-        rate = noise.get("rate") if isinstance(noise, dict) else None
-        if rate is None:
-            raise ValueError(
-                f"selection.forget_rate: the noise {noise} has no nominal 'rate' to forget; "
-                "set selection.forget_rate (a number in [0, 1))"
-            )
-        out["forget_rate"] = rate
-    check_forget_rate(out["forget_rate"])
+    out["forget_rate"] = _forget_rate(out["forget_rate"], noise, realised_rate)
     _check_int(out["num_gradual"], "selection.num_gradual", 1)
-    if not isinstance(out["softmax_twice"], bool):
-        raise TypeError(
-            f"selection.softmax_twice must be True or False, got {out['softmax_twice']!r}"
-        )
+    for flag in ("softmax_twice", "authors_code"):
+        if flag in out and not isinstance(out[flag], bool):
+            raise TypeError(f"selection.{flag} must be True or False, got {out[flag]!r}")
+    if out.get("authors_code"):
+        if selection.get("softmax_twice") is False:
+            raise ValueError(
+                "selection.authors_code=True is the Co-teaching+ code's loss, which takes "
+                "the softmax twice: leave selection.softmax_twice unset (or True)"
+            )
+        out["softmax_twice"] = True
     exponent = out["exponent"]
     if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real) or exponent <= 0:
         raise ValueError(f"selection.exponent must be a number > 0, got {exponent!r}")
@@ -118,6 +142,45 @@ def resolved(selection: dict, noise: dict) -> dict:
         _check_int(out["init_epoch"], "selection.init_epoch", 0)
         _check_int(out["fallback_steps"], "selection.fallback_steps", 0)
     return out
+
+
+def _forget_rate(value: Any, noise: dict, realised_rate: float | None) -> float | str:
+    """The forget rate a ``selection.forget_rate`` value means for ``noise``: a number
+    as it is, a rule by its definition (``"realised"`` stays a name without
+    ``realised_rate``)."""
+    if value is not None and not isinstance(value, str):
+        return check_forget_rate(value)
+    rule = "nominal" if value is None else value
+    if rule not in FORGET_RATE_RULES:
+        raise ValueError(
+            f"selection.forget_rate must be a number in [0, 1) or one of "
+            f"{', '.join(FORGET_RATE_RULES)}; got {value!r}"
+        )
+    if rule == "realised":
+        return rule if realised_rate is None else check_forget_rate(float(realised_rate))
+    rate = noise.get("rate") if isinstance(noise, dict) else None
+    if rate is None:
+        raise ValueError(
+            f"selection.forget_rate={rule!r}: the noise {noise} has no nominal 'rate' to "
+            "forget; set selection.forget_rate to a number in [0, 1) or 'realised'"
+        )
+    halve = rule == "asymmetric_half" and noise.get("name") == "asymmetric"
+    return check_forget_rate(rate / 2 if halve else rate)
+
+
+def identity(selection: dict, noise: dict) -> dict:
+    """The part of ``selection`` that names a run (its run id): as written, less a
+    ``forget_rate`` rule that gives the nominal rate under this ``noise`` (the default
+    rule), so that ``forget_rate="asymmetric_half"`` under symmetric noise is the same
+    run as no ``forget_rate`` at all."""
+    rule = selection.get("forget_rate") if isinstance(selection, dict) else None
+    if rule not in ("nominal", "asymmetric_half") or selection.get("name") not in METHODS:
+        return selection
+    try:
+        same = _forget_rate(rule, noise, None) == _forget_rate(None, noise, None)
+    except ValueError:
+        return selection
+    return {k: v for k, v in selection.items() if k != "forget_rate"} if same else selection
 
 
 def check_config(
@@ -208,7 +271,15 @@ def _share(mask, clean):
 
 
 def coteaching_losses(
-    logits_1, logits_2, labels, forget_rate, *, plus: bool = False, clean=None, fallback=False
+    logits_1,
+    logits_2,
+    labels,
+    forget_rate,
+    *,
+    plus: bool = False,
+    clean=None,
+    fallback=False,
+    authors_code: bool = False,
 ) -> dict:
     """One batch of Co-teaching (or Co-teaching+ with ``plus``).
 
@@ -223,10 +294,14 @@ def coteaching_losses(
         fallback: Co-teaching+ only (a bool or a scalar tensor): a batch without a
             disagreement trains both networks on every example (forget rate 0) instead
             of not at all.
+        authors_code: as the Co-teaching+ code's loss: a kept count of 0 keeps every
+            candidate, and each kept example weighs ``1 / k**2`` for ``k`` kept (a
+            fallback batch: ``1 / B``, its mean).
 
     Returns:
         ``loss_1`` and ``loss_2`` (each network's mean cross-entropy over the examples
-        the *other* network picked; 0 when none was picked), ``picked_1`` and
+        the *other* network picked, or with ``authors_code`` that mean divided again by
+        their number; 0 when none was picked), ``picked_1`` and
         ``picked_2`` (``(B,)`` booleans: each network's own small-loss picks) and, with
         ``clean``, ``precision_1`` and ``precision_2`` (the clean share of each pick).
     """
@@ -237,6 +312,7 @@ def coteaching_losses(
     ce_2 = ops.sparse_categorical_crossentropy(labels, logits_2, from_logits=True)
     ranked_1, ranked_2 = ops.stop_gradient(ce_1), ops.stop_gradient(ce_2)
     everyone = ops.ones_like(labels, dtype="bool")
+    everything = False  # a fallback batch: no disagreement, every example trained
     if plus is False:
         candidates = everyone
     else:
@@ -255,9 +331,17 @@ def coteaching_losses(
     # (1 - forget) * n takes for a batch of <= 1024 and a rate of 3 decimals.  (The
     # authors' float64 can fall one short too: (1 - 0.9) * 40 = 3.9999999999999996 -> 3.)
     keep = ops.cast(ops.floor((1.0 - ops.cast(forget_rate, "float32")) * count + 5e-4), "int32")
+    if authors_code:  # their code trains on every candidate when it would keep none
+        keep = ops.where(ops.equal(keep, 0), ops.cast(count, "int32"), keep)
     picked_1 = _pick(ranked_1, candidates, keep)
     picked_2 = _pick(ranked_2, candidates, keep)
     denominator = ops.maximum(ops.cast(keep, "float32"), 1.0)
+    if authors_code:  # their mean over the k kept, divided again by k (not a fallback batch)
+        squared = denominator * denominator
+        if everything is False:
+            denominator = squared
+        else:
+            denominator = ops.where(everything, denominator, squared)
     out = {
         "loss_1": ops.sum(ce_1 * ops.cast(picked_2, ce_1.dtype)) / denominator,
         "loss_2": ops.sum(ce_2 * ops.cast(picked_1, ce_2.dtype)) / denominator,

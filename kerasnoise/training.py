@@ -395,6 +395,7 @@ def build_model(config: ExperimentConfig, info: datasets.DatasetInfo) -> keras.M
         plus=chosen["name"] == "coteaching_plus",
         fallback_steps=chosen.get("fallback_steps", 0),
         softmax_twice=chosen["softmax_twice"],
+        authors_code=chosen.get("authors_code", False),
         name=chosen["name"],
     )
 
@@ -404,7 +405,9 @@ def selection_callbacks(config: ExperimentConfig, run_data: RunData) -> list:
     (none without selection)."""
     if not _selects(config):
         return []
-    chosen = selection_lib.resolved(config.selection, config.noise)
+    chosen = selection_lib.resolved(
+        config.selection, config.noise, realised_rate=run_data.built.noise.rate
+    )
     rates = selection_lib.forget_rate_schedule(
         config.epochs, chosen["forget_rate"], chosen["num_gradual"], chosen["exponent"]
     )

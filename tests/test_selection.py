@@ -116,6 +116,157 @@ def test_in_the_fallback_steps_agreeing_networks_train_on_every_example(fallback
     )
 
 
+def numpy_coteaching_plus_code(l1, l2, y, forget, step_under_fallback=True):
+    """A line-by-line NumPy transcription of the Co-teaching+ code's
+    ``loss_coteaching_plus`` (``coteaching_plus/loss.py``), on ``softmax(logits)`` as its
+    ``F.cross_entropy`` gets them: the disagreements' ``loss_coteaching`` (mean over the
+    kept, divided again by their number; all kept when ``int`` gives 0), or the whole
+    batch's mean when nothing disagrees (weighed by ``step < 5000``)."""
+
+    def softmax(z):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def ce(outputs, labels):  # F.cross_entropy(outputs, labels, reduction='none')
+        return -np.log(softmax(outputs))[np.arange(len(labels)), labels]
+
+    out1, out2 = softmax(l1.astype(np.float64)), softmax(l2.astype(np.float64))
+    disagree_id = np.flatnonzero(l1.argmax(1) != l2.argmax(1))
+    if len(disagree_id) > 0:
+        o1, o2, t = out1[disagree_id], out2[disagree_id], y[disagree_id]
+        loss_1, loss_2 = ce(o1, t), ce(o2, t)
+        ind_1_sorted = np.argsort(loss_1, kind="stable")
+        ind_2_sorted = np.argsort(loss_2, kind="stable")
+        num_remember = int(round((1 - forget) * len(loss_1), 9))
+        ind_1_update, ind_2_update = ind_1_sorted[:num_remember], ind_2_sorted[:num_remember]
+        if len(ind_1_update) == 0:
+            ind_1_update, ind_2_update = ind_1_sorted, ind_2_sorted
+            num_remember = ind_1_update.shape[0]
+        loss_1_update = ce(o1[ind_2_update], t[ind_2_update]).mean()
+        loss_2_update = ce(o2[ind_1_update], t[ind_1_update]).mean()
+        return np.sum(loss_1_update) / num_remember, np.sum(loss_2_update) / num_remember
+    update_step = np.full(len(y), float(step_under_fallback))
+    b = len(y)
+    return (
+        np.sum(update_step * ce(out1, y).mean()) / b,
+        np.sum(update_step * ce(out2, y).mean()) / b,
+    )
+
+
+def _disagreeing(seed, count, size=40, classes=10):
+    """A batch whose two networks disagree on exactly ``count`` examples."""
+    l1, _, y, clean = batch(seed, size, classes)
+    l2 = l1 * 2.0
+    for i in range(count):  # move network 2's top class elsewhere
+        top = l2[i].argmax()
+        l2[i, (top + 1) % classes] = l2[i, top] + 1.0
+    assert (l1.argmax(1) != l2.argmax(1)).sum() == count
+    return l1, l2, y, clean
+
+
+@pytest.mark.parametrize(
+    ("count", "forget"),
+    [(40, 0.5), (40, 0.2), (17, 0.5), (3, 0.5), (1, 0.5), (1, 0.2), (2, 0.9)],
+    ids=["all-0.5", "all-0.2", "17-0.5", "3-0.5", "1-0.5", "1-0.2", "2-0.9"],
+)
+def test_the_authors_code_mode_equals_their_loss_coteaching_plus(count, forget):
+    """``authors_code``: the weighting 1/k^2 and the empty-pick rule of their code, on the
+    double softmax, against its transcription; 1 disagreement at forget 0.5 keeps
+    int(0.5) = 0 there, so their code trains on it (and so does this mode)."""
+    l1, l2, y, _ = _disagreeing(count, count)
+    probs = [keras.ops.softmax(keras.ops.convert_to_tensor(v), axis=-1) for v in (l1, l2)]
+    got = selection.coteaching_losses(*probs, y, forget, plus=True, authors_code=True)
+    want = numpy_coteaching_plus_code(l1, l2, y, forget)
+    for key, value in zip(("loss_1", "loss_2"), want, strict=True):
+        assert float(keras.ops.convert_to_numpy(got[key])) == pytest.approx(value, rel=1e-5), key
+    plain = selection.coteaching_losses(*probs, y, forget, plus=True)
+    kept = int(keras.ops.convert_to_numpy(plain["picked_1"]).sum())
+    if kept == 0:  # the default mode trains on none of them
+        assert float(keras.ops.convert_to_numpy(plain["loss_1"])) == 0.0
+        assert want[0] > 0
+    else:  # the default mode weighs 1/k: k times the authors' loss
+        value = float(keras.ops.convert_to_numpy(plain["loss_1"]))
+        assert value == pytest.approx(want[0] * kept, rel=1e-5)
+
+
+@pytest.mark.parametrize("fallback", [True, False])
+def test_the_authors_code_mode_weighs_a_fallback_batch_by_its_mean(fallback):
+    l1, _, y, _ = batch(6)
+    l2 = l1 * 3
+    probs = [keras.ops.softmax(keras.ops.convert_to_tensor(v), axis=-1) for v in (l1, l2)]
+    got = selection.coteaching_losses(
+        *probs, y, 0.5, plus=True, fallback=fallback, authors_code=True
+    )
+    want = numpy_coteaching_plus_code(l1, l2, y, 0.5, step_under_fallback=fallback)
+    for key, value in zip(("loss_1", "loss_2"), want, strict=True):
+        got_value = float(keras.ops.convert_to_numpy(got[key]))
+        assert got_value == pytest.approx(value, rel=1e-5, abs=1e-7), key
+
+
+@pytest.mark.backend_free
+@pytest.mark.parametrize(
+    ("rule", "noise", "want"),
+    [
+        (None, {"name": "asymmetric", "rate": 0.4}, 0.4),
+        ("nominal", {"name": "asymmetric", "rate": 0.4}, 0.4),
+        ("asymmetric_half", {"name": "asymmetric", "rate": 0.4}, 0.2),
+        ("asymmetric_half", {"name": "symmetric_exclusive", "rate": 0.5}, 0.5),
+        ("asymmetric_half", {"name": "pair_flip", "rate": 0.45}, 0.45),
+        (0.3, {"name": "asymmetric", "rate": 0.4}, 0.3),
+    ],
+)
+def test_forget_rate_rules(rule, noise, want):
+    """JoCoR's code: ``forget_rate = noise_rate / 2`` for its asymmetric noise, the
+    nominal rate otherwise (``algorithm/jocor.py``)."""
+    got = selection.resolved({"name": "coteaching", "forget_rate": rule}, noise)
+    assert got["forget_rate"] == pytest.approx(want)
+
+
+@pytest.mark.backend_free
+def test_the_realised_rule_takes_the_drawn_share_of_wrong_labels():
+    chosen = {"name": "coteaching_plus", "forget_rate": "realised"}
+    noise = {"name": "asymmetric", "rate": 0.4}
+    assert selection.resolved(chosen, noise)["forget_rate"] == "realised"  # not drawn yet
+    assert selection.resolved(chosen, noise, realised_rate=0.1975)["forget_rate"] == 0.1975
+    with pytest.raises(
+        ValueError,
+        match=r"selection.forget_rate must be a number in \[0, 1\) "
+        r"or one of nominal, asymmetric_half, realised; got 'half'",
+    ):
+        selection.resolved({"name": "coteaching", "forget_rate": "half"}, noise)
+
+
+@pytest.mark.backend_free
+def test_a_rule_that_gives_the_nominal_rate_is_the_same_run():
+    """The preset's ``asymmetric_half`` keeps the ids of the runs made before it wherever
+    it forgets the nominal rate, and names new runs where it halves it."""
+    from kerasnoise.config import ExperimentConfig
+
+    def run_id(noise, **selection_params):
+        config = ExperimentConfig(noise=noise, selection={"name": "coteaching", **selection_params})
+        return config.run_id("jax")
+
+    symmetric = {"name": "symmetric_exclusive", "rate": 0.5}
+    flips = {"name": "asymmetric", "rate": 0.4, "mapping": "mnist"}
+    assert run_id(symmetric, forget_rate="asymmetric_half") == run_id(symmetric)
+    assert run_id(symmetric, forget_rate="nominal") == run_id(symmetric)
+    assert run_id(flips, forget_rate="nominal") == run_id(flips)
+    assert run_id(flips, forget_rate="asymmetric_half") != run_id(flips)
+
+
+@pytest.mark.backend_free
+def test_authors_code_means_the_double_softmax():
+    noise = {"name": "symmetric_exclusive", "rate": 0.5}
+    got = selection.resolved({"name": "coteaching_plus", "authors_code": True}, noise)
+    assert got["softmax_twice"] is True
+    with pytest.raises(ValueError, match="authors_code=True .* softmax twice"):
+        selection.resolved(
+            {"name": "coteaching_plus", "authors_code": True, "softmax_twice": False}, noise
+        )
+    with pytest.raises(ValueError, match="unknown parameter selection.authors_code"):
+        selection.resolved({"name": "coteaching", "authors_code": True}, noise)
+
+
 @pytest.mark.backend_free
 def test_the_schedule_runs_as_the_authors_code():
     """Their R = [tau] * n; R[:T_k] = linspace(0, tau ** c, T_k); epochs 1..n-1 train."""
