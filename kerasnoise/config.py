@@ -36,6 +36,7 @@ import numpy as np
 from kerasnoise import datasets
 from kerasnoise import noise as noise_lib
 from kerasnoise import selection as selection_lib
+from kerasnoise import transition as transition_lib
 from kerasnoise._checks import positive_int as _positive
 
 __all__ = [
@@ -54,6 +55,8 @@ _NOT_IDENTITY = types.MappingProxyType({"identity": False})
 #: default, so the ids of runs made before it existed stay the same.
 _IDENTITY_UNLESS_DEFAULT = types.MappingProxyType({"identity": "unless-default"})
 VALIDATION_LABELS = ("clean", "noisy")
+#: ``noise_seed`` that draws the noise anew for every training seed.
+NOISE_SEED_PER_RUN = "seed"
 SCHEDULES = ("constant", "exponential", "multistep", "linear")
 DECAY_MODES = ("coupled", "coupled_after_clip", "decoupled")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16", "auto")
@@ -149,7 +152,11 @@ class ExperimentConfig:
     ``noise_source_dir``: where the data set named by ``noise.source`` is (default
     ``data_dir``); see :func:`kerasnoise.datasets.noise_images`.
     ``train_limit``: use only the first N training examples (quick runs).
-    ``seed``: weights, example order, augmentation.  ``noise_seed``: label noise.
+    ``seed``: weights, example order, augmentation.  ``noise_seed``: label noise, the
+    validation split and every other data-side draw; an integer (the same noise for
+    every training seed: the Co-teaching code's ``RandomState(0)``), or ``"seed"``: the
+    training seed's value, a new draw per seed (Patrini et al.'s ``random_state=run``)
+    (:meth:`data_noise_seed`).
     ``steps_per_execution`` and ``jit_compile`` go to ``model.compile`` (speed only;
     16 steps per call cut per-step overhead by 10-35 % on the MNIST models; PyTorch
     always runs 1; ``jit_compile="auto"`` is Keras's choice, except TensorFlow on a
@@ -199,7 +206,7 @@ class ExperimentConfig:
     jit_compile: bool | str = field(default="auto", metadata=_NOT_IDENTITY)
     distribution: str = field(default="none", metadata=_IDENTITY_UNLESS_DEFAULT)
     seed: int = 0
-    noise_seed: int = 0
+    noise_seed: int | str = 0
     tensorboard: bool = field(default=False, metadata=_NOT_IDENTITY)
     preset_params: dict = field(default_factory=dict, metadata=_NOT_IDENTITY)
 
@@ -211,6 +218,11 @@ class ExperimentConfig:
     @classmethod
     def from_dict(cls, data: dict) -> ExperimentConfig:
         return _build(cls, data, "")
+
+    def data_noise_seed(self) -> int:
+        """The integer seed of the noise and the data-side draws: ``noise_seed``, or the
+        training ``seed`` when ``noise_seed="seed"``."""
+        return self.seed if self.noise_seed == NOISE_SEED_PER_RUN else self.noise_seed
 
     def run_key(self) -> dict:
         """The parts of the config that change results: every field not marked
@@ -286,8 +298,11 @@ class ExperimentConfig:
             _positive(getattr(self, name), name)
         for name in ("seed", "noise_seed"):
             value = getattr(self, name)
+            if name == "noise_seed" and value == NOISE_SEED_PER_RUN:
+                continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+                also = " or 'seed' (the training seed's value)" if name == "noise_seed" else ""
+                raise ValueError(f"{name} must be a non-negative integer{also}, got {value!r}")
         _choice(self.precision, PRECISIONS, "precision")
         _positive(self.steps_per_execution, "steps_per_execution")
         if self.jit_compile not in (True, False, "auto"):
@@ -300,7 +315,9 @@ class ExperimentConfig:
                 "validation_labels='noisy' needs extra pairs of the training images; with "
                 f"noise.source={source!r} use validation_labels='clean'"
             )
-        _check_estimable(self.loss, self.noise, datasets.get_info(self.dataset).num_classes)
+        num_classes = datasets.get_info(self.dataset).num_classes
+        _check_transition(self.loss, num_classes)
+        _check_estimable(self.loss, self.noise, num_classes)
         _check_optimizer(self.optimizer)
         start = self.optimizer.decay_start
         if start is not None and start >= self.epochs:
@@ -419,6 +436,17 @@ def _check_model_args(component: dict) -> None:
             raise ValueError(f"model.{err}") from None
 
 
+def _check_transition(loss: dict, num_classes: int) -> None:
+    """A loss's ``transition`` (a name, or a matrix for the data set's classes) and
+    ``estimator``, checked before any data loads or Keras is imported."""
+    if not isinstance(loss, dict):
+        return
+    if "transition" in loss:
+        transition_lib.check_transition_param(loss["transition"], num_classes)
+    if "estimator" in loss:
+        transition_lib.check_estimator(loss["estimator"])
+
+
 def _check_estimable(loss: dict, noise: dict, num_classes: int) -> None:
     """``loss.transition="estimated"`` needs label noise to estimate: a noise model that
     draws from the identity matrix (rate 0, alpha 0) leaves nothing to estimate."""
@@ -520,7 +548,7 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
         if not isinstance(value, bool):
             raise TypeError(f"{key} must be True or False, got {value!r}")
         return value
-    if kinds & {int, float}:
+    if kinds & {int, float} and not (str in kinds and isinstance(value, str)):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             kind = "a number" if float in kinds else "an integer"
             raise TypeError(f"{key} must be {kind}, got {value!r}")

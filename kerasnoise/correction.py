@@ -40,7 +40,14 @@ import numpy as np
 from keras import ops
 
 from kerasnoise import losses
-from kerasnoise.noise import NoiseResult, check_transition_matrix
+from kerasnoise import transition as transition_lib
+from kerasnoise.noise import NoiseResult
+from kerasnoise.transition import (
+    CONDITION_LIMIT,
+    SOURCES,
+    check_correction_matrix,
+    transition_error,
+)
 
 __all__ = [
     "ForwardCorrection",
@@ -56,51 +63,15 @@ __all__ = [
     "CONDITION_LIMIT",
 ]
 
-#: The names ``loss.transition`` may take instead of a matrix.
-SOURCES = ("oracle", "estimated")
-#: Above this condition number (2-norm) ``T`` counts as singular: backward needs
-#: ``T^-1`` and forward's correction is not identifiable.
-CONDITION_LIMIT = 1e6
 _NAME = "loss.transition"
+#: Patrini et al.'s anchor-point estimator (:func:`kerasnoise.transition.estimate_anchor`).
+estimate_transition = transition_lib.estimate_anchor
 
 
-# --------------------------------------------------------------------------- checks
-
-
-def check_correction_matrix(matrix: Any, num_classes: int | None = None) -> np.ndarray:
-    """A transition matrix fit for correction, as ``float64``.
-
-    Raises:
-        ValueError: not square K x K (or not ``num_classes`` x ``num_classes``),
-            entries outside [0, 1], rows not summing to 1 (within 1e-5), or singular /
-            ill-conditioned (condition number above :data:`CONDITION_LIMIT`); the
-            message names ``loss.transition``.
-        TypeError: not an array of numbers.
-    """
-    t = check_transition_matrix(matrix, _NAME, atol=1e-5)
-    if num_classes is not None and t.shape[0] != num_classes:
-        raise ValueError(
-            f"{_NAME} is {t.shape[0]} x {t.shape[0]} but the task has {num_classes} classes"
-        )
-    cond = np.linalg.cond(t)
-    if not np.isfinite(cond) or cond > CONDITION_LIMIT:
-        raise ValueError(
-            f"{_NAME} is singular or ill-conditioned (condition number {cond:.3g} > "
-            f"{CONDITION_LIMIT:.0e}): loss correction needs an invertible T (e.g. flips at "
-            "rate 0.5 make T singular)"
-        )
-    return t
-
-
-def _transition_arg(transition: Any) -> tuple[str | None, np.ndarray | None]:
+def _transition_arg(transition_value: Any) -> tuple[str | None, np.ndarray | None]:
     """``(source name, None)`` for ``"oracle"``/``"estimated"``, else ``(None, matrix)``."""
-    if isinstance(transition, str):
-        if transition not in SOURCES:
-            raise ValueError(
-                f"{_NAME} must be a K x K matrix, 'oracle' or 'estimated'; got {transition!r}"
-            )
-        return transition, None
-    return None, check_correction_matrix(transition)
+    checked = transition_lib.check_transition_param(transition_value)
+    return (checked, None) if isinstance(checked, str) else (None, checked)
 
 
 def _check_anchor_filter(value: Any) -> bool:
@@ -124,7 +95,9 @@ def _matrix_for(transition: Any, log_p) -> np.ndarray:
     return matrix
 
 
-def forward_correction(y_true, y_pred, transition, from_logits: bool = True):
+def forward_correction(
+    y_true, y_pred, transition, from_logits: bool = True, clip: float | None = None
+):
     """Forward-corrected CE ``-log (T^T p)[y] = -log sum_i p_i T[i, y]``, per example.
 
     Computed as ``-logsumexp_i(log p_i + log T[i, y])`` from ``log_softmax``, with
@@ -134,8 +107,11 @@ def forward_correction(y_true, y_pred, transition, from_logits: bool = True):
         y_true: integer labels ``(B,)`` / ``(B, 1)`` or one-hot rows ``(B, K)``.
         y_pred: logits (or probabilities with ``from_logits=False``), ``(B, K)``.
         transition: K x K row-stochastic ``T[i, j] = P(noisy j | true i)``, invertible.
+        clip: None, or ``p`` clipped to ``[clip, 1 - clip]`` before it meets T, as the
+            authors' code does (``K.epsilon()`` = 1e-7; :func:`kerasnoise.losses.clip_log_probs`).
     """
     t, log_p, _ = losses._prepare(y_true, y_pred, from_logits)
+    log_p = losses.clip_log_probs(log_p, losses._check_clip(clip))
     matrix = _matrix_for(transition, log_p)
     tiny = np.finfo(np.float32).tiny
     # column of T for the label: T t, per example; its log, floored to avoid log 0
@@ -144,19 +120,28 @@ def forward_correction(y_true, y_pred, transition, from_logits: bool = True):
     return -ops.logsumexp(log_p + log_columns, axis=-1)
 
 
-def backward_correction(y_true, y_pred, transition, from_logits: bool = True):
+def backward_correction(
+    y_true, y_pred, transition, from_logits: bool = True, clip: float | None = None
+):
     """Backward-corrected CE ``sum_j (T^-1)[y, j] * (-log p_j)``, per example.
 
     ``-log p`` comes from ``log_softmax`` (finite for logits of +-1e4); ``T^-1`` is
     computed once in float64.  The value can be negative: it is an unbiased estimate
-    of the clean cross-entropy, not a bounded loss.
+    of the clean cross-entropy, not a bounded loss — unbounded below, as ``-log p_j``
+    with a negative coefficient grows without limit, unless ``clip`` bounds it.
 
     Args:
         y_true: integer labels ``(B,)`` / ``(B, 1)`` or one-hot rows ``(B, K)``.
         y_pred: logits (or probabilities with ``from_logits=False``), ``(B, K)``.
         transition: K x K row-stochastic ``T[i, j] = P(noisy j | true i)``, invertible.
+        clip: None, or ``p`` clipped to ``[clip, 1 - clip]`` before the log, as the
+            authors' code does (``K.epsilon()`` = 1e-7): each ``-log p_j`` then lies in
+            ``[-log(1 - clip), -log clip]``, so the loss is bounded below by
+            ``-log(1/clip) * sum of |negative entries of (T^-1)[y]|``, with no
+            gradient from a clipped ``p_j``.
     """
     t, log_p, _ = losses._prepare(y_true, y_pred, from_logits)
+    log_p = losses.clip_log_probs(log_p, losses._check_clip(clip))
     inverse = np.linalg.inv(_matrix_for(transition, log_p))
     rows = ops.matmul(t, ops.convert_to_tensor(inverse, dtype=log_p.dtype))  # (T^-1)[y, :]
     return -ops.sum(rows * log_p, axis=-1)
@@ -169,11 +154,20 @@ class _Correction(losses._Base):
     """A corrected cross-entropy with ``transition``: a matrix, or a name the training
     runner resolves (:func:`resolve_loss_params`)."""
 
-    _params = ("transition", "anchor_filter")
+    _params = ("transition", "anchor_filter", "estimator", "clip")
 
-    def __init__(self, transition: Any, anchor_filter: bool = True, **kwargs):
+    def __init__(
+        self,
+        transition: Any,
+        anchor_filter: bool = True,
+        estimator: str = "anchor",
+        clip: float | None = None,
+        **kwargs,
+    ):
         self._source, self._matrix = _transition_arg(transition)
         self.anchor_filter = _check_anchor_filter(anchor_filter)
+        self.estimator = transition_lib.check_estimator(estimator)
+        self.clip = losses._check_clip(clip)
         super().__init__(**kwargs)
 
     @property
@@ -192,7 +186,9 @@ class _Correction(losses._Base):
                 f"{_NAME}={self._source!r} is resolved from a run's noise by the training "
                 "runner (kerasnoise.training); to use this loss on its own pass the matrix"
             )
-        return self._fn(y_true, y_pred, self._matrix, from_logits=self.from_logits)
+        return self._fn(
+            y_true, y_pred, self._matrix, from_logits=self.from_logits, clip=self.clip
+        )
 
 
 def _register(cls):
@@ -209,6 +205,10 @@ class ForwardCorrection(_Correction):
             (T-hat from a cross-entropy run, :func:`estimate_transition`).
         anchor_filter: for ``"estimated"``: discard the probabilities at or above the
             97th percentile before taking each class's anchor (Patrini et al.).
+        estimator: for ``"estimated"``: ``"anchor"`` (Patrini et al., the default) or
+            ``"confident_joint"`` (cleanlab; :mod:`kerasnoise.transition`).
+        clip: None, or ``p`` clipped to ``[clip, 1 - clip]`` first, as the authors'
+            code does (1e-7).
         from_logits, reduction, name, dtype: as for the other losses.
 
     Reference: Patrini et al., "Making Deep Neural Networks Robust to Label Noise: a
@@ -230,7 +230,9 @@ class BackwardCorrection(_Correction):
     Args:
         transition: K x K row-stochastic, invertible ``T[i, j] = P(noisy j | true i)``;
             in a config also ``"oracle"`` or ``"estimated"``.
-        anchor_filter: for ``"estimated"``, as in :class:`ForwardCorrection`.
+        anchor_filter, estimator: for ``"estimated"``, as in :class:`ForwardCorrection`.
+        clip: None, or ``p`` clipped to ``[clip, 1 - clip]`` before the log, as the
+            authors' code does (1e-7): bounds the loss below.
         from_logits, reduction, name, dtype: as for the other losses.
 
     Reference: Patrini et al., CVPR 2017.
@@ -244,52 +246,6 @@ losses.register("forward", ForwardCorrection)
 losses.register("backward", BackwardCorrection)
 
 
-# --------------------------------------------------------------------------- estimation
-
-
-def estimate_transition(
-    probs: Any, num_classes: int, filter_outliers: bool = True, percentile: float = 97
-) -> np.ndarray:
-    """T-hat from a model's softmax outputs by anchor points (Patrini et al., Sec. 4.1).
-
-    For each class ``i`` the anchor is the example with the highest ``p_i`` — after
-    discarding those with ``p_i`` at or above the ``percentile``-th percentile
-    (``method="higher"``) when ``filter_outliers``; row ``i`` of T-hat is ``p`` at
-    the anchor, normalised to sum to 1.  Pure NumPy.
-
-    Args:
-        probs: ``(N, K)`` probabilities (a model trained on the noisy labels).
-        num_classes: K.
-        filter_outliers: the 97th-percentile filter of the authors' code.
-        percentile: in (0, 100].
-
-    Returns:
-        ``(K, K)`` float64, row-stochastic.
-    """
-    p = np.asarray(probs, dtype=np.float64)
-    if p.ndim != 2 or p.shape[1] != num_classes or p.shape[0] == 0:
-        raise ValueError(f"probs must have shape (N, {num_classes}), got {p.shape}")
-    if not isinstance(filter_outliers, bool):
-        raise ValueError(f"filter_outliers must be True or False, got {filter_outliers!r}")
-    if not 0 < percentile <= 100:
-        raise ValueError(f"percentile must be in (0, 100], got {percentile}")
-    t = np.empty((num_classes, num_classes))
-    for i in range(num_classes):
-        column = p[:, i]
-        if filter_outliers:
-            threshold = np.percentile(column, percentile, method="higher")
-            column = np.where(column >= threshold, 0.0, column)
-        t[i] = p[int(np.argmax(column))]
-    sums = t.sum(axis=1, keepdims=True)
-    return t / np.where(sums > 0, sums, 1.0)
-
-
-def transition_error(estimate: Any, reference: Any) -> dict:
-    """``{"mean_absolute_error", "max_abs_error"}`` of an estimate against a matrix."""
-    diff = np.abs(np.asarray(estimate, dtype=np.float64) - np.asarray(reference, dtype=np.float64))
-    return {"mean_absolute_error": float(diff.mean()), "max_abs_error": float(diff.max())}
-
-
 # --------------------------------------------------------------------------- runner hooks
 
 
@@ -299,20 +255,22 @@ def wants_estimate(loss_params: dict) -> bool:
 
 
 def resolve_loss_params(
-    loss_params: dict, noise: NoiseResult, estimate: np.ndarray | None = None
+    loss_params: dict, noise: NoiseResult, estimates: dict | None = None
 ) -> tuple[dict, dict]:
     """The loss's constructor parameters with ``transition`` a matrix, and the record.
 
     ``"oracle"`` becomes the run's realised transition (``noise.transition``, over the
-    training examples), ``"estimated"`` the given ``estimate``; a matrix stays.  Any
-    other loss is returned as it is.  The matrix is checked for the task's K
+    training examples), ``"estimated"`` the estimate of the loss's ``estimator`` among
+    ``estimates`` (estimator name -> T-hat, all from the same stage-1 model); a matrix
+    stays.  Any other loss is returned as it is.  The matrix is checked for the task's K
     (:func:`check_correction_matrix`): the error comes before training.
 
     Returns:
         ``(params, record)``: ``params`` without ``name``; ``record`` holds, for a
         named source, ``transition_source``, the matrix used and, for an estimate, its
         ``mean_absolute_error`` / ``max_abs_error`` against the realised matrix
-        (``transition_estimate_error``).
+        (``transition_estimate_error``) and every estimator's
+        (``transition_estimate_errors``, by estimator).
     """
     params = {k: v for k, v in loss_params.items() if k != "name"}
     source = params.get("transition")
@@ -324,13 +282,21 @@ def resolve_loss_params(
         matrix = check_correction_matrix(realised, k)
         record = {"transition_source": "oracle", "transition_used": matrix.tolist()}
     elif source == "estimated":
-        if estimate is None:
-            raise ValueError(f"{_NAME}='estimated' needs the stage-1 estimate (training does it)")
-        matrix = check_correction_matrix(estimate, k)
+        estimator = transition_lib.check_estimator(params.get("estimator", "anchor"))
+        if not estimates or estimator not in estimates:
+            raise ValueError(
+                f"{_NAME}='estimated' needs the stage-1 estimate by {estimator!r} "
+                "(training does it)"
+            )
+        matrix = check_correction_matrix(estimates[estimator], k)
         record = {
             "transition_source": "estimated",
+            "transition_estimator": estimator,
             "transition_used": matrix.tolist(),
             "transition_estimate_error": transition_error(matrix, realised),
+            "transition_estimate_errors": {
+                name: transition_error(other, realised) for name, other in estimates.items()
+            },
         }
     else:
         _transition_arg(source)  # the error naming the allowed values

@@ -80,11 +80,11 @@ def evaluate_run(
         "accuracy": float(np.mean(predicted == y)),
     }
     if split == "train":
-        noise_model = noise_lib.from_config(config.noise)
-        needs = getattr(noise_model, "needs_images", False)
-        images = {"images": data.x_train} if needs else {}
-        result = noise_model.apply(
-            data.y_train, num_classes=info.num_classes, seed=config.noise_seed, **images
+        result, _ = pipelines.corrupt(
+            data,
+            noise_lib.from_config(config.noise),
+            noise_seed=config.data_noise_seed(),
+            noisy_validation=config.validation_labels == "noisy",
         )
         own = result.true_labels >= 0  # extras from another array were not predicted
         shown = result.image_index(np.arange(result.num_examples)[own])

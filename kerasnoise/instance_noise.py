@@ -15,7 +15,11 @@ of the truncated normal: 0.400 at ``rate`` 0.4, 0.129 at ``rate`` 0.1 (sigma 0.1
 NumPy (and SciPy's ``truncnorm``) only: the same labels on every backend.
 
 The model declares ``needs_images = True`` (the :class:`kerasnoise.noise.NoiseModel`
-contract): the pipelines hand it the data set's image array itself, not a copy.  It is
+contract): the pipelines hand it the data set's image array itself, not a copy.  It
+also declares ``hidden_parameters = True``: the projections are part of the noise
+process, so noisy validation labels are drawn in the same call as the training labels
+(:func:`kerasnoise.pipelines.corrupt`), as Xia et al. corrupt the whole training set
+before they split it.  It is
 registered with :func:`kerasnoise.noise.register` as ``instance_dependent``, as a
 user's noise model would be.
 
@@ -71,6 +75,7 @@ class InstanceDependent(noise.NoiseModel):
 
     name = "instance_dependent"
     needs_images = True
+    hidden_parameters = True  # the projections W: validation labels share the draw
 
     def __init__(self, rate: float, sigma: float = 0.1):
         self.rate = _check_rate(rate)

@@ -36,6 +36,7 @@ from keras import ops
 from kerasnoise._registry import Registry
 
 __all__ = [
+    "clip_log_probs",
     "CrossEntropy",
     "GeneralizedCrossEntropy",
     "LinearLoss",
@@ -141,6 +142,25 @@ def _targets(y_true, log_p):
     return ops.one_hot(ops.cast(y_true, "int32"), num_classes, dtype=log_p.dtype)
 
 
+def _check_clip(clip: Any) -> float | None:
+    """``clip``: None, or a number in (0, 0.5)."""
+    if clip is None:
+        return None
+    clip = _number(clip, "clip")
+    if not 0.0 < clip < 0.5:
+        raise ValueError(f"clip must be None or a number in (0, 0.5), got {clip}")
+    return clip
+
+
+def clip_log_probs(log_p, clip: float | None):
+    """``log(clip(p, clip, 1 - clip))`` written as ``clip(log p, log clip, log(1 - clip))``
+    (the same numbers, as ``log`` is increasing; no gradient where the bound holds, as
+    with Keras 2's ``K.clip`` of probabilities); ``log_p`` itself for ``clip=None``."""
+    if clip is None:
+        return log_p
+    return ops.clip(log_p, math.log(clip), math.log1p(-clip))
+
+
 def _prepare(y_true, y_pred, from_logits: bool):
     log_p = _log_probs(y_pred, from_logits)
     t = _targets(y_true, log_p)
@@ -159,10 +179,14 @@ def _gce_from_log_p(log_p_y, q: float):
 # --------------------------------------------------------------------------- functions
 
 
-def cross_entropy(y_true, y_pred, from_logits: bool = True):
-    """Cross-entropy ``-sum_k t_k log p_k`` (``-log p_y`` for hard labels); soft targets ok."""
+def cross_entropy(y_true, y_pred, from_logits: bool = True, clip: float | None = None):
+    """Cross-entropy ``-sum_k t_k log p_k`` (``-log p_y`` for hard labels); soft targets ok.
+
+    ``clip``: ``p`` clipped to ``[clip, 1 - clip]`` before the log (Keras 2's
+    ``K.epsilon()`` = 1e-7 in Patrini et al.'s code), in log space
+    (:func:`clip_log_probs`); None: no clip."""
     t, log_p, _ = _prepare(y_true, y_pred, from_logits)
-    return -ops.sum(t * log_p, axis=-1)
+    return -ops.sum(t * clip_log_probs(log_p, _check_clip(clip)), axis=-1)
 
 
 def generalized_cross_entropy(y_true, y_pred, q: float = 0.7, from_logits: bool = True):
@@ -328,12 +352,20 @@ class CrossEntropy(_Base):
     """Cross-entropy ``-log p_y`` (soft targets: ``-sum_k t_k log p_k``).
 
     Args:
+        clip: None (default), or ``p`` clipped to ``[clip, 1 - clip]`` before the log,
+            as Keras 2's cross-entropy of probabilities did (``K.epsilon()`` = 1e-7):
+            the loss of a sure wrong prediction stops at ``-log clip``.
         from_logits: ``y_pred`` are logits (default) or probabilities.
         reduction, name, dtype: as in :class:`keras.losses.Loss`.
     """
 
     _default_name = "cross_entropy"
     _fn = staticmethod(cross_entropy)
+    _params = ("clip",)
+
+    def __init__(self, clip: float | None = None, **kwargs):
+        self.clip = _check_clip(clip)
+        super().__init__(**kwargs)
 
 
 @_register

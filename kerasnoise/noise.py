@@ -41,6 +41,7 @@ Belongie, Shavit, "Deep Learning is Robust to Massive Label Noise", 2017.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -219,6 +220,9 @@ class NoiseResult:
     model: dict
     alpha: int = 0
     extra_source: str = "train"
+    #: ``(start, stop, total)`` when these examples are part of a larger draw
+    #: (:meth:`part`), else None.
+    drawn_part: tuple[int, int, int] | None = None
 
     @property
     def num_examples(self) -> int:
@@ -238,6 +242,31 @@ class NoiseResult:
             return j % self.num_clean
         return np.where(j < self.num_clean, j, j - self.num_clean)
 
+    def part(self, start: int, stop: int) -> NoiseResult:
+        """The examples ``start .. stop - 1`` of a replacement model's draw as a result
+        of their own (realised rate and transition over them); ``seed`` and
+        ``rng_state`` are the whole draw's (``part`` in the summary says which part)."""
+        if self.alpha:
+            raise ValueError("part() splits a replacement model's draw, not additive noise")
+        if not 0 <= start < stop <= self.num_examples:
+            raise ValueError(f"part({start}, {stop}) is outside 0..{self.num_examples}")
+        noisy, true = self.labels[start:stop], self.true_labels[start:stop]
+        matrix, counts = _realised(true, noisy, self.num_classes)
+        is_noisy = self.is_noisy[start:stop]
+        for array in (matrix, counts):
+            array.flags.writeable = False
+        return dataclasses.replace(
+            self,
+            labels=noisy,
+            true_labels=true,
+            is_noisy=is_noisy,
+            num_clean=stop - start,
+            transition=matrix,
+            transition_counts=counts,
+            rate=float(is_noisy.mean()),
+            drawn_part=(start, stop, self.num_examples),
+        )
+
     def summary(self) -> dict:
         """A JSON-serialisable record of the noise actually applied."""
         return {
@@ -253,6 +282,7 @@ class NoiseResult:
             "transition_counts": self.transition_counts.tolist(),
             "seed": self.seed,
             "rng_state": to_json_safe(self.rng_state),
+            **({} if self.drawn_part is None else {"drawn_part": list(self.drawn_part)}),
         }
 
 
@@ -334,6 +364,11 @@ class NoiseModel:
     name: ClassVar[str] = ""
     #: Whether ``_corrupt`` needs the images (``_corrupt(y, k, rng, images)``).
     needs_images: ClassVar[bool] = False
+    #: Whether a draw has hidden parameters beside its per-example draws (the
+    #: instance-dependent projections): a second call is then another noise process, so
+    #: noisy validation labels are drawn in the same call as the training labels
+    #: (:func:`kerasnoise.pipelines.corrupt`).
+    hidden_parameters: ClassVar[bool] = False
 
     def apply(
         self, labels: Any, *, num_classes: int, seed: SeedLike, images: Any = None

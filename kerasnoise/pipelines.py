@@ -50,6 +50,7 @@ __all__ = [
     "eval_pipeline",
     "random_crop_flip",
     "build",
+    "corrupt",
 ]
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -523,9 +524,9 @@ def build(
     """Apply ``noise`` to ``data``'s training labels and build all pipelines.
 
     The test set keeps its true labels, and so does the validation set unless
-    ``noisy_validation``: then ``noise`` corrupts the validation labels too, in its
-    own draw (seeded from ``noise_seed`` and 1, so the training labels are the same
-    either way), and additive noise adds its extra pairs to the validation images.
+    ``noisy_validation``: then ``noise`` corrupts the validation labels too, from the
+    same noise process (:func:`corrupt`), and additive noise adds its extra pairs to
+    the validation images.
     Standardisation uses ``data.info.mean`` and ``data.info.std``.
 
     Args:
@@ -543,11 +544,9 @@ def build(
             (see :class:`TrainPipeline`).
         clean_flags: training labels as ``[label, clean]`` pairs (:class:`TrainPipeline`).
     """
-    if not isinstance(noise, NoiseModel):
-        raise TypeError(f"noise must be a NoiseModel (see kerasnoise.noise.get), got {type(noise)}")
     info = data.info
-    result = noise.apply(
-        data.y_train, num_classes=info.num_classes, seed=noise_seed, **_images(noise, data.x_train)
+    result, val_noise = corrupt(
+        data, noise, noise_seed=noise_seed, noisy_validation=noisy_validation
     )
     train = TrainPipeline(
         data.x_train,
@@ -567,18 +566,52 @@ def build(
         std=info.std,
         num_classes=info.num_classes,
     )
-    val, val_noise = None, None
-    if data.x_val is None:
-        if noisy_validation:
-            raise ValueError("noisy_validation=True needs a Dataset with a validation split")
-    elif noisy_validation:
-        val_noise = _validation_noise(noise, data, noise_seed)
+    val = None
+    if val_noise is not None:
         index = val_noise.image_index(np.arange(val_noise.num_examples))
         val = eval_pipeline(data.x_val, val_noise.labels, image_index=index, **eval_kw)
-    else:
+    elif data.x_val is not None:
         val = eval_pipeline(data.x_val, data.y_val, **eval_kw)
     test = eval_pipeline(data.x_test, data.y_test, **eval_kw)
     return NoisyData(train=train, val=val, test=test, noise=result, val_noise=val_noise)
+
+
+def corrupt(
+    data: Dataset, noise: NoiseModel, *, noise_seed: Any, noisy_validation: bool = False
+) -> tuple[NoiseResult, NoiseResult | None]:
+    """The training labels' noise and, with ``noisy_validation``, the validation labels'.
+
+    The training labels are drawn with ``noise_seed``.  The validation labels come from
+    the same noise process: for most models a draw of their own (seeded from
+    ``noise_seed`` and 1, so the training labels are the same with and without it); for
+    a model whose draw has hidden parameters (``hidden_parameters``: instance-dependent
+    noise's projections), one draw over the training and validation examples together,
+    split after, as Xia et al. corrupt the whole set before they split it (a draw of its
+    own would use other projections: another noise process).
+
+    Raises:
+        ValueError: ``noisy_validation`` without a validation split, or with additive
+            noise whose extra pairs come from another data set.
+    """
+    if not isinstance(noise, NoiseModel):
+        raise TypeError(f"noise must be a NoiseModel (see kerasnoise.noise.get), got {type(noise)}")
+    k = data.info.num_classes
+    if noisy_validation and data.x_val is None:
+        raise ValueError("noisy_validation=True needs a Dataset with a validation split")
+    if noisy_validation and getattr(noise, "hidden_parameters", False):
+        n = len(data.y_train)
+        images = {}
+        if getattr(noise, "needs_images", False):  # one transient copy, for this draw only
+            images = {"images": np.concatenate([data.x_train, data.x_val])}
+        labels = np.concatenate([np.ravel(data.y_train), np.ravel(data.y_val)])
+        both = noise.apply(labels, num_classes=k, seed=noise_seed, **images)
+        return both.part(0, n), both.part(n, len(labels))
+    result = noise.apply(
+        data.y_train, num_classes=k, seed=noise_seed, **_images(noise, data.x_train)
+    )
+    if not noisy_validation:
+        return result, None
+    return result, _validation_noise(noise, data, noise_seed)
 
 
 def _validation_noise(noise: NoiseModel, data: Dataset, noise_seed: Any) -> NoiseResult:

@@ -56,6 +56,7 @@ from kerasnoise import (
 )
 from kerasnoise import noise as noise_lib
 from kerasnoise import selection as selection_lib
+from kerasnoise import transition as transition_lib
 from kerasnoise._io import atomic_write_json, atomic_write_text
 from kerasnoise.callbacks import (  # noqa: F401  (re-exported: part of this module's API)
     HistoryRecorder,
@@ -99,7 +100,7 @@ def load_data(config: ExperimentConfig) -> datasets.Dataset:
         data = dataclasses.replace(data, x_train=data.x_train[:n], y_train=data.y_train[:n])
     if config.validation:
         size = int(config.validation) if config.validation >= 1 else float(config.validation)
-        data = data.validation_split(size, seed=config.noise_seed, stratify=config.stratify)
+        data = data.validation_split(size, seed=config.data_noise_seed(), stratify=config.stratify)
     return data
 
 
@@ -307,12 +308,12 @@ def build_data(config: ExperimentConfig) -> RunData:
     extra = None
     if source != "train":
         where = config.noise_source_dir or config.data_dir
-        extra = datasets.noise_images(source, data, seed=config.noise_seed, data_dir=where)
+        extra = datasets.noise_images(source, data, seed=config.data_noise_seed(), data_dir=where)
     built = pipelines.build(
         data,
         noise_lib.from_config(config.noise),
         extra_images=extra,
-        noise_seed=config.noise_seed,
+        noise_seed=config.data_noise_seed(),
         seed=config.seed,
         batch_size=config.batch_size,
         eval_batch_size=config.eval_batch_size,
@@ -321,7 +322,9 @@ def build_data(config: ExperimentConfig) -> RunData:
         steps_per_period=config.eval_every_steps,
         clean_flags=_selects(config),
     )
-    images = _train_eval_images(len(data.y_train), config.train_eval_images, config.noise_seed)
+    images = _train_eval_images(
+        len(data.y_train), config.train_eval_images, config.data_noise_seed()
+    )
     train_images = pipelines.eval_pipeline(
         data.x_train[images],
         data.y_train[images],
@@ -662,9 +665,13 @@ def train(
 
 def stage1_config(config: ExperimentConfig) -> ExperimentConfig:
     """The run whose softmax estimates T for ``loss.transition="estimated"``: the same
-    config with plain cross-entropy (one such run serves every corrected loss of its
-    cell)."""
-    return dataclasses.replace(config, loss={"name": "ce"})
+    config with plain cross-entropy, clipped as the corrected loss is (``loss.clip``,
+    the authors' one cross-entropy); one such run serves every corrected loss and
+    estimator of its cell."""
+    clip = config.loss.get("clip")
+    return dataclasses.replace(
+        config, loss={"name": "ce", **({} if clip is None else {"clip": clip})}
+    )
 
 
 def estimate_transition(
@@ -674,12 +681,16 @@ def estimate_transition(
     verbose: int | str = "auto",
     quiet: bool = False,
     checkpoint_dir: str | os.PathLike | None = None,
-) -> tuple[np.ndarray, str]:
-    """T-hat for ``config`` and the id of the run it came from (Patrini et al.'s stage 1).
+) -> tuple[dict[str, np.ndarray], str]:
+    """T-hat for ``config`` by every estimator, and the id of the run it came from
+    (Patrini et al.'s stage 1).
 
     Trains :func:`stage1_config` in ``out_dir`` (or finds it done there, by run id),
-    predicts its softmax on every training image and takes each class's anchor
-    (:func:`kerasnoise.correction.estimate_transition`, ``loss.anchor_filter``).
+    predicts its softmax on every training image and estimates T from it by each of
+    :data:`kerasnoise.transition.ESTIMATORS` (anchor points with
+    ``loss.anchor_filter``; cleanlab's confident joint with the noisy labels the run
+    trained on): ``{estimator: T-hat}``, so that a cell's estimators are compared on
+    the same model.
     """
     stage1 = stage1_config(config)
     record = train(stage1, out_dir, verbose=verbose, quiet=quiet, checkpoint_dir=checkpoint_dir)
@@ -706,9 +717,20 @@ def estimate_transition(
     from scipy.special import softmax
 
     probs = softmax(logits, axis=1)
+    noisy, _ = pipelines.corrupt(
+        data,
+        noise_lib.from_config(stage1.noise),
+        noise_seed=stage1.data_noise_seed(),
+        noisy_validation=stage1.validation_labels == "noisy",
+    )
     anchor_filter = config.loss.get("anchor_filter", True)
-    matrix = correction.estimate_transition(probs, info.num_classes, filter_outliers=anchor_filter)
-    return matrix, run.run_id
+    estimates = {
+        name: transition_lib.estimate(
+            name, probs, noisy.labels, info.num_classes, anchor_filter=anchor_filter
+        )
+        for name in transition_lib.ESTIMATORS
+    }
+    return estimates, run.run_id
 
 
 def _say_where_it_starts(run: Run, checkpoint, started_before: bool, say) -> None:

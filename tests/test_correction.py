@@ -63,6 +63,66 @@ def test_forward_and_backward_equal_numpy_formulas(seed):
     )
 
 
+def authors_loss(name, y_true, probs, t=None, eps=1e-7):
+    """A NumPy transcription of Patrini et al.'s ``loss.py`` (Keras 2, ``K.epsilon()`` =
+    1e-7): ``crossentropy`` and ``robust('backward'|'forward', P)`` on softmax outputs."""
+    y_pred = probs / probs.sum(axis=-1, keepdims=True)
+    y_pred = np.clip(y_pred, eps, 1.0 - eps)
+    if name == "ce":
+        return -np.sum(y_true * np.log(y_pred), axis=-1)
+    if name == "backward":
+        return -np.sum((y_true @ np.linalg.inv(t)) * np.log(y_pred), axis=-1)
+    return -np.sum(y_true * np.log(y_pred @ t), axis=-1)
+
+
+@pytest.mark.parametrize("name", ["ce", "backward", "forward"])
+def test_the_clip_equals_the_authors_loss_past_the_clip(name):
+    """``clip=1e-7`` gives the authors' numbers, also for logits whose softmax lies past
+    the clip (a sure wrong prediction); without it backward has no lower bound."""
+    rng = np.random.default_rng(7)
+    t = _random_transition(rng)
+    z = (rng.standard_normal((48, K)) * 3).astype(np.float32)
+    z[:16] *= 12  # p of 1e-30 and below: past the clip
+    y = rng.integers(0, K, size=48)
+    p = np.exp(_log_softmax(z.astype(np.float64)))
+    assert (p[:16] < 1e-7).any()
+    want = authors_loss(name, np.eye(K)[y], p, t)
+    params = {} if name == "ce" else {"transition": t}
+    got = _values(losses.get(name, clip=1e-7, **params), y, z)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    if name == "backward":  # the bound: -log(1/eps) * sum of |negative coefficients|
+        negative = np.clip(np.linalg.inv(t)[y], None, 0).sum(axis=1)
+        assert (got >= negative * -np.log(1e-7) - 1e-3).all()
+        z_far = z.copy()
+        z_far[:16] *= 100  # the unclipped loss keeps falling; the clipped one cannot
+        unclipped = _values(losses.get(name, **params), y, z_far)
+        assert unclipped.min() < negative.min() * 16.2 * 10
+        assert _values(losses.get(name, clip=1e-7, **params), y, z_far).min() >= (
+            (negative * 16.2).min()
+        )
+
+
+def test_no_gradient_from_a_clipped_probability():
+    """As Keras 2's ``K.clip``: a probability past the clip passes no gradient."""
+    from tests._autodiff import value_and_grad
+
+    y = np.array([0, 1])
+    z = np.array([[-40.0, 40.0, 0.0], [0.0, 1.0, 2.0]], dtype=np.float32)
+
+    def loss(logits):
+        return ops.sum(losses.cross_entropy(y, logits, clip=1e-7))
+
+    _, grad = value_and_grad(loss, z)
+    np.testing.assert_array_equal(grad[0], 0.0)  # p_0 = e^-80: clipped
+    assert np.abs(grad[1]).sum() > 0.1
+
+
+@pytest.mark.parametrize("clip", [0.0, 0.5, -1e-7, "1e-7", True])
+def test_a_bad_clip_is_a_clear_error(clip):
+    with pytest.raises((ValueError, TypeError), match="clip"):
+        losses.get("backward", transition=np.eye(K), clip=clip)
+
+
 def test_identity_gives_cross_entropy_and_extremes_stay_finite():
     rng = np.random.default_rng(3)
     z = (rng.standard_normal((32, K)) * 4).astype(np.float32)
@@ -108,13 +168,50 @@ def test_other_bad_input():
     with pytest.raises(ValueError, match="resolved from a run's noise by the training runner"):
         pending(np.array([0]), np.zeros((1, K), np.float32))
     base = cfg.apply_overrides(presets.get("menon-mnist-lenet"), {"loss": "backward"})
-    for value, message in ((np.eye(3).tolist(), None), ([[1, 0], [1, 0]], "singular")):
+    cfg.apply_overrides(base, {"loss.transition": np.eye(10).tolist()}).validate()
+    # refused by the checks that run before Keras is imported and any data loads
+    for value, message in (
+        (np.eye(3).tolist(), "loss.transition is 3 x 3 but the task has 10 classes"),
+        ((np.ones((10, 10)) / 10).tolist(), "singular"),
+        ("nonsense", "loss.transition must be a K x K matrix, 'oracle' or 'estimated'"),
+    ):
         config = cfg.apply_overrides(base, {"loss.transition": value})
-        if message is None:
-            config.validate()
-        else:
-            with pytest.raises(ValueError, match=message):
-                config.validate()
+        with pytest.raises(ValueError, match=message):
+            config.validate_without_keras()
+    config = cfg.apply_overrides(base, {"loss.transition": "estimated", "noise.rate": 0.3})
+    with pytest.raises(ValueError, match="loss.estimator must be one of anchor, confident_joint"):
+        cfg.apply_overrides(config, {"loss.estimator": "median"}).validate_without_keras()
+
+
+@pytest.mark.backend_free
+def test_the_cli_refuses_a_bad_transition_before_loading_or_writing(tmp_path, shared_data):
+    """A 2 x 2 matrix for MNIST's 10 classes: refused at once, naming the parameter,
+    with no run folder left behind."""
+    import subprocess
+    import sys
+
+    for value in ("[[1,0],[0,1]]", "nonsense"):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kerasnoise.cli",
+                "train",
+                "patrini-mnist-mlp",
+                "loss=forward",
+                f"loss.transition={value}",
+                "--out",
+                str(tmp_path / "runs"),
+                "--data-dir",
+                str(shared_data),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode != 0
+        assert "loss.transition" in done.stderr and "Traceback" not in done.stderr
+        assert not (tmp_path / "runs").exists()
 
 
 def test_registered_through_the_public_route_and_names_kept():
@@ -245,4 +342,43 @@ def test_estimated_trains_cross_entropy_first_and_reuses_it(shared_data, tmp_pat
     monkeypatch.setattr(keras.Model, "fit", no_fit)
     again, run_id = training.estimate_transition(config, tmp_path, verbose=0, quiet=True)
     assert run_id == record["transition_stage1_run"]
-    np.testing.assert_allclose(again, estimate, atol=1e-6)
+    np.testing.assert_allclose(again["anchor"], estimate, atol=1e-6)
+    # both estimators' errors, from the same stage-1 model
+    assert set(record["transition_estimate_errors"]) == {"anchor", "confident_joint"}
+    for name, matrix in again.items():
+        assert record["transition_estimate_errors"][name] == pytest.approx(
+            correction.transition_error(matrix, realised), abs=1e-6
+        )
+
+
+def test_the_estimate_is_close_to_the_realised_transition(shared_data, tmp_path):
+    """Stage 1 on real MNIST (the Patrini network, 12,000 images, 4 epochs) under the
+    paper's flips at 0.3: both estimators find each flip within a few points, and
+    T-hat is far closer to the realised T than the identity is (mean error 0.03)."""
+    config = cfg.apply_overrides(
+        presets.get("patrini-mnist-mlp"),
+        cfg.parse_overrides(
+            [
+                "epochs=4",
+                "train_limit=12000",
+                "noise.rate=0.3",
+                "loss=forward",
+                "loss.transition=estimated",
+                "train_eval_images=100",
+            ]
+        ),
+    )
+    config.data_dir = str(shared_data)
+    record = training.train(config, tmp_path, verbose=0, quiet=True)
+    realised = np.asarray(
+        json.loads((tmp_path / record["run_id"] / "noise.json").read_text())["transition"]
+    )
+    identity = correction.transition_error(np.eye(10), realised)["mean_absolute_error"]
+    assert identity > 0.025
+    errors = record["transition_estimate_errors"]
+    for name in ("anchor", "confident_joint"):
+        assert errors[name]["mean_absolute_error"] < identity / 3, (name, errors)
+        assert errors[name]["max_abs_error"] < 0.15, (name, errors)
+    used = np.asarray(record["transition_used"])
+    for true, noisy in ((2, 7), (3, 8), (5, 6), (6, 5), (7, 1)):  # the anchor's flips
+        assert used[true, noisy] == pytest.approx(realised[true, noisy], abs=0.1)

@@ -19,7 +19,8 @@ DEFAULT_METRICS = ("test_accuracy_best", "test_accuracy_last")
 #: Fields of a result record that become columns of :func:`runs_frame` (``noise_rate``,
 #: the realised rate, as ``realised_noise_rate``: ``noise_rate`` is the axis's column;
 #: ``transition_mae`` / ``transition_max_error``: an estimated transition matrix's mean
-#: and largest absolute entry error against the realised one, loss correction only).
+#: and largest absolute entry error against the realised one, loss correction only;
+#: ``transition_mae_<estimator>``: each estimator's on the same stage-1 model).
 RESULT_COLUMNS = (
     "val_accuracy_best",
     "test_accuracy_last",
@@ -43,6 +44,8 @@ RESULT_COLUMNS = (
     "examples_per_second",
     "transition_mae",
     "transition_max_error",
+    "transition_mae_anchor",
+    "transition_mae_confident_joint",
     "precision",
 )
 
@@ -99,6 +102,10 @@ def _derived(result: dict) -> dict:
         "realised_noise_rate": result.get("noise_rate"),
         "transition_mae": error.get("mean_absolute_error"),
         "transition_max_error": error.get("max_abs_error"),
+        **{
+            f"transition_mae_{estimator}": errors.get("mean_absolute_error")
+            for estimator, errors in (result.get("transition_estimate_errors") or {}).items()
+        },
     }
 
 
