@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from kerasnoise import config as cfg
@@ -144,6 +145,10 @@ def test_round_trip_and_ids():
             ValueError,
             "loss.transition='estimated' needs label noise to estimate",
         ),
+        ({"noise_seed": "run"}, ValueError, "noise_seed must be a non-negative integer or 'seed'"),
+        ({"noise_seed": -1}, ValueError, "noise_seed must be a non-negative integer or 'seed'"),
+        ({"loss": "forward", "loss.transition": [[1, 0], [0, 1]]}, ValueError, "2 x 2 but"),
+        ({"loss.clip": 1.5}, ValueError, r"clip must be None or a number in \(0, 0.5\)"),
     ],
 )
 def test_invalid_configs_fail_before_data(overrides, error, message, monkeypatch):
@@ -172,3 +177,25 @@ def test_channels_first_refused_before_data_where_it_cannot_run(monkeypatch):
     message = str(err.value)
     assert message.startswith("model.data_format='channels_first' cannot run here")
     assert "\n" not in message and "use 'auto' or 'channels_last'" in message
+
+
+def test_noise_seed_per_run_draws_new_noise_for_every_seed_in_one_group(shared_data):
+    """``noise_seed=seed`` (Patrini et al.'s ``random_state=run``): each training seed
+    its own noisy labels and validation split; the seeds of a cell stay one group."""
+    from kerasnoise import training
+
+    items = ["noise_seed=seed", "train_limit=1000", "validation=100", "noise.rate=0.4"]
+    base = cfg.apply_overrides(presets.get("menon-mnist-lenet"), cfg.parse_overrides(items))
+    base.data_dir = str(shared_data)
+    assert base.noise_seed == "seed"
+    one, two = (cfg.apply_overrides(base, {"seed": s}) for s in (1, 2))
+    assert (one.data_noise_seed(), two.data_noise_seed()) == (1, 2)
+    assert one.group_id() == two.group_id() and one.run_id() != two.run_id()
+    fixed = cfg.apply_overrides(one, {"noise_seed": 1})
+    assert fixed.run_id() != one.run_id()  # the rule is part of the run's name
+    data_1, data_2 = training.build_data(one), training.build_data(two)
+    assert (data_1.built.noise.labels != data_2.built.noise.labels).any()
+    assert (data_1.data.y_val != data_2.data.y_val).any()  # another split
+    np.testing.assert_array_equal(  # the same draw as noise_seed=1
+        training.build_data(fixed).built.noise.labels, data_1.built.noise.labels
+    )

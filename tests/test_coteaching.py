@@ -12,7 +12,7 @@ import pytest
 from kerasnoise import config as cfg
 from kerasnoise import coteaching, models, optimizers, presets, selection, training
 from tests.helpers import Interrupt, StopAfterFirstEpoch, without_timing
-from tests.test_selection import numpy_coteaching
+from tests.test_selection import numpy_coteaching, numpy_coteaching_plus_code
 
 CE = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
@@ -203,6 +203,7 @@ def test_init_epoch_and_fallback_steps_belong_to_coteaching_plus():
         "init_epoch": 0,
         "fallback_steps": 5000,
         "softmax_twice": False,
+        "authors_code": False,
     }
 
 
@@ -272,3 +273,18 @@ def test_softmax_twice_ranks_and_trains_on_the_softmax_outputs_as_the_plus_code(
     # bounded: between log(1 + 9 / e) and log(e + 9) per example and network
     assert 2 * np.log(1 + 9 / np.e) <= history["loss"][0] <= 2 * np.log(np.e + 9)
     assert coteaching.CoTeaching.from_config(model.get_config()).softmax_twice
+
+
+def test_the_authors_code_mode_trains_as_their_loss_coteaching_plus(shared_data):
+    """One update of ``CoTeaching(authors_code=True)`` on real MNIST: the loss is their
+    ``loss_coteaching_plus`` (double softmax, 1/k^2), and the mode survives a save."""
+    x, y, _ = mnist_batch(shared_data, n=32, seed=3)
+    net_1, net_2, _, _ = networks(seed=5)
+    logits_1, logits_2 = net_1.predict(x, verbose=0), net_2.predict(x, verbose=0)
+    want = numpy_coteaching_plus_code(logits_1, logits_2, y, 0.25)
+    model = coteaching.CoTeaching(net_1, net_2, plus=True, softmax_twice=True, authors_code=True)
+    model = compiled(model)
+    model.forget_rate.assign(0.25)
+    history = model.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0).history
+    assert history["loss"][0] == pytest.approx(want[0] + want[1], rel=1e-5)
+    assert coteaching.CoTeaching.from_config(model.get_config()).authors_code

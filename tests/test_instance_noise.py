@@ -131,6 +131,12 @@ def test_pipeline_hands_over_the_training_images_without_a_copy(shared_data, mon
 
     monkeypatch.setattr(instance_noise.InstanceDependent, "_corrupt", spy)
     built = pipelines.build(
+        data, noise.get("instance_dependent", rate=0.4), noise_seed=1, seed=0, batch_size=100
+    )
+    assert seen[0] is data.x_train or np.shares_memory(seen[0], data.x_train)
+    assert built.noise.rate == pytest.approx(0.4, abs=0.03)  # real MNIST, 2,500 labels
+    # with noisy validation labels: one draw over both parts (one transient copy)
+    pipelines.build(
         data,
         noise.get("instance_dependent", rate=0.4),
         noise_seed=1,
@@ -138,9 +144,38 @@ def test_pipeline_hands_over_the_training_images_without_a_copy(shared_data, mon
         batch_size=100,
         noisy_validation=True,
     )
-    assert seen[0] is data.x_train or np.shares_memory(seen[0], data.x_train)
-    assert np.shares_memory(seen[1], data.x_val)  # the validation labels' own draw
-    assert built.noise.rate == pytest.approx(0.4, abs=0.03)  # real MNIST, 2,500 labels
+    assert len(seen) == 2 and len(seen[1]) == 3000
+
+
+def test_validation_labels_come_from_the_training_labels_process(shared_data):
+    """Xia et al. corrupt the whole set with one set of projections W, then split: the
+    noisy validation labels follow the training labels' transition (a draw of their own
+    would use another W: 0.06 mean off-diagonal difference, measured)."""
+    data = datasets.load("mnist", shared_data)
+    data = dataclasses.replace(data, x_train=data.x_train[:24000], y_train=data.y_train[:24000])
+    data = data.validation_split(6000, seed=0)
+    model = noise.get("instance_dependent", rate=0.4)
+    train, val = pipelines.corrupt(data, model, noise_seed=1, noisy_validation=True)
+    both = model.apply(
+        np.concatenate([data.y_train, data.y_val]),
+        num_classes=K,
+        seed=1,
+        images=np.concatenate([data.x_train, data.x_val]),
+    )
+    np.testing.assert_array_equal(train.labels, both.labels[:18000])
+    np.testing.assert_array_equal(val.labels, both.labels[18000:])
+    np.testing.assert_array_equal(val.true_labels, data.y_val)
+    assert (train.drawn_part, val.drawn_part) == ((0, 18000, 24000), (18000, 24000, 24000))
+    assert val.summary()["drawn_part"] == [18000, 24000, 24000]
+    off = ~np.eye(K, dtype=bool)
+    assert np.abs(train.transition - val.transition)[off].mean() < 0.02
+    other_w = model.apply(
+        data.y_val, num_classes=K, seed=np.random.SeedSequence([1, 1]), images=data.x_val
+    )
+    assert np.abs(train.transition - other_w.transition)[off].mean() > 0.04
+    # the runner's data step and evaluation draw the same training labels
+    alone, none = pipelines.corrupt(data, model, noise_seed=1)
+    assert none is None and alone.num_examples == 18000
 
 
 def test_real_mnist_through_the_runners_data_step(shared_data):

@@ -172,6 +172,10 @@ def test_patrini_mnist_settings_match_the_authors_code():
     assert all(flips[k, k] == 1 for k in (0, 1, 4, 8, 9))
     switched = cfg.apply_overrides(c, {"noise": "instance_dependent", "noise.rate": 0.4})
     assert switched.noise == {"name": "instance_dependent", "sigma": 0.1, "rate": 0.4}
+    # their crossentropy and robust() clip p at K.epsilon(); their noise is per run
+    assert c.loss == {"name": "ce", "clip": 1e-7} and c.noise_seed == "seed"
+    for name in ("forward", "backward"):
+        assert cfg.apply_overrides(c, {"loss": name}).loss == {"name": name, "clip": 1e-7}
 
 
 @pytest.mark.backend_free
