@@ -25,7 +25,7 @@ LAYERS = [
     ["_checks", "_registry", "_io", "_quiet", "_args", "_stats", "pool"],  # helpers
     ["distribution", "execution"],  # what the backend and machine can do
     ["datasets", "synthetic_data"],  # datasets/: catalogue -> dataset -> loading -> noise_source
-    ["noise", "instance_noise"],
+    ["noise", "instance_noise", "transition"],
     ["pipelines"],
     ["models", "losses", "margins", "correction", "selection", "coteaching"],
     ["config"],
