@@ -131,9 +131,15 @@ def _presets(args: argparse.Namespace) -> int:
     from kerasnoise._quiet import import_keras_quietly
 
     import_keras_quietly()  # the losses and models are Keras's
-    from kerasnoise import _registry, datasets, losses, models, noise  # noqa: F401
+    from kerasnoise import _registry, datasets, losses, methods, models, noise  # noqa: F401
 
-    keys = {"losses": "loss", "models": "model", "noise": "noise", "datasets": "dataset"}
+    keys = {
+        "losses": "loss",
+        "models": "model",
+        "noise": "noise",
+        "datasets": "dataset",
+        "methods": "method",
+    }
     for registry in _registry.registries():
         print(f"{keys[registry.group.split('.')[-1]]}=NAME  ({registry.kind})")
         print(f"    ours: {', '.join(registry.builtins())}")

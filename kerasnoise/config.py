@@ -34,8 +34,8 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 import numpy as np
 
 from kerasnoise import datasets
+from kerasnoise import methods as methods_lib
 from kerasnoise import noise as noise_lib
-from kerasnoise import selection as selection_lib
 from kerasnoise import transition as transition_lib
 from kerasnoise._checks import positive_int as _positive
 
@@ -139,13 +139,15 @@ class ExperimentConfig:
     oracle a user of real noisy data does not have); ``noisy`` corrupts the held-out
     examples with the run's noise model (its own draw, seeded from ``noise_seed``; the
     training labels are the same as with ``clean``), as a user's own split would be.
-    ``selection``: sample selection, ``{"name": "none"}`` (train on every example) or
-    ``coteaching`` / ``coteaching_plus`` with ``forget_rate`` (a number, or a rule:
-    default the noise's nominal ``rate``, an oracle; ``"asymmetric_half"``,
-    ``"realised"``), ``num_gradual`` and ``exponent`` (and Co-teaching+'s
-    ``init_epoch`` and ``authors_code``): two networks, each trained on the other's small-loss picks
-    (:mod:`kerasnoise.selection`, :mod:`kerasnoise.coteaching`).  Part of the run id
-    only when not ``none``.
+    ``method``: the training method, ``{"name": ..., **params}`` (:mod:`kerasnoise.methods`):
+    ``standard`` (plain training, the default), ``coteaching`` / ``coteaching_plus``
+    with ``forget_rate`` (a number, or a rule: default the noise's nominal ``rate``, an
+    oracle; ``"asymmetric_half"``, ``"realised"``), ``num_gradual`` and ``exponent``
+    (and Co-teaching+'s ``init_epoch`` and ``authors_code``), or a registered or
+    installed one.  Part of the run id only when not ``standard``, under the key
+    ``selection`` (the section's name before methods were a component, so that the ids
+    of runs made then stay); a config written with ``selection`` (``none`` for plain
+    training) reads as ``method``.
     ``input_scale``: ``standardize`` feeds ``(x / 255 - mean) / std`` with the data
     set's per-channel statistics, ``unit`` feeds ``x / 255`` (inputs in [0, 1], as
     Patrini et al.'s and the Co-teaching code do).
@@ -191,8 +193,8 @@ class ExperimentConfig:
     model: dict = field(default_factory=lambda: {"name": "lenet5"})
     loss: dict = field(default_factory=lambda: {"name": "ce"})
     noise: dict = field(default_factory=lambda: {"name": "symmetric_exclusive", "rate": 0.0})
-    selection: dict = field(
-        default_factory=lambda: dict(selection_lib.NONE), metadata=_IDENTITY_UNLESS_DEFAULT
+    method: dict = field(
+        default_factory=lambda: dict(methods_lib.STANDARD), metadata=_IDENTITY_UNLESS_DEFAULT
     )
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     batch_size: int = 128
@@ -217,7 +219,7 @@ class ExperimentConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> ExperimentConfig:
-        return _build(cls, data, "")
+        return _build(cls, _legacy(data), "")
 
     def data_noise_seed(self) -> int:
         """The integer seed of the noise and the data-side draws: ``noise_seed``, or the
@@ -229,15 +231,19 @@ class ExperimentConfig:
         ``metadata={"identity": False}`` (where data or logs live, speed settings, prose);
         a field marked ``"unless-default"`` only when it differs from its default.  The
         noise's ``source`` counts only when it is not the task's own images: an explicit
-        ``noise.source="train"`` is the same run as none; likewise a
-        ``selection.forget_rate`` rule that gives the nominal rate under the run's noise
-        (:func:`kerasnoise.selection.identity`)."""
+        ``noise.source="train"`` is the same run as none.  The method counts as its
+        :meth:`kerasnoise.methods.Method.identity` says, under the key ``selection``
+        (plain training not at all), so that a forget-rate rule that gives the nominal
+        rate is the same run as none."""
         key = self.to_dict()
         key["optimizer"]["weight_decay_mode"] = self.optimizer.effective_decay_mode()
         if key["noise"].get("source") == "train":
             key["noise"].pop("source")
-        key["selection"] = selection_lib.identity(key["selection"], key["noise"])
         _drop_non_identity(self, key)
+        key.pop("method", None)
+        named = methods_lib.from_config(self.method).identity(key["noise"])
+        if named is not None:
+            key["selection"] = named
         for name in ("optimizer", "early_stopping"):
             _drop_non_identity(getattr(self, name), key[name])
         return key
@@ -322,13 +328,7 @@ class ExperimentConfig:
         start = self.optimizer.decay_start
         if start is not None and start >= self.epochs:
             raise ValueError(f"optimizer.decay_start={start} must be below epochs={self.epochs}")
-        selection_lib.check_config(
-            self.selection,
-            self.noise,
-            self.loss,
-            self.distribution,
-            global_clipnorm=self.optimizer.global_clipnorm,
-        )
+        methods_lib.from_config(self.method).check(self)
         es = self.early_stopping
         if es.enabled:
             _positive(es.patience, "early_stopping.patience")
@@ -588,12 +588,32 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
     return out
 
 
-COMPONENTS = ("model", "loss", "noise", "selection")
+COMPONENTS = ("model", "loss", "noise", "method")
+#: ``selection``: the ``method`` section's name before methods were a component.
+_LEGACY_SECTION = "selection"
+
+
+def _legacy(data: Any) -> Any:
+    """A config dict with a ``selection`` section read as ``method``."""
+    if not isinstance(data, dict) or _LEGACY_SECTION not in data:
+        return data
+    if "method" in data:
+        raise ValueError("give the training method as method, not as both method and selection")
+    data = dict(data)
+    data["method"] = data.pop(_LEGACY_SECTION)
+    return data
+
+
+def _legacy_key(key: str) -> str:
+    """An override's key with ``selection`` read as ``method``."""
+    section, dot, leaf = key.partition(".")
+    return f"method{dot}{leaf}" if section == _LEGACY_SECTION else key
 
 
 def apply_overrides(config: ExperimentConfig, overrides: dict[str, Any]) -> ExperimentConfig:
     """A new config with dotted-key ``overrides`` applied (``loss=NAME`` switches the loss)."""
     data = config.to_dict()
+    overrides = {_legacy_key(key): value for key, value in overrides.items()}
     # component switches first, so that 'loss=gce loss.q=0.5' works in any order
     for key, value in overrides.items():
         if key in COMPONENTS:

@@ -186,9 +186,7 @@ class _Correction(losses._Base):
                 f"{_NAME}={self._source!r} is resolved from a run's noise by the training "
                 "runner (kerasnoise.training); to use this loss on its own pass the matrix"
             )
-        return self._fn(
-            y_true, y_pred, self._matrix, from_logits=self.from_logits, clip=self.clip
-        )
+        return self._fn(y_true, y_pred, self._matrix, from_logits=self.from_logits, clip=self.clip)
 
 
 def _register(cls):

@@ -15,7 +15,7 @@ Where this differs from the authors' code (``coteaching_plus/loss.py``):
 - the cross-entropy is computed from the logits; their Co-teaching+ loss applies
   ``F.cross_entropy`` to softmax outputs (a second softmax: a bounded loss, between
   ``log(1 + (K - 1) / e)`` for a sure right prediction and ``log(e + K - 1)`` for a sure
-  wrong one, 1.46 and 2.46 for K = 10); ``selection.softmax_twice`` does the same
+  wrong one, 1.46 and 2.46 for K = 10); ``method.softmax_twice`` does the same
   (:class:`kerasnoise.coteaching.CoTeaching`'s ``softmax_twice``);
 - a Co-teaching+ batch on which the networks agree everywhere trains both networks on
   all its examples during the first ``fallback_steps`` updates (the authors' code: 5,000
@@ -35,12 +35,12 @@ Where this differs from the authors' code (``coteaching_plus/loss.py``):
   by ``k``: each kept example weighs ``1 / k**2``, while a fallback batch (no
   disagreement) weighs each example ``1 / B``; here every kept example weighs ``1 / k``.
 
-``selection.authors_code=True`` (Co-teaching+) does the last two as their code does and
+``method.authors_code=True`` (Co-teaching+) does the last two as their code does and
 applies the double softmax (``softmax_twice``): the mode that reproduces their published
 MNIST numbers.  What stays different in that mode: the fallback counts updates (not
 ``epoch * i``), and example 0 is not dropped from the disagreements.
 
-The forget rate (``selection.forget_rate``) is a number, or a rule: ``None`` and
+The forget rate (``method.forget_rate``) is a number, or a rule: ``None`` and
 ``"nominal"`` take the noise's nominal ``rate`` (the Co-teaching and Co-teaching+ code);
 ``"asymmetric_half"`` halves it for ``noise=asymmetric`` (JoCoR's code, the source of
 the published "asymmetric 0.4" MNIST numbers: its class flips touch 5 of 10 classes, so
@@ -74,9 +74,9 @@ __all__ = [
 ]
 
 NONE = {"name": "none"}
-#: The rules ``selection.forget_rate`` may name instead of a number (None is "nominal").
+#: The rules ``method.forget_rate`` may name instead of a number (None is "nominal").
 FORGET_RATE_RULES = ("nominal", "asymmetric_half", "realised")
-#: The selection methods a config's ``selection.name`` may name, with their parameters
+#: The selection methods (:mod:`kerasnoise.methods.coteaching`), with their parameters
 #: and defaults (``forget_rate`` None: the noise's nominal ``rate``, an oracle).
 METHODS = {
     "none": {},
@@ -95,7 +95,7 @@ METHODS = {
 LOSSES = ("ce",)
 
 
-def check_forget_rate(value: Any, name: str = "selection.forget_rate") -> float:
+def check_forget_rate(value: Any, name: str = "method.forget_rate") -> float:
     """A forget rate in [0, 1), or a ``ValueError`` naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
         raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
@@ -113,39 +113,39 @@ def resolved(selection: dict, noise: dict, realised_rate: float | None = None) -
         raise TypeError(f"selection must be a dict with a 'name' key, got {selection!r}")
     name = selection["name"]
     if name not in METHODS:
-        raise ValueError(f"selection.name must be one of {', '.join(METHODS)}; got {name!r}")
+        raise ValueError(f"method.name must be one of {', '.join(METHODS)}; got {name!r}")
     unknown = sorted(set(selection) - {"name", *METHODS[name]})
     if unknown:
         allowed = ", ".join(METHODS[name]) or "none"
         raise ValueError(
-            f"unknown parameter selection.{unknown[0]} for selection {name!r}; allowed: {allowed}"
+            f"unknown parameter method.{unknown[0]} for method {name!r}; allowed: {allowed}"
         )
     out = {"name": name, **METHODS[name], **{k: v for k, v in selection.items() if k != "name"}}
     if name == "none":
         return out
     out["forget_rate"] = _forget_rate(out["forget_rate"], noise, realised_rate)
-    _check_int(out["num_gradual"], "selection.num_gradual", 1)
+    _check_int(out["num_gradual"], "method.num_gradual", 1)
     for flag in ("softmax_twice", "authors_code"):
         if flag in out and not isinstance(out[flag], bool):
-            raise TypeError(f"selection.{flag} must be True or False, got {out[flag]!r}")
+            raise TypeError(f"method.{flag} must be True or False, got {out[flag]!r}")
     if out.get("authors_code"):
         if selection.get("softmax_twice") is False:
             raise ValueError(
-                "selection.authors_code=True is the Co-teaching+ code's loss, which takes "
-                "the softmax twice: leave selection.softmax_twice unset (or True)"
+                "method.authors_code=True is the Co-teaching+ code's loss, which takes "
+                "the softmax twice: leave method.softmax_twice unset (or True)"
             )
         out["softmax_twice"] = True
     exponent = out["exponent"]
     if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real) or exponent <= 0:
-        raise ValueError(f"selection.exponent must be a number > 0, got {exponent!r}")
+        raise ValueError(f"method.exponent must be a number > 0, got {exponent!r}")
     if name == "coteaching_plus":
-        _check_int(out["init_epoch"], "selection.init_epoch", 0)
-        _check_int(out["fallback_steps"], "selection.fallback_steps", 0)
+        _check_int(out["init_epoch"], "method.init_epoch", 0)
+        _check_int(out["fallback_steps"], "method.fallback_steps", 0)
     return out
 
 
 def _forget_rate(value: Any, noise: dict, realised_rate: float | None) -> float | str:
-    """The forget rate a ``selection.forget_rate`` value means for ``noise``: a number
+    """The forget rate a ``method.forget_rate`` value means for ``noise``: a number
     as it is, a rule by its definition (``"realised"`` stays a name without
     ``realised_rate``)."""
     if value is not None and not isinstance(value, str):
@@ -153,7 +153,7 @@ def _forget_rate(value: Any, noise: dict, realised_rate: float | None) -> float 
     rule = "nominal" if value is None else value
     if rule not in FORGET_RATE_RULES:
         raise ValueError(
-            f"selection.forget_rate must be a number in [0, 1) or one of "
+            f"method.forget_rate must be a number in [0, 1) or one of "
             f"{', '.join(FORGET_RATE_RULES)}; got {value!r}"
         )
     if rule == "realised":
@@ -161,8 +161,8 @@ def _forget_rate(value: Any, noise: dict, realised_rate: float | None) -> float 
     rate = noise.get("rate") if isinstance(noise, dict) else None
     if rate is None:
         raise ValueError(
-            f"selection.forget_rate={rule!r}: the noise {noise} has no nominal 'rate' to "
-            "forget; set selection.forget_rate to a number in [0, 1) or 'realised'"
+            f"method.forget_rate={rule!r}: the noise {noise} has no nominal 'rate' to "
+            "forget; set method.forget_rate to a number in [0, 1) or 'realised'"
         )
     halve = rule == "asymmetric_half" and noise.get("name") == "asymmetric"
     return check_forget_rate(rate / 2 if halve else rate)
@@ -194,17 +194,17 @@ def check_config(
     if not isinstance(loss, dict) or loss.get("name") not in LOSSES:
         name = loss.get("name") if isinstance(loss, dict) else loss
         raise ValueError(
-            f"selection {method!r} ranks and trains on cross-entropy: loss must be one of "
+            f"method {method!r} ranks and trains on cross-entropy: loss must be one of "
             f"{', '.join(LOSSES)}, got {name!r}"
         )
     if distribution != "none":
         raise ValueError(
-            f"selection {method!r} ranks the examples of the whole batch, which "
+            f"method {method!r} ranks the examples of the whole batch, which "
             f"distribution={distribution!r} splits across devices: use distribution='none'"
         )
     if global_clipnorm is not None:
         raise ValueError(
-            f"selection {method!r} trains two networks with one optimizer, and "
+            f"method {method!r} trains two networks with one optimizer, and "
             "optimizer.global_clipnorm would clip their gradients together: use "
             "optimizer.clipnorm (per variable) or no clipping"
         )
@@ -237,9 +237,9 @@ def forget_rate_schedule(
     tau = check_forget_rate(forget_rate)
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
-    _check_int(num_gradual, "selection.num_gradual", 1)
+    _check_int(num_gradual, "method.num_gradual", 1)
     if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real) or exponent <= 0:
-        raise ValueError(f"selection.exponent must be a number > 0, got {exponent!r}")
+        raise ValueError(f"method.exponent must be a number > 0, got {exponent!r}")
     plan = np.full(epochs + 1, tau)
     ramp = np.linspace(0.0, tau**exponent, num_gradual)
     plan[: min(num_gradual, epochs + 1)] = ramp[: epochs + 1]

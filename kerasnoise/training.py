@@ -44,7 +44,6 @@ import numpy as np
 from kerasnoise import callbacks as cbs
 from kerasnoise import (
     correction,
-    coteaching,
     datasets,
     distribution,
     execution,
@@ -54,8 +53,8 @@ from kerasnoise import (
     pipelines,
     rundir,
 )
+from kerasnoise import methods as methods_lib
 from kerasnoise import noise as noise_lib
-from kerasnoise import selection as selection_lib
 from kerasnoise import transition as transition_lib
 from kerasnoise._io import atomic_write_json, atomic_write_text
 from kerasnoise.callbacks import (  # noqa: F401  (re-exported: part of this module's API)
@@ -320,7 +319,7 @@ def build_data(config: ExperimentConfig) -> RunData:
         augment=config.augment,
         noisy_validation=config.validation_labels == "noisy",
         steps_per_period=config.eval_every_steps,
-        clean_flags=_selects(config),
+        clean_flags=methods_lib.from_config(config.method).needs(config).clean_flags,
     )
     images = _train_eval_images(
         len(data.y_train), config.train_eval_images, config.data_noise_seed()
@@ -366,16 +365,12 @@ def execution_record(model: keras.Model, run_data: RunData, jit_compile_reason: 
     }
 
 
-def _selects(config: ExperimentConfig) -> bool:
-    """Whether the run selects examples (Co-teaching, Co-teaching+)."""
-    return config.selection.get("name", "none") != "none"
-
-
 def build_model(config: ExperimentConfig, info: datasets.DatasetInfo) -> keras.Model:
-    """The config's model, uncompiled (call inside :func:`isolated_keras_state`, which
-    sets the precision).  With a ``selection`` method: a
-    :class:`kerasnoise.coteaching.CoTeaching` model of two such networks, built one
-    after the other from the run's seed (so their initial weights differ)."""
+    """The model the config's training method trains, uncompiled (call inside
+    :func:`isolated_keras_state`, which sets the precision): the method's
+    :meth:`kerasnoise.methods.Method.build_model` from a factory of the config's
+    network (plain training: one network; Co-teaching: two, built one after the other
+    from the run's seed, so their initial weights differ)."""
     opt = config.optimizer
     model_params = {k: v for k, v in config.model.items() if k != "name"}
     coupled = opt.weight_decay if opt.effective_decay_mode() == "coupled" else None
@@ -389,35 +384,7 @@ def build_model(config: ExperimentConfig, info: datasets.DatasetInfo) -> keras.M
             **model_params,
         )
 
-    if not _selects(config):
-        return network()
-    chosen = selection_lib.resolved(config.selection, config.noise)
-    return coteaching.CoTeaching(
-        network(),
-        network(),
-        plus=chosen["name"] == "coteaching_plus",
-        fallback_steps=chosen.get("fallback_steps", 0),
-        softmax_twice=chosen["softmax_twice"],
-        authors_code=chosen.get("authors_code", False),
-        name=chosen["name"],
-    )
-
-
-def selection_callbacks(config: ExperimentConfig, run_data: RunData) -> list:
-    """A selection run's schedule of forget rates and network 2's test accuracy
-    (none without selection)."""
-    if not _selects(config):
-        return []
-    chosen = selection_lib.resolved(
-        config.selection, config.noise, realised_rate=run_data.built.noise.rate
-    )
-    rates = selection_lib.forget_rate_schedule(
-        config.epochs, chosen["forget_rate"], chosen["num_gradual"], chosen["exponent"]
-    )
-    return [
-        coteaching.SelectionSchedule(rates, chosen.get("init_epoch", 0)),
-        coteaching.SecondNetworkEvaluation(run_data.built.test, run_data.data.y_test),
-    ]
+    return methods_lib.from_config(config.method).build_model(network, config)
 
 
 def compile_model(
@@ -474,7 +441,7 @@ def build_callbacks(
             built.noise,
             run_data.scored_images,
         ),
-        *selection_callbacks(config, run_data),
+        *methods_lib.from_config(config.method).callbacks(config, run_data),
         keras.callbacks.TerminateOnNaN(),
     ]
     es = config.early_stopping

@@ -104,12 +104,12 @@ SMALL = {
     "eval_batch_size": 1000,
     "train_eval_images": 1000,
     "optimizer.decay_start": 1,
-    "selection.num_gradual": 2,
+    "method.num_gradual": 2,
 }
 
 
 def small_config(shared_data, method="coteaching", **more):
-    overrides = {"selection": method, **SMALL, **more}
+    overrides = {"method": method, **SMALL, **more}
     config = cfg.apply_overrides(presets.get("coteaching-mnist-mlp"), overrides)
     config.data_dir = str(shared_data)
     return config
@@ -137,7 +137,7 @@ def test_a_coteaching_run_records_both_networks_and_its_schedule(shared_data, tm
 def test_an_interrupted_coteaching_run_resumes_to_the_uninterrupted_history(shared_data, tmp_path):
     """The two networks, both optimizer states, the step counter and the forget rate come
     back from the checkpoint (training.py's killed-process tests cover the rest)."""
-    more = {"selection.fallback_steps": 15, "train_limit": 1000}  # 10 steps an epoch
+    more = {"method.fallback_steps": 15, "train_limit": 1000}  # 10 steps an epoch
     config = small_config(shared_data, "coteaching_plus", **more)
     whole = training.train(config, tmp_path / "whole", verbose=0, quiet=True)
     parts = tmp_path / "parts"
@@ -156,21 +156,28 @@ def test_an_interrupted_coteaching_run_resumes_to_the_uninterrupted_history(shar
 def test_the_run_id_of_a_run_without_selection_is_unchanged():
     config = presets.get("menon-mnist-lenet")
     key = config.run_key()
-    assert "selection" not in key  # the default leaves old ids as they were
-    chosen = cfg.apply_overrides(config, {"selection": "coteaching", "noise.rate": 0.2})
+    assert "selection" not in key and "method" not in key  # old ids as they were
+    chosen = cfg.apply_overrides(config, {"method": "coteaching", "noise.rate": 0.2})
+    # a method names the run under "selection", the section's name before the door
     assert chosen.run_key()["selection"] == {"name": "coteaching"}
     assert chosen.run_id() != cfg.apply_overrides(config, {"noise.rate": 0.2}).run_id()
+    # the old spelling is the same config and the same run
+    legacy = cfg.apply_overrides(config, {"selection": "coteaching", "noise.rate": 0.2})
+    assert legacy.method == {"name": "coteaching"} and legacy.run_id() == chosen.run_id()
+    old = {**config.to_dict(), "selection": {"name": "none"}}
+    del old["method"]
+    assert cfg.ExperimentConfig.from_dict(old).run_id() == config.run_id()
 
 
 @pytest.mark.backend_free
 @pytest.mark.parametrize(
     "overrides, error, message",
     [
-        ({"selection": "mentornet"}, ValueError, "selection.name must be one of none, coteaching"),
-        ({"selection.forget_rate": 1.0}, ValueError, r"forget_rate must be a number in \[0, 1\)"),
-        ({"selection.num_gradual": 0}, ValueError, "selection.num_gradual must be an integer >= 1"),
-        ({"selection.exponent": 0}, ValueError, "selection.exponent must be a number > 0"),
-        ({"selection.tau": 0.2}, ValueError, "unknown parameter selection.tau"),
+        ({"method": "mentornet"}, ValueError, "unknown method 'mentornet'; available: standard"),
+        ({"method.forget_rate": 1.0}, ValueError, r"forget_rate must be a number in \[0, 1\)"),
+        ({"method.num_gradual": 0}, ValueError, "method.num_gradual must be an integer >= 1"),
+        ({"method.exponent": 0}, ValueError, "method.exponent must be a number > 0"),
+        ({"method.tau": 0.2}, ValueError, "unknown parameter method.tau"),
         ({"loss": "gce"}, ValueError, "loss must be one of ce, got 'gce'"),
         ({"distribution": "data_parallel"}, ValueError, "distribution='none'"),
         ({"optimizer.global_clipnorm": 1.0}, ValueError, "optimizer.clipnorm"),
@@ -181,7 +188,7 @@ def test_the_run_id_of_a_run_without_selection_is_unchanged():
 )
 def test_bad_selection_configs_are_refused_before_training(overrides, error, message):
     config = cfg.apply_overrides(
-        presets.get("coteaching-mnist-mlp"), {"selection": "coteaching", **overrides}
+        presets.get("coteaching-mnist-mlp"), {"method": "coteaching", **overrides}
     )
     with pytest.raises(error, match=message):
         config.validate_without_keras()
@@ -190,7 +197,7 @@ def test_bad_selection_configs_are_refused_before_training(overrides, error, mes
 @pytest.mark.backend_free
 def test_init_epoch_and_fallback_steps_belong_to_coteaching_plus():
     config = cfg.apply_overrides(
-        presets.get("coteaching-mnist-mlp"), {"selection": "coteaching", "selection.init_epoch": 1}
+        presets.get("coteaching-mnist-mlp"), {"method": "coteaching", "method.init_epoch": 1}
     )
     with pytest.raises(ValueError, match="allowed: forget_rate, num_gradual, exponent"):
         config.validate_without_keras()

@@ -96,22 +96,22 @@ def test_coteaching_declaration_runs_the_five_noise_cells_with_jocors_numbers():
         ("symmetric_exclusive", 0.8),
     }
     plus = by_point["coteaching_plus", "asymmetric", 0.4]
-    assert plus.selection == {"name": "coteaching_plus", "forget_rate": "asymmetric_half"}
+    assert plus.method == {"name": "coteaching_plus", "forget_rate": "asymmetric_half"}
     assert plus.noise == {"name": "asymmetric", "mapping": "mnist", "rate": 0.4}
-    assert by_point["standard", "pair_flip", 0.45].selection == {"name": "none"}
+    assert by_point["standard", "pair_flip", 0.45].method == {"name": "standard"}
     # JoCoR's code forgets half the nominal rate under its asymmetric flips, the nominal
     # rate elsewhere; the code's Co-teaching+ takes the softmax twice
     from kerasnoise import selection
 
     def forget(method, noise, rate):
         config = by_point[method, noise, rate]
-        return selection.resolved(config.selection, config.noise)["forget_rate"]
+        return selection.resolved(config.method, config.noise)["forget_rate"]
 
     assert forget("coteaching", "asymmetric", 0.4) == pytest.approx(0.2)
     assert forget("coteaching_plus", "symmetric_exclusive", 0.5) == 0.5
     assert forget("coteaching", "pair_flip", 0.45) == 0.45
     code = by_point["coteaching_plus_code", "symmetric_exclusive", 0.5]
-    assert selection.resolved(code.selection, code.noise)["softmax_twice"] is True
+    assert selection.resolved(code.method, code.noise)["softmax_twice"] is True
     claim = next(c for c in declared.claims if "Co-teaching+ beats" in c.text)
     assert claim.left == {"method": "coteaching_plus_code"}
     assert "softmax twice" in claim.source

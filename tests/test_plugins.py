@@ -206,7 +206,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerasnoise import noise
+from kerasnoise import methods, noise
 
 
 class Focal(keras.losses.Loss):
@@ -248,6 +248,57 @@ class NextClass(noise.NoiseModel):
 
     def _expected(self, k):
         return (1 - self.rate) * np.eye(k) + self.rate * np.roll(np.eye(k), 1, axis=1)
+
+
+@keras.saving.register_keras_serializable(package="knoise_demo")
+class SmallLossModel(keras.Model):
+    """One network trained on the ``1 - forget_rate`` smallest-loss examples of each
+    batch (Co-teaching's rule with a single network)."""
+
+    def __init__(self, network, forget_rate=0.2, **kwargs):
+        super().__init__(**kwargs)
+        self.network, self.forget_rate = network, float(forget_rate)
+
+    def call(self, inputs, training=False):
+        return self.network(inputs, training=training)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        if not training:  # validation and test: the compiled loss
+            return super().compute_loss(x, y, y_pred, sample_weight, training=training)
+        labels = ops.cast(ops.reshape(y, (-1,)), "int32")
+        logits = ops.cast(y_pred, "float32")
+        ce = ops.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+        n = ops.cast(ops.shape(ce)[0], "float32")
+        keep = ops.floor((1.0 - self.forget_rate) * n + 5e-4)
+        kept = ops.cast(ops.argsort(ops.argsort(ops.stop_gradient(ce))), "float32") < keep
+        return ops.sum(ce * ops.cast(kept, ce.dtype)) / ops.maximum(keep, 1.0)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "network": keras.saving.serialize_keras_object(self.network),
+            "forget_rate": self.forget_rate,
+        }
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        config["network"] = keras.saving.deserialize_keras_object(config["network"])
+        return cls(**config)
+
+
+class SmallLoss(methods.Method):
+    """A one-network small-loss selection, as a training method."""
+
+    defaults = {"forget_rate": 0.2}
+
+    def check(self, config):
+        rate = self.params["forget_rate"]
+        if not 0 <= rate < 1:
+            raise ValueError(f"method.forget_rate must be in [0, 1), got {rate!r}")
+
+    def build_model(self, network, config):
+        return SmallLossModel(network(), self.params["forget_rate"])
 '''
 
 ENTRY_POINTS = """
@@ -259,6 +310,9 @@ demo_mlp = knoise_demo.parts:small_mlp
 
 [kerasnoise.noise]
 demo_next = knoise_demo.parts:NextClass
+
+[kerasnoise.methods]
+demo_small_loss = knoise_demo.parts:SmallLoss
 """
 
 
@@ -328,6 +382,7 @@ def test_the_presets_command_lists_plugins_beside_ours(plugin_site, capsys):
     assert "menon-mnist-lenet" in out and "ours: cross_entropy, ce, gce" in out
     assert "plug-in demo_focal: entry point demo_focal = knoise_demo.parts:Focal" in out
     assert "plug-in demo_next: entry point" in out and "plug-in demo_mlp: entry point" in out
+    assert "method=NAME  (method)" in out and "plug-in demo_small_loss: entry point" in out
 
 
 def test_installed_plugins_train_and_evaluate_by_name(plugin_site, shared_data, tmp_path, capsys):
@@ -392,3 +447,67 @@ def test_installed_plugins_in_an_experiment(plugin_site, shared_data, tmp_path):
     assert outcome.failed == {} and outcome.trained == 2
     assert sorted(outcome.table["method"]) == ["ce", "focal"]
     assert (tmp_path / "out" / "table.md").is_file()
+
+
+def test_an_installed_method_trains_in_a_table_beside_ours(plugin_site, shared_data, tmp_path):
+    """A training method from an installed package goes through the same door as ours:
+    checked before any data loads, its rule on every backend, beside ``standard`` in a
+    table."""
+    from kerasnoise import methods
+
+    assert "demo_small_loss" in methods.available()
+    chosen = methods.from_config({"name": "demo_small_loss", "forget_rate": 0.25})
+    assert chosen.name == "demo_small_loss" and chosen.params == {"forget_rate": 0.25}
+    # its rule: the mean cross-entropy of the 3 smallest of 4
+    network = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
+    model = chosen.build_model(lambda: network, None)
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, -1.0]], dtype="float32")
+    y = np.array([0, 1, 2, 0])
+    logits = ops.convert_to_numpy(model(x))
+    z = logits - logits.max(axis=1, keepdims=True)
+    ce = np.log(np.exp(z).sum(axis=1)) - z[np.arange(4), y]
+    got = float(ops.convert_to_numpy(model.compute_loss(x, y, model(x), training=True)))
+    assert got == pytest.approx(np.sort(ce)[:3].mean(), rel=1e-5)
+    bad = cfg.apply_overrides(
+        presets.get("menon-mnist-lenet"), {"method": "demo_small_loss", "method.forget_rate": 1.5}
+    )
+    with pytest.raises(ValueError, match=r"method.forget_rate must be in \[0, 1\)"):
+        bad.validate_without_keras()
+
+    experiment = Experiment(
+        name="small-loss-beside-standard",
+        title="Standard and a plug-in small-loss method, MNIST",
+        preset="menon-mnist-lenet",
+        methods={
+            "standard": {"method": "standard"},
+            "small_loss": {"method": "demo_small_loss", "method.forget_rate": 0.3},
+        },
+        axes={"noise.rate": [0.4]},
+        seeds=[0],
+        module=__name__,
+    )
+    small = {key: int(value) for key, value in (item.split("=") for item in SMALL)}
+    outcome = run(
+        experiment,
+        out=str(tmp_path / "out"),
+        data_dir=str(shared_data),
+        jobs=1,
+        progress=False,
+        model="demo_mlp",
+        **{"optimizer.learning_rate": 0.01},
+        **small,
+    )
+    assert outcome.failed == {} and outcome.trained == 2
+    assert sorted(outcome.table["method"]) == ["small_loss", "standard"]
+    (run_dir,) = [
+        p
+        for p in (tmp_path / "out").iterdir()
+        if (p / "config.json").is_file()
+        and json.loads((p / "config.json").read_text())["method"]["name"] == "demo_small_loss"
+    ]
+    record = json.loads((run_dir / "result.json").read_text())
+    assert record["status"] == "finished" and record["test_accuracy_last"] > 0.2  # chance 0.1
+    assert json.loads((run_dir / "config.json").read_text())["method"] == {
+        "name": "demo_small_loss",
+        "forget_rate": 0.3,
+    }

@@ -42,7 +42,7 @@ def test_coteaching_mnist_settings_match_the_authors_code():
     o = c.optimizer
     assert (o.name, o.learning_rate, o.epsilon, o.schedule) == ("adam", 1e-3, 1e-8, "linear")
     assert (o.decay_start, o.beta_1_after) == (80, 0.1)
-    assert c.selection == {"name": "none"} and c.noise["name"] == "symmetric_exclusive"
+    assert c.method == {"name": "standard"} and c.noise["name"] == "symmetric_exclusive"
     assert presets.get("coteaching-mnist-cnn").model == {"name": "coteaching_cnn"}
 
 

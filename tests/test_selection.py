@@ -230,7 +230,7 @@ def test_the_realised_rule_takes_the_drawn_share_of_wrong_labels():
     assert selection.resolved(chosen, noise, realised_rate=0.1975)["forget_rate"] == 0.1975
     with pytest.raises(
         ValueError,
-        match=r"selection.forget_rate must be a number in \[0, 1\) "
+        match=r"method.forget_rate must be a number in \[0, 1\) "
         r"or one of nominal, asymmetric_half, realised; got 'half'",
     ):
         selection.resolved({"name": "coteaching", "forget_rate": "half"}, noise)
@@ -243,7 +243,7 @@ def test_a_rule_that_gives_the_nominal_rate_is_the_same_run():
     from kerasnoise.config import ExperimentConfig
 
     def run_id(noise, **selection_params):
-        config = ExperimentConfig(noise=noise, selection={"name": "coteaching", **selection_params})
+        config = ExperimentConfig(noise=noise, method={"name": "coteaching", **selection_params})
         return config.run_id("jax")
 
     symmetric = {"name": "symmetric_exclusive", "rate": 0.5}
@@ -263,7 +263,7 @@ def test_authors_code_means_the_double_softmax():
         selection.resolved(
             {"name": "coteaching_plus", "authors_code": True, "softmax_twice": False}, noise
         )
-    with pytest.raises(ValueError, match="unknown parameter selection.authors_code"):
+    with pytest.raises(ValueError, match="unknown parameter method.authors_code"):
         selection.resolved({"name": "coteaching", "authors_code": True}, noise)
 
 
@@ -286,11 +286,11 @@ def test_the_schedule_runs_as_the_authors_code():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"forget_rate": 1.0}, r"selection.forget_rate must be a number in \[0, 1\)"),
-        ({"forget_rate": -0.1}, r"selection.forget_rate must be a number in \[0, 1\)"),
-        ({"forget_rate": True}, r"selection.forget_rate must be a number in \[0, 1\)"),
-        ({"num_gradual": 0}, "selection.num_gradual must be an integer >= 1"),
-        ({"exponent": 0}, "selection.exponent must be a number > 0"),
+        ({"forget_rate": 1.0}, r"method.forget_rate must be a number in \[0, 1\)"),
+        ({"forget_rate": -0.1}, r"method.forget_rate must be a number in \[0, 1\)"),
+        ({"forget_rate": True}, r"method.forget_rate must be a number in \[0, 1\)"),
+        ({"num_gradual": 0}, "method.num_gradual must be an integer >= 1"),
+        ({"exponent": 0}, "method.exponent must be a number > 0"),
         ({"epochs": 0}, "epochs must be an integer >= 1"),
     ],
 )

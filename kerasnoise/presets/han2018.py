@@ -13,7 +13,7 @@ Co-teaching and Co-teaching+ code, and half of it under ``asymmetric`` noise, as
 JoCoR's code, the source of the published asymmetric-0.4 numbers (its class flips touch
 5 of 10 classes: about 0.2 of the labels are wrong at rate 0.4); both are oracles.
 ``coteaching_plus_code`` is Co-teaching+ with the loss of its authors' code
-(``selection.authors_code``: the softmax taken twice, each kept example weighed
+(``method.authors_code``: the softmax taken twice, each kept example weighed
 ``1 / k**2``, all disagreements kept when none would be).
 
 The published numbers (:func:`references`): Co-teaching's Table 4 (CNN) and the
@@ -53,15 +53,15 @@ DECAY_START = 80
 
 #: The forget-rate rule of the methods: the nominal rate, halved under ``asymmetric``
 #: noise as JoCoR's code does (the source of the published asymmetric numbers).
-FORGET_RATE = {"selection.forget_rate": "asymmetric_half"}
+FORGET_RATE = {"method.forget_rate": "asymmetric_half"}
 METHODS = {
-    "standard": {"selection": "none"},
-    "coteaching": {"selection": "coteaching", **FORGET_RATE},
-    "coteaching_plus": {"selection": "coteaching_plus", **FORGET_RATE},
+    "standard": {"method": "standard"},
+    "coteaching": {"method": "coteaching", **FORGET_RATE},
+    "coteaching_plus": {"method": "coteaching_plus", **FORGET_RATE},
     # the Co-teaching+ code's loss: double softmax, its weighting and its empty-pick rule
     "coteaching_plus_code": {
-        "selection": "coteaching_plus",
-        "selection.authors_code": True,
+        "method": "coteaching_plus",
+        "method.authors_code": True,
         **FORGET_RATE,
     },
 }
@@ -106,7 +106,7 @@ def mnist_mlp() -> ExperimentConfig:
         source=f"{CITATION}: MNIST, MLP",
         description="MLP 784-256-10 (ReLU, PyTorch init) on MNIST in [0, 1], Adam lr 0.001 "
         "(linear decay and beta1 0.1 from epoch 80), batch 128, 200 epochs; noise "
-        "symmetric over the other classes (noise.rate); selection.forget_rate = noise.rate "
+        "symmetric over the other classes (noise.rate); method.forget_rate = noise.rate "
         "(half of it under asymmetric noise)",
         dataset="mnist",
         input_scale="unit",

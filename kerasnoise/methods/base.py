@@ -1,0 +1,198 @@
+"""What a training method is, and how a run finds it by name.
+
+A **training method** is how a run chooses, weighs or relabels its examples while it
+trains — sample selection (Co-teaching), co-regularisation, semi-supervised relabelling
+— as opposed to the loss it minimises.  A config names one in its ``method`` section,
+``{"name": ..., **params}`` (``method=coteaching method.forget_rate=0.2`` on a command
+line); plain training is the method ``standard``.
+
+A method is a subclass of :class:`Method`, registered by name with :func:`register` (or
+installed as the entry point group ``kerasnoise.methods``).  The training runner knows
+no method: it constructs the config's one with its parameters and calls its hooks, in
+this order, for every run (``kerasnoise.training.train``):
+
+1. :meth:`Method.check` — the method against the rest of the config, before any data
+   loads and before Keras is imported (``kerasnoise train`` refuses a bad value at once);
+2. :meth:`Method.needs` — what the pipeline must give it (:class:`PipelineNeeds`);
+3. :meth:`Method.build_model` — the Keras model ``fit`` trains, from a factory of the
+   config's network: one network, or several inside one model whose
+   ``compute_loss`` holds the method's rule in ``keras.ops`` (the one override that is
+   the same on every backend; ``train_step`` is not);
+4. :meth:`Method.callbacks` — its per-epoch schedules and evaluations (what they log
+   lands in the run's history and, as ``<key>_last``, in its result record).
+
+:meth:`Method.identity` says which of its parameters name the run (its run id).
+
+Reference points (``../shared/reference/method-api-anchors.md``): noisypy's
+LightningModule per method, USB's algorithm registry and hooks, Keras's
+``compute_loss`` and callbacks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from kerasnoise._registry import Registry, normalize
+
+__all__ = [
+    "Method",
+    "PipelineNeeds",
+    "Standard",
+    "STANDARD",
+    "available",
+    "from_config",
+    "get",
+    "has",
+    "register",
+]
+
+#: The method section of a config that trains plainly (the default).
+STANDARD = {"name": "standard"}
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineNeeds:
+    """What a method needs from the training pipeline.
+
+    Attributes:
+        clean_flags: training labels as ``(B, 2)`` pairs ``[label, clean]`` (``clean``
+            is 1 where the label is right), for metrics such as the label precision of
+            the examples a method picks (``kerasnoise.pipelines.TrainPipeline``).
+    """
+
+    clean_flags: bool = False
+
+
+class Method:
+    """Base class of every training method, ours and plug-ins; on its own, plain
+    training (one network, every example, the compiled loss).
+
+    A subclass sets :attr:`defaults` (its parameters and their default values: what a
+    config's ``method.<param>`` may set) and overrides the hooks it needs.  The
+    constructor takes the config's parameters; an unknown one is a ``ValueError``
+    listing the allowed ones.  ``self.given`` holds the parameters as the config wrote
+    them, ``self.params`` with the defaults filled in.
+
+    Hooks receive the run's :class:`kerasnoise.config.ExperimentConfig` (``config``)
+    and, once the data is built, its ``run_data`` (``kerasnoise.training.RunData``:
+    ``data`` the data set, ``built`` its pipelines and ``built.noise`` the noise that
+    was drawn, ``scored_images``).
+    """
+
+    #: The method's name; a class that sets none takes the name it is registered under.
+    name: str = ""
+    #: The parameters a config may set, with their defaults.
+    defaults: ClassVar[Mapping[str, Any]] = {}
+
+    def __init__(self, **params: Any):
+        unknown = sorted(set(params) - set(self.defaults))
+        if unknown:
+            allowed = ", ".join(self.defaults) or "none"
+            raise ValueError(
+                f"unknown parameter method.{unknown[0]} for method "
+                f"{self.name or type(self).__name__!r}; "
+                f"allowed: {allowed}"
+            )
+        self.given = dict(params)
+        self.params = {**self.defaults, **params}
+
+    # ------------------------------------------------------------------ hooks
+
+    def check(self, config: Any) -> None:
+        """Check the method against the rest of ``config`` (noise, loss, distribution,
+        optimizer); raise ``ValueError``/``TypeError`` naming the key and the allowed
+        values.  Runs before any data loads: touch no data, import no Keras."""
+
+    def needs(self, config: Any) -> PipelineNeeds:
+        """What the training pipeline must give (:class:`PipelineNeeds`)."""
+        return PipelineNeeds()
+
+    def build_model(self, network: Callable[[], Any], config: Any) -> Any:
+        """The Keras model ``fit`` trains.  ``network()`` builds one fresh network of
+        the config (its model, classes, weight decay), drawing its initial weights from
+        the run's seed in call order.  Evaluation (validation, test accuracy,
+        ``predict``) scores this model: a several-network model returns the network it
+        reports outside training."""
+        return network()
+
+    def callbacks(self, config: Any, run_data: Any) -> list:
+        """Keras callbacks the method runs with (its schedules, its own evaluations);
+        appended after the library's instruments."""
+        return []
+
+    def identity(self, noise: Mapping[str, Any]) -> dict | None:
+        """The part of the method that names a run (its run id), under ``noise``:
+        ``{"name": ..., **parameters as written}``; ``None`` for plain training.  A
+        method whose parameter can be written two ways for the same run (a rule that
+        gives a number) returns one of them."""
+        return {"name": self.name, **self.given}
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.given.items())
+        return f"{type(self).__name__}({params})"
+
+
+class Standard(Method):
+    """Plain training: one network on every example with the compiled loss."""
+
+    name = "standard"
+
+    def identity(self, noise: Mapping[str, Any]) -> None:
+        return None
+
+
+def _check(name: str, obj: Any) -> Any:
+    if not (isinstance(obj, type) and issubclass(obj, Method)):
+        raise TypeError(
+            f"a method must be a subclass of kerasnoise.methods.Method, got {obj!r} for {name!r}"
+        )
+    return obj
+
+
+_REGISTRY = Registry(
+    "method",
+    "kerasnoise.methods",
+    # "none": the name plain training had as a ``selection``, before methods were a
+    # component (committed configs say it)
+    {"standard": Standard, "none": Standard},
+    check=_check,
+    modules=("kerasnoise.methods.coteaching",),
+)
+
+
+def register(name: str, cls: type[Method] | None = None, *, replace: bool = False) -> Any:
+    """Register a :class:`Method` subclass under ``name`` (a decorator without ``cls``)."""
+    return _REGISTRY.register(name, cls, replace=replace)
+
+
+def get(name: str) -> type[Method]:
+    """The method class registered as ``name`` (plug-ins included)."""
+    return _REGISTRY.get(name)
+
+
+def available() -> list[str]:
+    """Every method name: ours, those registered in code, then installed plug-ins'."""
+    return _REGISTRY.available()
+
+
+def has(name: str) -> bool:
+    """Whether ``name`` names a method (an entry point is not imported to answer)."""
+    return _REGISTRY.has(name)
+
+
+def from_config(section: Any) -> Method:
+    """The method a config's ``method`` section names, constructed with its parameters.
+
+    Raises:
+        TypeError: ``section`` is not a mapping with a ``name``.
+        ValueError: an unknown method (the message lists the available ones) or
+            parameter (the message lists the allowed ones).
+    """
+    if not isinstance(section, Mapping) or "name" not in section:
+        raise TypeError(f"method must be a mapping with a 'name' key, got {section!r}")
+    method = _REGISTRY.get(section["name"])(**{k: v for k, v in section.items() if k != "name"})
+    if not method.name:  # a class that sets no name takes the registered one
+        method.name = normalize(section["name"])
+    return method
