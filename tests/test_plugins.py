@@ -422,27 +422,41 @@ def test_installed_plugins_train_and_evaluate_by_name(plugin_site, shared_data, 
     )
 
 
-def test_installed_plugins_in_an_experiment(plugin_site, shared_data, tmp_path):
+def run_small(name, title, methods, rate, out, shared_data, **overrides):
+    """A one-cell, one-seed table of ``methods`` on the Menon MNIST preset, small and
+    fast (:data:`SMALL`), with a plug-in MLP."""
     experiment = Experiment(
-        name="focal-beside-ce",
-        title="CE and a plug-in focal loss, MNIST, a plug-in MLP and noise model",
+        name=name,
+        title=title,
         preset="menon-mnist-lenet",
-        methods={"ce": {"loss": "ce"}, "focal": {"loss": "demo_focal", "loss.gamma": 1.0}},
-        axes={"noise.rate": [0.2]},
+        methods=methods,
+        axes={"noise.rate": [rate]},
         seeds=[0],
         module=__name__,
     )
     small = {key: int(value) for key, value in (item.split("=") for item in SMALL)}
-    outcome = run(
+    return run(
         experiment,
-        out=str(tmp_path / "out"),
+        out=str(out),
         data_dir=str(shared_data),
         jobs=1,
         progress=False,
         model="demo_mlp",
-        noise="demo_next",
         **{"optimizer.learning_rate": 0.01},
         **small,
+        **overrides,
+    )
+
+
+def test_installed_plugins_in_an_experiment(plugin_site, shared_data, tmp_path):
+    outcome = run_small(
+        "focal-beside-ce",
+        "CE and a plug-in focal loss, MNIST, a plug-in MLP and noise model",
+        {"ce": {"loss": "ce"}, "focal": {"loss": "demo_focal", "loss.gamma": 1.0}},
+        0.2,
+        tmp_path / "out",
+        shared_data,
+        noise="demo_next",
     )
     assert outcome.failed == {} and outcome.trained == 2
     assert sorted(outcome.table["method"]) == ["ce", "focal"]
@@ -474,28 +488,16 @@ def test_an_installed_method_trains_in_a_table_beside_ours(plugin_site, shared_d
     with pytest.raises(ValueError, match=r"method.forget_rate must be in \[0, 1\)"):
         bad.validate_without_keras()
 
-    experiment = Experiment(
-        name="small-loss-beside-standard",
-        title="Standard and a plug-in small-loss method, MNIST",
-        preset="menon-mnist-lenet",
-        methods={
+    outcome = run_small(
+        "small-loss-beside-standard",
+        "Standard and a plug-in small-loss method, MNIST",
+        {
             "standard": {"method": "standard"},
             "small_loss": {"method": "demo_small_loss", "method.forget_rate": 0.3},
         },
-        axes={"noise.rate": [0.4]},
-        seeds=[0],
-        module=__name__,
-    )
-    small = {key: int(value) for key, value in (item.split("=") for item in SMALL)}
-    outcome = run(
-        experiment,
-        out=str(tmp_path / "out"),
-        data_dir=str(shared_data),
-        jobs=1,
-        progress=False,
-        model="demo_mlp",
-        **{"optimizer.learning_rate": 0.01},
-        **small,
+        0.4,
+        tmp_path / "out",
+        shared_data,
     )
     assert outcome.failed == {} and outcome.trained == 2
     assert sorted(outcome.table["method"]) == ["small_loss", "standard"]
