@@ -246,6 +246,17 @@ def forget_rate_schedule(
     return plan[1:]
 
 
+def _cross_entropy(labels, logits):
+    """``-log_softmax(logits)[label]`` per example.  Not Keras's
+    ``sparse_categorical_crossentropy``: on TensorFlow it reads a tensor made by
+    ``ops.softmax`` as that softmax's own inputs (its ``_keras_logits``), which would
+    undo the Co-teaching+ code's second softmax when probabilities come in as logits."""
+    from keras import ops
+
+    log_p = ops.log_softmax(logits, axis=-1)
+    return -ops.take_along_axis(log_p, ops.expand_dims(labels, -1), axis=-1)[:, 0]
+
+
 def _ranks(values):
     """Each entry's position in ascending order (0 = smallest), ties by position."""
     from keras import ops
@@ -308,8 +319,7 @@ def coteaching_losses(
     from keras import ops
 
     labels = ops.cast(labels, "int32")
-    ce_1 = ops.sparse_categorical_crossentropy(labels, logits_1, from_logits=True)
-    ce_2 = ops.sparse_categorical_crossentropy(labels, logits_2, from_logits=True)
+    ce_1, ce_2 = _cross_entropy(labels, logits_1), _cross_entropy(labels, logits_2)
     ranked_1, ranked_2 = ops.stop_gradient(ce_1), ops.stop_gradient(ce_2)
     everyone = ops.ones_like(labels, dtype="bool")
     everything = False  # a fallback batch: no disagreement, every example trained
