@@ -89,11 +89,12 @@ def test_coteaching_declaration_runs_the_five_noise_cells_with_jocors_numbers():
         ("pair_flip", 0.45),
         ("asymmetric", 0.4),
     }
-    assert len(runs) == 3 * 5 + 2  # the authors'-code Co-teaching+ at symmetric 0.5, 0.8
+    assert len(runs) == 3 * 5 + 3  # the authors'-code Co-teaching+ where JoCoR has it
     by_point = {(r.method, r.axes["noise"], r.axes["noise.rate"]): r.config for r in runs}
     assert {(n, rate) for m, n, rate in by_point if m == "coteaching_plus_code"} == {
         ("symmetric_exclusive", 0.5),
         ("symmetric_exclusive", 0.8),
+        ("asymmetric", 0.4),
     }
     plus = by_point["coteaching_plus", "asymmetric", 0.4]
     assert plus.method == {"name": "coteaching_plus", "forget_rate": "asymmetric_half"}
