@@ -147,6 +147,8 @@ def mlp_references() -> list[Reference]:
         "coteaching": (95.10, 89.82, 79.73, 90.28),
         "coteaching_plus": (97.81, 95.80, 58.92, 93.28),
     }
+    # the published Co-teaching+ is its authors' code
+    numbers["coteaching_plus_code"] = numbers["coteaching_plus"]
     return [
         Reference(
             "jocor", _JOCOR, {m: dict(zip(cells, v, strict=True)) for m, v in numbers.items()}
