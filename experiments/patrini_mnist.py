@@ -89,9 +89,9 @@ EXPERIMENT = Experiment(
     "`transition_mae_confident_joint`, that of the anchor-point estimate (used here) "
     "and of cleanlab's confident joint, both from the same stage-1 cross-entropy model "
     "(estimated methods only): in the runs of 2026-12-07 the anchor estimate is the closer "
-    "under the flips, the confident joint under instance-dependent noise. Not run: the corrected methods at rate 0 (T is the "
-    "identity) and instance-dependent noise at rate 0 (its truncated flip rates still "
-    "average 0.08).",
+    "under the flips, the confident joint under instance-dependent noise. Not run: the "
+    "corrected methods at rate 0 (T is the identity) and instance-dependent noise at "
+    "rate 0 (its truncated flip rates still average 0.08).",
 )
 
 if __name__ == "__main__":
