@@ -63,7 +63,6 @@ import numpy as np
 
 __all__ = [
     "METHODS",
-    "NONE",
     "check_config",
     "check_forget_rate",
     "coteaching_losses",
@@ -73,13 +72,11 @@ __all__ = [
     "FORGET_RATE_RULES",
 ]
 
-NONE = {"name": "none"}
 #: The rules ``method.forget_rate`` may name instead of a number (None is "nominal").
 FORGET_RATE_RULES = ("nominal", "asymmetric_half", "realised")
 #: The selection methods (:mod:`kerasnoise.methods.coteaching`), with their parameters
 #: and defaults (``forget_rate`` None: the noise's nominal ``rate``, an oracle).
 METHODS = {
-    "none": {},
     "coteaching": {"forget_rate": None, "num_gradual": 10, "exponent": 1.0, "softmax_twice": False},
     "coteaching_plus": {
         "forget_rate": None,
@@ -116,13 +113,11 @@ def resolved(selection: dict, noise: dict, realised_rate: float | None = None) -
         raise ValueError(f"method.name must be one of {', '.join(METHODS)}; got {name!r}")
     unknown = sorted(set(selection) - {"name", *METHODS[name]})
     if unknown:
-        allowed = ", ".join(METHODS[name]) or "none"
+        allowed = ", ".join(METHODS[name])
         raise ValueError(
             f"unknown parameter method.{unknown[0]} for method {name!r}; allowed: {allowed}"
         )
     out = {"name": name, **METHODS[name], **{k: v for k, v in selection.items() if k != "name"}}
-    if name == "none":
-        return out
     out["forget_rate"] = _forget_rate(out["forget_rate"], noise, realised_rate)
     _check_int(out["num_gradual"], "method.num_gradual", 1)
     for flag in ("softmax_twice", "authors_code"):
@@ -189,8 +184,6 @@ def check_config(
     """Check a config's ``selection`` against its noise, loss, distribution and gradient
     clipping; raise ``ValueError``/``TypeError`` naming the key and the allowed values."""
     method = resolved(selection, noise)["name"]
-    if method == "none":
-        return
     if not isinstance(loss, dict) or loss.get("name") not in LOSSES:
         name = loss.get("name") if isinstance(loss, dict) else loss
         raise ValueError(
