@@ -79,7 +79,15 @@ def test_mlp_with_dropout_and_he_normal_is_patrini_et_al_network():
     bias = keras.ops.convert_to_numpy(m.get_layer("dense_1").bias)
     # a normal truncated at 2 of its std keeps 0.8796 of that std: Keras widens it first
     assert abs(kernel.std() / np.sqrt(2 / 784) - 1) < 0.05
-    assert abs(kernel).max() <= 2 * np.sqrt(2 / 784) / 0.8796 + 1e-6 and not bias.any()
+    # Keras's torch backend leaves 4.3e-6 of the weights untruncated (docs/known-issues.md;
+    # these 100,352 weights hold one in about a third of draws); an untruncated normal
+    # of the widened std puts 4.6% outside the bound
+    outside = abs(kernel) > 2 * np.sqrt(2 / 784) / 0.8796 + 1e-6
+    if keras.backend.backend() == "torch":
+        assert outside.mean() < 1e-4, np.sort(abs(kernel).ravel())[-5:]
+    else:
+        assert not outside.any(), np.sort(abs(kernel).ravel())[-5:]
+    assert not bias.any()
     x = np.random.default_rng(0).random((4, *MNIST)).astype("float32")
     same = keras.ops.convert_to_numpy(m(x, training=False))
     np.testing.assert_allclose(same, keras.ops.convert_to_numpy(m(x, training=False)))
