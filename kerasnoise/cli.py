@@ -131,7 +131,7 @@ def _presets(args: argparse.Namespace) -> int:
     from kerasnoise._quiet import import_keras_quietly
 
     import_keras_quietly()  # the losses and models are Keras's
-    from kerasnoise import _registry, datasets, losses, methods, models, noise  # noqa: F401
+    from kerasnoise import datasets, losses, methods, models, noise, registry  # noqa: F401
 
     keys = {
         "losses": "loss",
@@ -140,10 +140,10 @@ def _presets(args: argparse.Namespace) -> int:
         "datasets": "dataset",
         "methods": "method",
     }
-    for registry in _registry.registries():
-        print(f"{keys[registry.group.split('.')[-1]]}=NAME  ({registry.kind})")
-        print(f"    ours: {', '.join(registry.builtins())}")
-        for name, origin in registry.plugins().items():
+    for kind in registry.registries():
+        print(f"{keys[kind.group.split('.')[-1]]}=NAME  ({kind.kind})")
+        print(f"    ours: {', '.join(kind.builtins())}")
+        for name, origin in kind.plugins().items():
             print(f"    plug-in {name}: {origin}")
     return 0
 

@@ -390,7 +390,7 @@ def _params(component: dict) -> dict:
 
 def _check_component(component: Any, section: str, registry, build) -> None:
     """``component`` names a known component (ours, registered or a plug-in: the
-    :class:`kerasnoise._registry.Registry` says) and ``build(component)`` accepts it."""
+    :class:`kerasnoise.registry.Registry` says) and ``build(component)`` accepts it."""
     if not isinstance(component, dict) or "name" not in component:
         raise TypeError(f"{section} must be a dict with a 'name' key, got {component!r}")
     if not registry.has(component["name"]):

@@ -33,7 +33,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from kerasnoise._registry import Registry
+from kerasnoise.registry import Registry
 
 __all__ = [
     "clip_log_probs",

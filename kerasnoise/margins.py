@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from kerasnoise._registry import lookup
+from kerasnoise.registry import lookup
 
 __all__ = [
     "Logistic",

@@ -44,7 +44,7 @@ from keras import layers
 
 from kerasnoise import execution
 from kerasnoise._checks import positive_int as _positive_int
-from kerasnoise._registry import Registry
+from kerasnoise.registry import Registry
 
 __all__ = [
     "perceptron",

@@ -50,7 +50,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from kerasnoise._io import to_json_safe
-from kerasnoise._registry import Registry
+from kerasnoise.registry import Registry
 
 __all__ = [
     "NoiseModel",

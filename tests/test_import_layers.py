@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "kerasnoise"
 
 #: Lowest first.  A module may import modules of its own layer or of lower layers only.
 LAYERS = [
-    ["_checks", "_registry", "_io", "_quiet", "_args", "_stats", "pool"],  # helpers
+    ["_checks", "registry", "_io", "_quiet", "_args", "_stats", "pool"],  # helpers
     ["distribution", "execution"],  # what the backend and machine can do
     ["datasets", "synthetic_data"],  # datasets/: catalogue -> dataset -> loading -> noise_source
     ["noise", "instance_noise", "transition"],

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from keras import ops
 
-from kerasnoise import _registry, cli, datasets, losses, models, noise, presets, training
+from kerasnoise import cli, datasets, losses, models, noise, presets, registry, training
 from kerasnoise import config as cfg
 from kerasnoise.experiment import Experiment, run
 
@@ -35,11 +35,11 @@ def small_config(shared_data, *overrides):
 @pytest.fixture(autouse=True)
 def _registries_as_they_were():
     """What a test registers is gone after it; so are the plug-ins it loaded."""
-    saved = [(r, dict(r._entries), dict(r._origins)) for r in _registry.registries()]
+    saved = [(r, dict(r._entries), dict(r._origins)) for r in registry.registries()]
     yield
-    for registry, entries, origins in saved:
-        registry._entries, registry._origins = entries, origins
-    _registry.refresh()
+    for kind, entries, origins in saved:
+        kind._entries, kind._origins = entries, origins
+    registry.refresh()
 
 
 # --------------------------------------------------------------------------- in code
@@ -339,11 +339,11 @@ def plugin_site(tmp_path_factory):
     _distribution(site, "knoise-broken", "0.2", broken)
     sys.path.insert(0, str(site))
     importlib.invalidate_caches()
-    _registry.refresh()
+    registry.refresh()
     yield site
     sys.path.remove(str(site))
     importlib.invalidate_caches()
-    _registry.refresh()
+    registry.refresh()
 
 
 def _environment(site: Path) -> dict:
@@ -366,7 +366,7 @@ def test_installed_plugins_are_found_lazily(plugin_site):
 
 
 def test_a_plugin_that_fails_to_import_says_which(plugin_site):
-    with pytest.raises(_registry.PluginError) as err:
+    with pytest.raises(registry.PluginError) as err:
         losses.get("demo_broken")
     message = str(err.value)
     assert "the loss plug-in 'demo_broken' failed to import" in message

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from kerasnoise._registry import Registry, normalize
+from kerasnoise.registry import Registry, normalize
 
 __all__ = [
     "INFO",

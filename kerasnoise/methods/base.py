@@ -34,7 +34,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from kerasnoise._registry import Registry, normalize
+from kerasnoise.registry import Registry, normalize
 
 __all__ = [
     "Method",

@@ -1,6 +1,10 @@
 """Name registries: the built-in components, those registered in code, and plug-ins that
 installed packages declare as Python entry points.
 
+Public: :class:`PluginError` (an installed plug-in failed to import), :func:`refresh`
+(after installing or removing a plug-in package in a running interpreter),
+:func:`registries`, and :class:`Registry` for a kind of your own.
+
 :mod:`kerasnoise.losses`, :mod:`kerasnoise.models`, :mod:`kerasnoise.noise` and
 :mod:`kerasnoise.datasets` each hold one :class:`Registry`.  A name is looked up among
 the built-in and registered components first; only a name that is not there is looked
@@ -170,12 +174,14 @@ class Registry:
     # ------------------------------------------------------------------ lookup
 
     def has(self, name: Any) -> bool:
-        """Whether ``name``, exactly as written, names a component (plug-ins included;
-        an entry point is not imported to answer)."""
+        """Whether ``name`` names a component, by the same rule as :meth:`get`
+        (case-insensitive, ``-`` for ``_``; plug-ins included, an entry point is not
+        imported to answer)."""
         if not isinstance(name, str):
             return False
+        key = normalize(name)
         self._import_modules()
-        return name in self._entries or name in self._plugins()
+        return key in self._entries or key in self._plugins()
 
     def get(self, name: Any) -> Any:
         """The component named ``name`` (case-insensitive, ``-`` for ``_``), importing
