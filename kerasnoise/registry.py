@@ -94,7 +94,7 @@ class Registry:
             ``TypeError``/``ValueError`` for an object that breaks the contract, and may
             prepare it (returns what is kept).
         modules: the library's own modules that register components through the
-            public :meth:`register`, as a user's module would (``kerasnoise.correction``
+            public :meth:`register`, as a user's module would (``kerasnoise.losses.correction``
             registers ``forward`` and ``backward``); imported on the first lookup, so
             importing the registry's module does not import them.
     """
@@ -151,8 +151,8 @@ class Registry:
                 "replace=True to replace it"
             )
         self._entries[key] = self._check(key, obj)
-        module = getattr(obj, "__module__", None)
-        if module in self._own_modules:  # one of ours, registered as a user's would be
+        module = getattr(obj, "__module__", None) or ""
+        if module.split(".")[0] == "kerasnoise":  # ours, registered as a user's would be
             self._origins[key] = f"registered by {module}"
             self._own.append(key)
         else:

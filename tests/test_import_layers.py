@@ -27,7 +27,7 @@ LAYERS = [
     ["datasets", "synthetic_data"],  # datasets/: catalogue -> dataset -> loading -> noise_source
     ["noise", "instance_noise", "transition"],
     ["pipelines"],
-    ["models", "losses", "margins", "correction", "selection", "coteaching", "methods"],
+    ["models", "losses", "margins", "methods"],
     ["config"],
     ["presets"],
     ["optimizers", "callbacks", "rundir"],
