@@ -47,6 +47,7 @@ from kerasnoise import (
     distribution,
     execution,
     losses,
+    metrics,
     models,
     optimizers,
     pipelines,
@@ -55,12 +56,6 @@ from kerasnoise import (
 from kerasnoise import methods as methods_lib
 from kerasnoise import noise as noise_lib
 from kerasnoise._io import atomic_write_json, atomic_write_text
-from kerasnoise.callbacks import (  # noqa: F401  (re-exported: part of this module's API)
-    HistoryRecorder,
-    NoiseAwareEvaluation,
-    ThroughputTimer,
-    noise_subset_metrics,
-)
 from kerasnoise.config import ExperimentConfig
 from kerasnoise.store import ResultsStore
 
@@ -77,7 +72,6 @@ __all__ = [
     "load_data",
     "loss_for_run",
     "run_earlier_stage",
-    "noise_subset_metrics",
 ]
 
 
@@ -504,7 +498,7 @@ def finish(
         tmp = run.run_dir / "model.tmp.keras"
         model.save(tmp)
         os.replace(tmp, run.run_dir / rundir.MODEL)
-        predicted = cbs.predict_classes(model, run_data.built.test)
+        predicted = metrics.predict_classes(model, run_data.built.test)
         record["test_accuracy_final_model"] = float(np.mean(predicted == run_data.data.y_test))
     before = callbacks.checkpoint.seconds_before  # 0 unless the run was resumed
     parts = [before, callbacks.checkpoint.seconds()] if before else [callbacks.checkpoint.seconds()]

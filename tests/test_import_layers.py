@@ -26,7 +26,7 @@ LAYERS = [
     ["distribution", "execution"],  # what the backend and machine can do
     ["datasets", "synthetic_data"],  # datasets/: catalogue -> dataset -> loading -> noise_source
     ["noise", "instance_noise", "transition"],
-    ["pipelines"],
+    ["pipelines", "metrics"],
     ["models", "losses", "margins", "methods"],
     ["config"],
     ["presets"],
