@@ -36,8 +36,8 @@ import numpy as np
 from kerasnoise import datasets
 from kerasnoise import methods as methods_lib
 from kerasnoise import noise as noise_lib
-from kerasnoise import transition as transition_lib
 from kerasnoise._checks import positive_int as _positive
+from kerasnoise.noise import transition as transition_lib
 
 __all__ = [
     "ExperimentConfig",

@@ -55,7 +55,6 @@ from kerasnoise import (
 )
 from kerasnoise import methods as methods_lib
 from kerasnoise import noise as noise_lib
-from kerasnoise import transition as transition_lib
 from kerasnoise._io import atomic_write_json, atomic_write_text
 from kerasnoise.callbacks import (  # noqa: F401  (re-exported: part of this module's API)
     HistoryRecorder,
@@ -64,6 +63,7 @@ from kerasnoise.callbacks import (  # noqa: F401  (re-exported: part of this mod
     noise_subset_metrics,
 )
 from kerasnoise.config import ExperimentConfig
+from kerasnoise.noise import transition as transition_lib
 from kerasnoise.store import ResultsStore
 
 __all__ = [
@@ -654,7 +654,7 @@ def estimate_transition(
 
     Trains :func:`stage1_config` in ``out_dir`` (or finds it done there, by run id),
     predicts its softmax on every training image and estimates T from it by each of
-    :data:`kerasnoise.transition.ESTIMATORS` (anchor points with
+    :data:`kerasnoise.noise.transition.ESTIMATORS` (anchor points with
     ``loss.anchor_filter``; cleanlab's confident joint with the noisy labels the run
     trained on): ``{estimator: T-hat}``, so that a cell's estimators are compared on
     the same model.
