@@ -34,9 +34,9 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from kerasnoise import datasets
 from kerasnoise import methods as methods_lib
 from kerasnoise import noise as noise_lib
-from kerasnoise import transition as transition_lib
 from kerasnoise._checks import positive_int as _positive
 from kerasnoise.methods import transition_estimate
+from kerasnoise.noise import transition as transition_lib
 
 __all__ = [
     "ExperimentConfig",

@@ -25,7 +25,7 @@ LAYERS = [
     ["_checks", "registry", "_io", "_quiet", "_args", "_stats", "pool"],  # helpers
     ["distribution", "execution"],  # what the backend and machine can do
     ["datasets", "synthetic_data"],  # datasets/: catalogue -> dataset -> loading -> noise_source
-    ["noise", "instance_noise", "transition"],
+    ["noise"],
     ["pipelines", "metrics"],
     ["models", "losses", "margins", "methods"],
     ["config"],

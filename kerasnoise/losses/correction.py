@@ -37,7 +37,6 @@ from typing import Any
 import numpy as np
 from keras import ops
 
-from kerasnoise import transition as transition_lib
 from kerasnoise.losses.base import (
     Loss,
     check_clip,
@@ -46,7 +45,8 @@ from kerasnoise.losses.base import (
     register_serializable,
 )
 from kerasnoise.noise import NoiseResult
-from kerasnoise.transition import (
+from kerasnoise.noise import transition as transition_lib
+from kerasnoise.noise.transition import (
     CONDITION_LIMIT,
     SOURCES,
     check_correction_matrix,
@@ -66,7 +66,7 @@ __all__ = [
 ]
 
 _NAME = "loss.transition"
-#: Patrini et al.'s anchor-point estimator (:func:`kerasnoise.transition.estimate_anchor`).
+#: Patrini et al.'s anchor-point estimator (:func:`kerasnoise.noise.transition.estimate_anchor`).
 estimate_transition = transition_lib.estimate_anchor
 
 
@@ -232,7 +232,7 @@ class ForwardCorrection(_Correction):
         anchor_filter: for ``"estimated"``: discard the probabilities at or above the
             97th percentile before taking each class's anchor (Patrini et al.).
         estimator: for ``"estimated"``: ``"anchor"`` (Patrini et al., the default) or
-            ``"confident_joint"`` (cleanlab; :mod:`kerasnoise.transition`).
+            ``"confident_joint"`` (cleanlab; :mod:`kerasnoise.noise.transition`).
         clip: None, or ``p`` clipped to ``[clip, 1 - clip]`` first, as the authors'
             code does (1e-7).
         from_logits, reduction, name, dtype: as for the other losses.

@@ -34,8 +34,8 @@ from typing import Any
 import numpy as np
 
 from kerasnoise import noise as noise_lib
-from kerasnoise import transition as transition_lib
 from kerasnoise.methods.base import STANDARD, EarlierStage, Method, register
+from kerasnoise.noise import transition as transition_lib
 
 __all__ = ["ESTIMATED", "EstimatedTransition", "sections"]
 

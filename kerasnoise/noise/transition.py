@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from kerasnoise.noise import check_transition_matrix
+from kerasnoise.noise.base import check_transition_matrix
 
 __all__ = [
     "CONDITION_LIMIT",
