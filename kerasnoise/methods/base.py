@@ -211,14 +211,29 @@ _REGISTRY = Registry(
 )
 
 
-def register(name: str, cls: type[Method] | None = None, *, replace: bool = False) -> Any:
-    """Register a :class:`Method` subclass under ``name`` (a decorator without ``cls``)."""
+def register(name: str, cls: type[Method] | None = None, /, *, replace: bool = False) -> Any:
+    """Register a :class:`Method` subclass under ``name`` (a decorator without ``cls``).
+
+    Raises:
+        ValueError: ``name`` exists and ``replace`` is false.
+        TypeError: ``cls`` is not a :class:`Method` subclass.
+    """
     return _REGISTRY.register(name, cls, replace=replace)
 
 
-def get(name: str) -> type[Method]:
-    """The method class registered as ``name`` (plug-ins included)."""
-    return _REGISTRY.get(name)
+def get(name: str, /, **params: Any) -> Method:
+    """The method registered as ``name`` (plug-ins included), constructed with its
+    parameters (``get("coteaching", forget_rate=0.2)``); a class that sets no ``name``
+    takes the registered one.
+
+    Raises:
+        ValueError: an unknown method (the message lists the available ones) or
+            parameter (the message lists the allowed ones).
+    """
+    method = _REGISTRY.get(name)(**params)
+    if not method.name:
+        method.name = normalize(name)
+    return method
 
 
 def available() -> list[str]:
@@ -241,7 +256,4 @@ def from_config(section: Any) -> Method:
     """
     if not isinstance(section, Mapping) or "name" not in section:
         raise TypeError(f"method must be a mapping with a 'name' key, got {section!r}")
-    method = _REGISTRY.get(section["name"])(**{k: v for k, v in section.items() if k != "name"})
-    if not method.name:  # a class that sets no name takes the registered one
-        method.name = normalize(section["name"])
-    return method
+    return get(section["name"], **{k: v for k, v in section.items() if k != "name"})
