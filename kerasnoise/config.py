@@ -284,7 +284,7 @@ class ExperimentConfig:
         _check_component(
             self.loss, "loss", losses._REGISTRY, lambda c: losses.get(c["name"], **_params(c))
         )
-        _check_component(self.model, "model", models._REGISTRY, _check_model_args)
+        _check_component(self.model, "model", models, _check_model_args)
         return self
 
     def validate_without_keras(self) -> ExperimentConfig:
@@ -432,7 +432,8 @@ def _check_model_args(component: dict) -> None:
             f"unknown parameter for model {component['name']!r}: {sorted(params)}; "
             f"allowed: {', '.join(allowed)}"
         ) from None
-    if "data_format" in params and getattr(builder, "__module__", None) == models.__name__:
+    ours = str(getattr(builder, "__module__", "")).startswith(f"{models.__name__}.")
+    if "data_format" in params and ours:
         try:
             models.resolve_data_format(params["data_format"])
         except ValueError as err:
