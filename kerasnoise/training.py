@@ -9,7 +9,7 @@ optimizer, the speed choices of :mod:`kerasnoise.execution`),
 keeps one run's global Keras state (dtype policy, seeds, layer names) from
 leaking into the next, so repeated runs in one process give the numbers of
 separate processes.  The run directory's files are listed in
-:mod:`kerasnoise.rundir`.
+:mod:`kerasnoise.results.rundir`.
 
 Per epoch, besides Keras's loss and accuracy on the *noisy* training labels and
 the validation metrics, the history holds ``test_accuracy`` and, because the
@@ -51,7 +51,6 @@ from kerasnoise import (
     models,
     optimizers,
     pipelines,
-    rundir,
 )
 from kerasnoise import methods as methods_lib
 from kerasnoise import noise as noise_lib
@@ -64,7 +63,8 @@ from kerasnoise.callbacks import (  # noqa: F401  (re-exported: part of this mod
     noise_subset_metrics,
 )
 from kerasnoise.config import ExperimentConfig
-from kerasnoise.store import ResultsStore
+from kerasnoise.results import rundir
+from kerasnoise.results.store import ResultsStore
 
 __all__ = [
     "train",
@@ -240,7 +240,7 @@ def open_run(
     checkpoint_dir: str | os.PathLike | None = None,
 ) -> Run:
     """Validate ``config`` and find its run directory and store under ``out_dir``, and
-    its checkpoint folder (:func:`kerasnoise.rundir.checkpoint_folder`)."""
+    its checkpoint folder (:func:`kerasnoise.results.rundir.checkpoint_folder`)."""
     config.validate()
     out = Path(out_dir)
     backend = keras.backend.backend()

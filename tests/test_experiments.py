@@ -531,7 +531,7 @@ def test_run_says_so_when_every_run_failed(tmp_path):
 
 def _finished_run_dir(folder, run, backend: str, sweep: str, accuracy: float) -> None:
     """The files a finished run leaves (identity, config, result, the sweep's tag)."""
-    from kerasnoise import rundir
+    from kerasnoise.results import rundir
 
     run_dir = folder / run.config.run_id(backend)
     run_dir.mkdir(parents=True)

@@ -23,7 +23,7 @@ from kerasnoise import (
     training,
 )
 from kerasnoise import config as cfg
-from kerasnoise.store import ResultsStore
+from kerasnoise.results.store import ResultsStore
 from tests.helpers import Interrupt, StopAfterFirstEpoch
 from tests.helpers import without_timing as _without_timing
 

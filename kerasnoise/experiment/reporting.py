@@ -211,8 +211,9 @@ def cells_frame(sources: list[Source], sweep):
 def _curve_runs(frame, by: list[str], axes: dict, where: dict, labels):
     """The cell drawn (``where``; the other axes at their highest value among the runs)
     and ``{line label: history}`` of each line's lowest-seed run there."""
-    from kerasnoise import report, rundir
+    from kerasnoise import report
     from kerasnoise.claims import select
+    from kerasnoise.results import rundir
 
     cell = {}
     for key in axes:

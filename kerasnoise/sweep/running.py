@@ -128,7 +128,7 @@ def run_sweep(
     import keras
 
     from kerasnoise import training
-    from kerasnoise.store import ResultsStore
+    from kerasnoise.results.store import ResultsStore
 
     jobs = non_negative_int(jobs, "jobs") or default_jobs()
     out = check_writable(out)

@@ -22,7 +22,7 @@ import pandas as pd
 from kerasnoise import report
 from kerasnoise._io import atomic_write_text
 from kerasnoise._stats import aggregate
-from kerasnoise.store import ResultsStore
+from kerasnoise.results.store import ResultsStore
 from kerasnoise.tuning.plan import LR_KEY, LRSearch, project_dir
 
 __all__ = [
