@@ -42,8 +42,8 @@ from typing import Any
 import keras
 from keras import layers
 
-from kerasnoise import execution
 from kerasnoise._checks import positive_int as _positive_int
+from kerasnoise.devices import execution
 from kerasnoise.registry import Registry
 
 __all__ = [
@@ -148,7 +148,7 @@ def resolve_data_format(data_format: Any = "auto") -> str:
     once, in its first layer.
 
     Raises ``ValueError`` for ``channels_first`` where the backend cannot run it:
-    TensorFlow on a CPU without oneDNN (:func:`kerasnoise.execution.channels_first_runs`
+    TensorFlow on a CPU without oneDNN (:func:`kerasnoise.devices.execution.channels_first_runs`
     probes it), whose CPU convolutions are channels-last only.
     """
     if data_format not in DATA_FORMATS:

@@ -3,7 +3,7 @@
 :func:`train` is a sequence of steps that sweeps, tuning and experiments reuse:
 :func:`open_run` (where the run lives, is it done?), :func:`build_data` (data,
 noise, pipelines), :func:`build_model` (the model), :func:`compile_model` (loss,
-optimizer, the speed choices of :mod:`kerasnoise.execution`),
+optimizer, the speed choices of :mod:`kerasnoise.devices.execution`),
 :func:`build_callbacks` (the run's instruments and its checkpoint),
 :func:`fit` and :func:`finish` (the result record).  :func:`isolated_keras_state`
 keeps one run's global Keras state (dtype policy, seeds, layer names) from
@@ -45,8 +45,6 @@ from kerasnoise import callbacks as cbs
 from kerasnoise import (
     correction,
     datasets,
-    distribution,
-    execution,
     losses,
     models,
     optimizers,
@@ -63,6 +61,7 @@ from kerasnoise.callbacks import (  # noqa: F401  (re-exported: part of this mod
     noise_subset_metrics,
 )
 from kerasnoise.config import ExperimentConfig
+from kerasnoise.devices import distribution, execution
 from kerasnoise.results import rundir
 from kerasnoise.results.store import ResultsStore
 

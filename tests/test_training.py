@@ -385,7 +385,8 @@ def test_tensorflow_without_onednn_in_a_fresh_process(shared_data, tmp_path):
     script = textwrap.dedent(
         f"""
         import json
-        from kerasnoise import config as cfg, execution, presets, training
+        from kerasnoise import config as cfg, presets, training
+        from kerasnoise.devices import execution
         assert execution.onednn_convolutions() is False
         base = cfg.apply_overrides(presets.get("menon-mnist-lenet"), {{
             "epochs": 1, "train_limit": 256, "batch_size": 64, "data_dir": {str(shared_data)!r}}})
