@@ -11,8 +11,8 @@ from pathlib import Path
 
 from kerasnoise._args import use_checkpoint_dir
 from kerasnoise.config import parse_overrides
-from kerasnoise.experiment.declaration import Experiment, LRChoice, Outcome
-from kerasnoise.experiment.reporting import Source, what_ran, write_report
+from kerasnoise.tables.declaration import Experiment, LRChoice, Outcome
+from kerasnoise.tables.outputs import Source, what_ran, write_report
 
 __all__ = ["PlanError", "dest", "execute", "searches", "plan"]
 

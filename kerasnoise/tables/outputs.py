@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from kerasnoise.experiment.declaration import Curves, Experiment, Outcome, reference_table
+from kerasnoise.tables.declaration import Curves, Experiment, Outcome, reference_table
 
 __all__ = ["Source", "write_report"]
 
@@ -138,7 +138,7 @@ def what_ran(experiment: Experiment, sweep, runs: list) -> tuple[str, str]:
 
 def _shown_grids(source: Source, sweep) -> dict:
     """Those of the source's cells searched over another grid that the report takes
-    from it (keyed as :func:`~kerasnoise.experiment.planning.select_learning_rates`
+    from it (keyed as :func:`~kerasnoise.tables.planning.select_learning_rates`
     names them: the axes other than the learning rate, ``key=value, ...``)."""
     from kerasnoise.tuning import LR_KEY
 
