@@ -363,7 +363,8 @@ def test_tiny_table(shared_data, tmp_path, capsys, figures):
 def test_learning_rate_chosen_per_cell_through_the_search(shared_data, tmp_path):
     """A grid search per level on the clean validation split; only the chosen rate's
     runs are tabulated, with the rate, and a Monotone claim is checked on them."""
-    from kerasnoise import report, tuning
+    from kerasnoise import report
+    from kerasnoise import search as search_lib
     from kerasnoise.claims import Monotone
     from kerasnoise.tables import LRChoice
 
@@ -398,7 +399,7 @@ def test_learning_rate_chosen_per_cell_through_the_search(shared_data, tmp_path)
     )
     sweep = declared.sweep(overrides=small, data_dir=str(shared_data))
     (search,) = tables_lib.searches(declared, sweep)
-    trials = tuning.trials_frame(search, out)
+    trials = search_lib.trials_frame(search, out)
     assert len(trials) == 4 and set(trials["learning_rate"]) == {0.05, 0.5}
     want = {
         level: rows.sort_values(["val_accuracy", "learning_rate"], ascending=[False, True]).iloc[0][
@@ -432,8 +433,8 @@ def test_learning_rate_chosen_per_cell_through_the_search(shared_data, tmp_path)
         learning_rates=[0.05],
         **small,
     )
-    assert tuning.searched_grid(tuning.project_dir(out, search, 1)) == [0.05]
-    assert tuning.searched_grid(tuning.project_dir(out, search, 0)) == [0.05, 0.5]
+    assert search_lib.searched_grid(search_lib.project_dir(out, search, 1)) == [0.05]
+    assert search_lib.searched_grid(search_lib.project_dir(out, search, 0)) == [0.05, 0.5]
     report_only = run(declared, out=str(out), data_dir=str(shared_data), report_only=True, **small)
     table = report_only.table
     chosen_rates = dict(zip(table["noise_alpha"], table["learning_rate"], strict=True))
@@ -454,15 +455,15 @@ def test_a_cell_is_chosen_only_when_every_rate_of_its_grid_is_scored():
             "val_accuracy": [90.9, 89.6, 93.7, float("nan"), 97.1],
         }
     )
-    from kerasnoise import tuning
+    from kerasnoise import search as search_lib
 
-    assert tuning.best_learning_rates(trials, (0.05, 0.1)) == {"train": 0.05}
-    assert set(tuning.best_learning_rates(trials, (0.05,))) == {
+    assert search_lib.best_learning_rates(trials, (0.05, 0.1)) == {"train": 0.05}
+    assert set(search_lib.best_learning_rates(trials, (0.05,))) == {
         "train",
         "white_noise",
         "fashion_mnist",
     }
-    assert tuning.best_learning_rates(trials.iloc[:0], (0.05,)) == {}
+    assert search_lib.best_learning_rates(trials.iloc[:0], (0.05,)) == {}
 
 
 SCRIPT = """

@@ -140,7 +140,7 @@ def _shown_grids(source: Source, sweep) -> dict:
     """Those of the source's cells searched over another grid that the report takes
     from it (keyed as :func:`~kerasnoise.tables.planning.select_learning_rates`
     names them: the axes other than the learning rate, ``key=value, ...``)."""
-    from kerasnoise.tuning import LR_KEY
+    from kerasnoise.search import LR_KEY
 
     shown = {
         ", ".join(f"{k}={v}" for k, v in r.axes.items() if k != LR_KEY)
