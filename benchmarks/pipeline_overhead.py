@@ -35,7 +35,8 @@ def measure(
     import keras
     import numpy as np
 
-    from kerasnoise import callbacks, datasets, execution, models, noise, pipelines
+    from kerasnoise import callbacks, datasets, models, noise, pipelines
+    from kerasnoise.devices import execution
 
     data = datasets.load("mnist", data_dir)
     x, y = data.x_train[:images], data.y_train[:images]

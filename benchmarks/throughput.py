@@ -23,7 +23,7 @@ denominator of every ratio (on a noisy machine this errs against kerasnoise).
 ``--onednn on off`` runs TensorFlow twice, with oneDNN as this CPU has it and with
 ``TF_ENABLE_ONEDNN_OPTS=0`` (as on a CPU without AVX-512); ``--jit-compile`` sets the
 runs' ``jit_compile`` (default ``auto``, the runner's own choice), so the rule of
-``kerasnoise.execution.resolve_jit_compile`` can be checked against its alternatives.
+``kerasnoise.devices.execution.resolve_jit_compile`` can be checked against its alternatives.
 
 ``--ceiling`` adds, for each kerasnoise run, the same compiled model trained on one
 in-memory batch repeated (no pipeline, no callbacks): the speed of the model step
@@ -206,7 +206,8 @@ def run_ceiling(model_name: str, precision: str, epochs: int, steps: int = 160) 
     import keras
     import numpy as np
 
-    from kerasnoise import callbacks, execution, losses, models
+    from kerasnoise import callbacks, losses, models
+    from kerasnoise.devices import execution
 
     keras.config.set_dtype_policy("float32" if precision == "float32" else f"mixed_{precision}")
     keras.utils.set_random_seed(0)

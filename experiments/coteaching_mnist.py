@@ -12,8 +12,8 @@ seeds and JoCoR's Table 2 as the reference column.
 import sys
 
 from kerasnoise.claims import Compare
-from kerasnoise.experiment import Curves, Experiment, main
 from kerasnoise.presets import han2018 as paper
+from kerasnoise.tables import Curves, Experiment, main
 
 SYMMETRIC_05 = {"noise": "symmetric_exclusive", "noise.rate": 0.5}
 PAIR_045 = {"noise": "pair_flip", "noise.rate": 0.45}

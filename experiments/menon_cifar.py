@@ -14,8 +14,8 @@ float32, about half with ``precision=auto`` (mixed_float16 on a GPU).
 import sys
 
 from kerasnoise.claims import Compare
-from kerasnoise.experiment import Experiment, main_among
 from kerasnoise.presets import menon2020 as paper
+from kerasnoise.tables import Experiment, main_among
 
 SOURCE = "Menon et al. 2020, CIFAR results (numbers in docs/papers.md)"
 

@@ -10,8 +10,8 @@ reproduction's (Mizrahi et al. 2021; docs/papers.md), with the paper's claims ch
 import sys
 
 from kerasnoise.claims import Compare
-from kerasnoise.experiment import Experiment, main
 from kerasnoise.presets import menon2020 as paper
+from kerasnoise.tables import Experiment, main
 
 HIGH = {"noise.rate": 0.6}
 SOURCE = "Menon et al. 2020, MNIST results (numbers in docs/papers.md)"

@@ -12,8 +12,8 @@ claims checked over seeds.  The paper's own MNIST numbers are not at hand (docs/
 import sys
 
 from kerasnoise.claims import Close, Compare, Gain
-from kerasnoise.experiment import Experiment, main
 from kerasnoise.presets import patrini2017 as paper
+from kerasnoise.tables import Experiment, main
 
 FLIPS_04 = {"noise": "asymmetric", "noise.rate": 0.4}
 # the flips touch 5 of 10 classes: at 0.4 about 0.198 of the labels are wrong, as many

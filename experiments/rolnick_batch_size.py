@@ -11,8 +11,8 @@ batches are more robust and a lower learning rate compensates.  The paper used a
 import sys
 
 from kerasnoise.claims import Monotone
-from kerasnoise.experiment import Experiment, LRChoice, main
 from kerasnoise.presets import rolnick2017 as paper
+from kerasnoise.tables import Experiment, LRChoice, main
 
 SOURCE = "Rolnick et al. 2017, Section 5 (batch size and learning rate)"
 

@@ -14,8 +14,8 @@ source is kerasnoise's extension.  ``noise_source_dir=`` names where Fashion-MNI
 import sys
 
 from kerasnoise.claims import Order
-from kerasnoise.experiment import Experiment, LRChoice, main
 from kerasnoise.presets import rolnick2017 as paper
+from kerasnoise.tables import Experiment, LRChoice, main
 
 SOURCE = "Rolnick et al. 2017, Section 4 (CIFAR-10 with CIFAR-100 images and white noise)"
 

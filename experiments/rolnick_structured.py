@@ -10,9 +10,9 @@ docs/papers.md gives the definition and where the true label stops being the plu
 import sys
 
 from kerasnoise.claims import Order
-from kerasnoise.experiment import Experiment, LRChoice, main
 from kerasnoise.noise import ORDERS
 from kerasnoise.presets import rolnick2017 as paper
+from kerasnoise.tables import Experiment, LRChoice, main
 
 SOURCE = "Rolnick et al. 2017, Section 4 and Figure 4 (caption as quoted in docs/papers.md)"
 

@@ -11,8 +11,8 @@ a clean held-out split (docs/papers.md says why, and what the paper leaves unsta
 import sys
 
 from kerasnoise.claims import Monotone, Order
-from kerasnoise.experiment import Experiment, LRChoice, main
 from kerasnoise.presets import rolnick2017 as paper
+from kerasnoise.tables import Experiment, LRChoice, main
 
 SOURCE = "Rolnick et al. 2017, Section 3 and Figure 1"
 ALPHAS = [0, 10, 25, 50, 75, 100]

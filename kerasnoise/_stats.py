@@ -1,6 +1,6 @@
 """The one aggregation of repeated runs: mean, sample standard deviation and count.
 
-It lives below :mod:`kerasnoise.store` (which must not import the report layer)
+It lives below :mod:`kerasnoise.results.store` (which must not import the report layer)
 and is re-exported by :mod:`kerasnoise.report`, where statistics are presented.
 """
 

@@ -151,7 +151,7 @@ def _presets(args: argparse.Namespace) -> int:
 
 
 def _results(args: argparse.Namespace) -> int:
-    from kerasnoise.store import ResultsStore
+    from kerasnoise.results.store import ResultsStore
 
     store = ResultsStore(args.out)
     if args.table and args.sweep:
@@ -191,7 +191,7 @@ def _sweep_table(store, sweep: str, metric: str) -> str:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from kerasnoise.merging import merge_folders
+    from kerasnoise.results.merging import merge_folders
 
     with _validating():
         summary = merge_folders(args.target, args.sources)
@@ -201,7 +201,7 @@ def _merge(args: argparse.Namespace) -> int:
 
 
 def _rebuild(args: argparse.Namespace) -> int:
-    from kerasnoise.store import rebuild
+    from kerasnoise.results.store import rebuild
 
     counts = rebuild(args.out)
     print(f"rebuilt {args.out}/results.sqlite: {counts['runs']} runs, {counts['tags']} tags")
@@ -300,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["KERAS_BACKEND"] = args.backend
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from kerasnoise.datasets import DatasetNotFoundError
-    from kerasnoise.store import StoreError
+    from kerasnoise.results.store import StoreError
 
     try:
         if hasattr(args, "before_keras"):

@@ -161,10 +161,10 @@ class ExperimentConfig:
     ``steps_per_execution`` and ``jit_compile`` go to ``model.compile`` (speed only;
     16 steps per call cut per-step overhead by 10-35 % on the MNIST models; PyTorch
     always runs 1; ``jit_compile="auto"`` is Keras's choice, except TensorFlow on a
-    CPU, where it depends on oneDNN: see :func:`kerasnoise.execution.resolve_jit_compile`).
+    CPU, where it depends on oneDNN: see :func:`kerasnoise.devices.execution.resolve_jit_compile`).
     ``distribution``: ``none`` (one device) or ``data_parallel`` (every local device,
     each batch split evenly across them; JAX and TensorFlow; see
-    :mod:`kerasnoise.distribution`).  Part of the run id only when not ``none``.
+    :mod:`kerasnoise.devices.distribution`).  Part of the run id only when not ``none``.
     ``train_eval_images``: the clean/noisy-subset accuracies of each epoch are measured
     on this many training images (a sample drawn with ``noise_seed``; None = all).
     ``eval_every_steps``: None = an epoch is one pass over the training set.  An
@@ -277,13 +277,12 @@ class ExperimentConfig:
         :meth:`validate_without_keras`, then what needs Keras: the distribution on this
         backend, the loss and the model with their parameters.
         """
-        from kerasnoise import distribution, losses, models
+        from kerasnoise import losses, models
+        from kerasnoise.devices import distribution
 
         self.validate_without_keras()
         distribution.check_supported(self.distribution)
-        _check_component(
-            self.loss, "loss", losses, lambda c: losses.get(c["name"], **_params(c))
-        )
+        _check_component(self.loss, "loss", losses, lambda c: losses.get(c["name"], **_params(c)))
         _check_component(self.model, "model", models, _check_model_args)
         return self
 

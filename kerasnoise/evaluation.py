@@ -9,9 +9,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from kerasnoise import losses, metrics, models, pipelines, rundir
+from kerasnoise import losses, metrics, models, pipelines
 from kerasnoise import noise as noise_lib
 from kerasnoise.config import ExperimentConfig
+from kerasnoise.results import rundir
 from kerasnoise.training import load_data
 
 __all__ = ["check_run", "evaluate_run"]

@@ -3,13 +3,13 @@
 :func:`train` is a sequence of steps that sweeps, tuning and experiments reuse:
 :func:`open_run` (where the run lives, is it done?), :func:`build_data` (data,
 noise, pipelines), :func:`build_model` (the model), :func:`compile_model` (loss,
-optimizer, the speed choices of :mod:`kerasnoise.execution`),
+optimizer, the speed choices of :mod:`kerasnoise.devices.execution`),
 :func:`build_callbacks` (the run's instruments and its checkpoint),
 :func:`fit` and :func:`finish` (the result record).  :func:`isolated_keras_state`
 keeps one run's global Keras state (dtype policy, seeds, layer names) from
 leaking into the next, so repeated runs in one process give the numbers of
 separate processes.  The run directory's files are listed in
-:mod:`kerasnoise.rundir`.
+:mod:`kerasnoise.results.rundir`.
 
 Per epoch, besides Keras's loss and accuracy on the *noisy* training labels and
 the validation metrics, the history holds ``test_accuracy`` and, because the
@@ -44,20 +44,19 @@ import numpy as np
 from kerasnoise import callbacks as cbs
 from kerasnoise import (
     datasets,
-    distribution,
-    execution,
     losses,
     metrics,
     models,
     optimizers,
     pipelines,
-    rundir,
 )
 from kerasnoise import methods as methods_lib
 from kerasnoise import noise as noise_lib
 from kerasnoise._io import atomic_write_json, atomic_write_text
 from kerasnoise.config import ExperimentConfig
-from kerasnoise.store import ResultsStore
+from kerasnoise.devices import distribution, execution
+from kerasnoise.results import rundir
+from kerasnoise.results.store import ResultsStore
 
 __all__ = [
     "train",
@@ -232,7 +231,7 @@ def open_run(
     checkpoint_dir: str | os.PathLike | None = None,
 ) -> Run:
     """Validate ``config`` and find its run directory and store under ``out_dir``, and
-    its checkpoint folder (:func:`kerasnoise.rundir.checkpoint_folder`)."""
+    its checkpoint folder (:func:`kerasnoise.results.rundir.checkpoint_folder`)."""
     config.validate()
     out = Path(out_dir)
     backend = keras.backend.backend()

@@ -136,7 +136,7 @@ def test_bad_values_are_reported_before_keras_is_imported(tmp_path, argv, messag
 
 
 def test_results_rebuild_merge_and_corrupt_store(tmp_path, capsys):
-    from kerasnoise import rundir
+    from kerasnoise.results import rundir
 
     for folder, run_id in ((tmp_path / "a", "r1"), (tmp_path / "b", "r2")):
         d = folder / run_id
@@ -165,7 +165,7 @@ def test_results_rebuild_merge_and_corrupt_store(tmp_path, capsys):
 
 @pytest.mark.backend_free
 def test_results_tables_print_one_style(tmp_path, capsys):
-    from kerasnoise.store import ResultsStore
+    from kerasnoise.results.store import ResultsStore
 
     store = ResultsStore(tmp_path)
     for seed, acc in ((0, 0.90), (1, 0.94)):

@@ -165,7 +165,8 @@ def test_invalid_configs_fail_before_data(overrides, error, message, monkeypatch
 def test_channels_first_refused_before_data_where_it_cannot_run(monkeypatch):
     """TensorFlow on a CPU without oneDNN cannot run NCHW convolutions: validate() says
     so in one line naming the layouts that run, before any data loads (probe forced)."""
-    from kerasnoise import datasets, execution
+    from kerasnoise import datasets
+    from kerasnoise.devices import execution
 
     monkeypatch.setattr(datasets, "load", lambda *a, **k: pytest.fail("data loaded"))
     monkeypatch.setattr(execution, "_nchw_convolution_runs", lambda backend: False)

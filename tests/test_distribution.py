@@ -12,7 +12,8 @@ import keras
 import pytest
 
 from kerasnoise import config as cfg
-from kerasnoise import distribution, presets, training
+from kerasnoise import presets, training
+from kerasnoise.devices import distribution
 
 BACKEND = keras.backend.backend()
 SMALL = [

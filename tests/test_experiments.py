@@ -8,16 +8,16 @@ import pandas as pd
 import pytest
 
 from experiments import coteaching_mnist, menon_mnist, patrini_mnist
-from kerasnoise import experiment as experiment_lib
-from kerasnoise.experiment import Experiment, main, planning, run
+from kerasnoise import tables as tables_lib
 from kerasnoise.presets import menon2020
+from kerasnoise.tables import Experiment, main, planning, run
 from tests.helpers import read_runs
 
 
 @pytest.mark.parametrize("declared", [menon_mnist.EXPERIMENT], ids=lambda e: e.name)
 def test_declaration_is_well_formed(declared):
     """Trains nothing: the sweep expands, references and claims name known methods."""
-    experiment_lib.check_declaration(declared)
+    tables_lib.check_declaration(declared)
     assert declared.module == f"experiments.{declared.name.replace('-', '_')}"
     assert build_help(declared).startswith(f"usage: python -m {declared.module}")
     assert set(declared.labels) <= set(declared.methods)
@@ -27,7 +27,7 @@ def test_declaration_is_well_formed(declared):
 
 def test_patrini_declaration_runs_every_method_where_it_means_something():
     declared = patrini_mnist.EXPERIMENT
-    experiment_lib.check_declaration(declared)
+    tables_lib.check_declaration(declared)
     assert declared.flag("noise") == "noise-models" and set(declared.labels) == set(
         declared.methods
     )
@@ -79,7 +79,7 @@ def test_the_patrini_gain_claim_compares_equal_realised_rates(shared_data):
 
 def test_coteaching_declaration_runs_the_five_noise_cells_with_jocors_numbers():
     declared = coteaching_mnist.EXPERIMENT
-    experiment_lib.check_declaration(declared)
+    tables_lib.check_declaration(declared)
     runs = declared.sweep(seeds=[0]).expand()
     cells = {(r.axes["noise"], r.axes["noise.rate"]) for r in runs}
     assert cells == {
@@ -150,7 +150,7 @@ def test_a_tiny_coteaching_table_has_its_reference_and_curves(shared_data, tmp_p
 
 
 def test_titles_and_notes_say_what_ran_and_leave_out_where_data_lives():
-    from kerasnoise.experiment import reporting
+    from kerasnoise.tables import outputs
 
     overrides = {
         "epochs": 5,
@@ -162,17 +162,17 @@ def test_titles_and_notes_say_what_ran_and_leave_out_where_data_lives():
     sweep = menon_mnist.EXPERIMENT.sweep(
         methods=["ce"], axes={"noise.rate": [0.4]}, overrides=overrides, data_dir="/data"
     )
-    title, ran = reporting.what_ran(menon_mnist.EXPERIMENT, sweep, sweep.expand())
+    title, ran = outputs.what_ran(menon_mnist.EXPERIMENT, sweep, sweep.expand())
     assert title.startswith("Menon et al. 2020, MNIST, resnet18(width=16): test accuracy")
     assert ran == "epochs=5, model=resnet18, model.width=16"
 
 
 @pytest.mark.backend_free
 def test_a_curves_title_names_what_the_figure_draws_and_its_cell():
-    from kerasnoise.experiment import reporting
+    from kerasnoise.tables import outputs
 
     curves = coteaching_mnist.EXPERIMENT.curves[0]
-    title = reporting.curves_title(
+    title = outputs.curves_title(
         "Co-teaching, MNIST, mlp: test accuracy (%), mean of the last 10 epochs",
         curves,
         {"noise": "symmetric_exclusive", "noise.rate": 0.5},
@@ -191,7 +191,7 @@ def test_menon_labels_carry_the_loss_parameters():
 
 
 def build_help(declared) -> str:
-    return experiment_lib.build_parser(declared).format_help()
+    return tables_lib.build_parser(declared).format_help()
 
 
 def two_axes(**kwargs) -> Experiment:
@@ -209,7 +209,7 @@ def test_axes_keep_their_type_and_get_a_flag_each(tmp_path):
     declared = two_axes()
     assert declared.flag("noise.alpha") == "alphas" and declared.flag("batch_size") == "batch-sizes"
     assert declared.x_axis == "noise.alpha" and declared.row_keys() == ["method", "batch_size"]
-    parser = experiment_lib.build_parser(declared)
+    parser = tables_lib.build_parser(declared)
     argv = ["--alphas", "0,10,50", "--batch-sizes", "64", "--seeds", "0", "--out", str(tmp_path)]
     args = parser.parse_args(argv)
     from kerasnoise import sweep as sweep_lib
@@ -363,9 +363,10 @@ def test_tiny_table(shared_data, tmp_path, capsys, figures):
 def test_learning_rate_chosen_per_cell_through_the_search(shared_data, tmp_path):
     """A grid search per level on the clean validation split; only the chosen rate's
     runs are tabulated, with the rate, and a Monotone claim is checked on them."""
-    from kerasnoise import report, tuning
+    from kerasnoise import report
+    from kerasnoise import search as search_lib
     from kerasnoise.claims import Monotone
-    from kerasnoise.experiment import LRChoice
+    from kerasnoise.tables import LRChoice
 
     declared = Experiment(
         name="lr-choice",
@@ -397,8 +398,8 @@ def test_learning_rate_chosen_per_cell_through_the_search(shared_data, tmp_path)
         declared, out=str(out), data_dir=str(shared_data), jobs=1, progress=False, **small
     )
     sweep = declared.sweep(overrides=small, data_dir=str(shared_data))
-    (search,) = experiment_lib.searches(declared, sweep)
-    trials = tuning.trials_frame(search, out)
+    (search,) = tables_lib.searches(declared, sweep)
+    trials = search_lib.trials_frame(search, out)
     assert len(trials) == 4 and set(trials["learning_rate"]) == {0.05, 0.5}
     want = {
         level: rows.sort_values(["val_accuracy", "learning_rate"], ascending=[False, True]).iloc[0][
@@ -432,8 +433,8 @@ def test_learning_rate_chosen_per_cell_through_the_search(shared_data, tmp_path)
         learning_rates=[0.05],
         **small,
     )
-    assert tuning.searched_grid(tuning.project_dir(out, search, 1)) == [0.05]
-    assert tuning.searched_grid(tuning.project_dir(out, search, 0)) == [0.05, 0.5]
+    assert search_lib.searched_grid(search_lib.project_dir(out, search, 1)) == [0.05]
+    assert search_lib.searched_grid(search_lib.project_dir(out, search, 0)) == [0.05, 0.5]
     report_only = run(declared, out=str(out), data_dir=str(shared_data), report_only=True, **small)
     table = report_only.table
     chosen_rates = dict(zip(table["noise_alpha"], table["learning_rate"], strict=True))
@@ -454,19 +455,19 @@ def test_a_cell_is_chosen_only_when_every_rate_of_its_grid_is_scored():
             "val_accuracy": [90.9, 89.6, 93.7, float("nan"), 97.1],
         }
     )
-    from kerasnoise import tuning
+    from kerasnoise import search as search_lib
 
-    assert tuning.best_learning_rates(trials, (0.05, 0.1)) == {"train": 0.05}
-    assert set(tuning.best_learning_rates(trials, (0.05,))) == {
+    assert search_lib.best_learning_rates(trials, (0.05, 0.1)) == {"train": 0.05}
+    assert set(search_lib.best_learning_rates(trials, (0.05,))) == {
         "train",
         "white_noise",
         "fashion_mnist",
     }
-    assert tuning.best_learning_rates(trials.iloc[:0], (0.05,)) == {}
+    assert search_lib.best_learning_rates(trials.iloc[:0], (0.05,)) == {}
 
 
 SCRIPT = """
-from kerasnoise.experiment import Experiment, run
+from kerasnoise.tables import Experiment, run
 
 EXPERIMENT = Experiment(
     name="top-level",
@@ -531,7 +532,7 @@ def test_run_says_so_when_every_run_failed(tmp_path):
 
 def _finished_run_dir(folder, run, backend: str, sweep: str, accuracy: float) -> None:
     """The files a finished run leaves (identity, config, result, the sweep's tag)."""
-    from kerasnoise import rundir
+    from kerasnoise.results import rundir
 
     run_dir = folder / run.config.run_id(backend)
     run_dir.mkdir(parents=True)

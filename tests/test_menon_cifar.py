@@ -8,7 +8,7 @@ import pytest
 
 from experiments import menon_cifar
 from kerasnoise import datasets, noise, pipelines
-from kerasnoise.experiment import check_declaration, main_among
+from kerasnoise.tables import check_declaration, main_among
 from tests.helpers import read_runs
 
 

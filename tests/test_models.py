@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from kerasnoise import datasets, execution, models
+from kerasnoise import datasets, models
+from kerasnoise.devices import execution
 
 MNIST = (28, 28, 1)
 CIFAR = (32, 32, 3)

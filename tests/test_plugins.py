@@ -17,7 +17,7 @@ from keras import ops
 
 from kerasnoise import cli, datasets, losses, models, noise, presets, registry, training
 from kerasnoise import config as cfg
-from kerasnoise.experiment import Experiment, run
+from kerasnoise.tables import Experiment, run
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL = ["epochs=1", "train_limit=1000", "validation=200", "batch_size=64", "eval_batch_size=500"]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from kerasnoise import report
-from kerasnoise.store import ResultsStore
+from kerasnoise.results.store import ResultsStore
 
 # pandas and matplotlib on hand-made stores: never a Keras backend (tox runs these once)
 pytestmark = pytest.mark.backend_free

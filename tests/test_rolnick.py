@@ -13,8 +13,8 @@ import pytest
 
 from kerasnoise import config as cfg
 from kerasnoise import datasets, models, noise, pipelines, presets, training
-from kerasnoise.experiment import check_declaration
-from kerasnoise.experiment import run as run_experiment
+from kerasnoise.tables import check_declaration
+from kerasnoise.tables import run as run_experiment
 from tests.helpers import (
     Interrupt,
     StopAfterFirstEpoch,

@@ -16,10 +16,11 @@ import threading
 import numpy as np
 import pytest
 
-from kerasnoise import merging, report
-from kerasnoise import store as store_lib
+from kerasnoise import report
 from kerasnoise.report import describe
-from kerasnoise.store import ResultsStore
+from kerasnoise.results import merging
+from kerasnoise.results import store as store_lib
+from kerasnoise.results.store import ResultsStore
 
 # SQLite, run folders and pandas: never a Keras backend (tox runs these once)
 pytestmark = pytest.mark.backend_free
@@ -418,7 +419,7 @@ def test_merge_keeps_the_more_complete_record(tmp_path):
 
 
 def _fake_run_dir(folder, run_id, *, finished, tags=None):
-    from kerasnoise import rundir
+    from kerasnoise.results import rundir
 
     d = folder / run_id
     d.mkdir(parents=True)

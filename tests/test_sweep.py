@@ -11,8 +11,9 @@ import keras
 import numpy as np
 import pytest
 
-from kerasnoise import merging, report, sweep
-from kerasnoise.store import ResultsStore
+from kerasnoise import report, sweep
+from kerasnoise.results import merging
+from kerasnoise.results.store import ResultsStore
 
 # MLP1: the sweeps' logic does not depend on the model, and it compiles fastest everywhere
 TINY = {

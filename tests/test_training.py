@@ -13,7 +13,6 @@ import pytest
 from kerasnoise import (
     cli,
     evaluation,
-    execution,
     metrics,
     models,
     noise,
@@ -23,7 +22,8 @@ from kerasnoise import (
     training,
 )
 from kerasnoise import config as cfg
-from kerasnoise.store import ResultsStore
+from kerasnoise.devices import execution
+from kerasnoise.results.store import ResultsStore
 from tests.helpers import Interrupt, StopAfterFirstEpoch
 from tests.helpers import without_timing as _without_timing
 
@@ -385,7 +385,8 @@ def test_tensorflow_without_onednn_in_a_fresh_process(shared_data, tmp_path):
     script = textwrap.dedent(
         f"""
         import json
-        from kerasnoise import config as cfg, execution, presets, training
+        from kerasnoise import config as cfg, presets, training
+        from kerasnoise.devices import execution
         assert execution.onednn_convolutions() is False
         base = cfg.apply_overrides(presets.get("menon-mnist-lenet"), {{
             "epochs": 1, "train_limit": 256, "batch_size": 64, "data_dir": {str(shared_data)!r}}})

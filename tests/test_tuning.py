@@ -23,10 +23,8 @@ import pytest
 pytest.importorskip("keras_tuner")
 
 from kerasnoise import config as cfg  # noqa: E402
-from kerasnoise import (
-    presets,  # noqa: E402
-    tuning,  # noqa: E402
-)
+from kerasnoise import presets  # noqa: E402
+from kerasnoise import search as search_lib  # noqa: E402
 from tuning import lr_search  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,10 +51,10 @@ def _argv(out, data, *extra, grid=GRID):
 
 
 def test_parsers():
-    assert tuning.parse_learning_rates("0.01, 0.05,0.1") == [0.01, 0.05, 0.1]
-    assert tuning.parse_lr_range("1e-3:1") == (0.001, 1.0)
-    assert tuning.parse_axis("noise.alpha=0,20,50") == ("noise.alpha", [0, 20, 50])
-    assert tuning.parse_axis("noise.rate=0.0,0.6") == ("noise.rate", [0.0, 0.6])
+    assert search_lib.parse_learning_rates("0.01, 0.05,0.1") == [0.01, 0.05, 0.1]
+    assert search_lib.parse_lr_range("1e-3:1") == (0.001, 1.0)
+    assert search_lib.parse_axis("noise.alpha=0,20,50") == ("noise.alpha", [0, 20, 50])
+    assert search_lib.parse_axis("noise.rate=0.0,0.6") == ("noise.rate", [0.0, 0.6])
 
 
 @pytest.mark.parametrize(
@@ -127,7 +125,7 @@ def test_best_markdown_is_the_report_table():
             "n_seeds": [3, 0],
         }
     )
-    text = tuning.best_markdown(SimpleNamespace(axis="noise.alpha"), best)
+    text = search_lib.best_markdown(SimpleNamespace(axis="noise.alpha"), best)
     header = ["noise.alpha", "best learning rate", "val accuracy (%)", "test accuracy (%)", "n"]
     body = [["0", "0.1", "91.23", "90.00 ± 0.50", "3"], ["10", "0.005", "80.00", "n/a", "0"]]
     assert text == report.markdown_table(header, body)
@@ -137,8 +135,10 @@ def test_best_markdown_is_the_report_table():
 def test_eager_grid_hands_out_every_value_at_once(tmp_path):
     """Three workers asking at once get three different rates (keras-tuner's own grid
     search would keep the third waiting until a trial finished), then STOPPED."""
-    search = tuning.LRSearch("rolnick-mnist", "noise.alpha", [0], learning_rates=[0.5, 0.01, 0.1])
-    oracle = tuning.build_oracle(search)
+    search = search_lib.LRSearch(
+        "rolnick-mnist", "noise.alpha", [0], learning_rates=[0.5, 0.01, 0.1]
+    )
+    oracle = search_lib.build_oracle(search)
     oracle._set_project_dir(str(tmp_path), "project")
     trials = [oracle.create_trial(f"w{i}") for i in range(3)]
     assert [t.status for t in trials] == ["RUNNING"] * 3
@@ -147,10 +147,10 @@ def test_eager_grid_hands_out_every_value_at_once(tmp_path):
 
 
 def test_role_from_keras_tuner_environment():
-    assert tuning.Role.from_env({}) == tuning.Role()
+    assert search_lib.Role.from_env({}) == search_lib.Role()
     env = {"KERASTUNER_ORACLE_IP": "10.0.0.1", "KERASTUNER_ORACLE_PORT": "8000"}
-    assert tuning.Role.from_env(env | {"KERASTUNER_TUNER_ID": "chief"}).kind == "chief"
-    worker = tuning.Role.from_env(env | {"KERASTUNER_TUNER_ID": "tuner3"})
+    assert search_lib.Role.from_env(env | {"KERASTUNER_TUNER_ID": "chief"}).kind == "chief"
+    worker = search_lib.Role.from_env(env | {"KERASTUNER_TUNER_ID": "tuner3"})
     assert (worker.kind, worker.tuner_id, worker.ip, worker.level_port(2)) == (
         "worker",
         "tuner3",
@@ -158,9 +158,9 @@ def test_role_from_keras_tuner_environment():
         8002,
     )
     with pytest.raises(ValueError, match="KERASTUNER_TUNER_ID is not"):
-        tuning.Role.from_env(env)
+        search_lib.Role.from_env(env)
     with pytest.raises(ValueError, match="oracle port"):
-        tuning.Role.from_env(env | {"KERASTUNER_ORACLE_PORT": "x", "KERASTUNER_TUNER_ID": "t"})
+        search_lib.Role.from_env(env | {"KERASTUNER_ORACLE_PORT": "x", "KERASTUNER_TUNER_ID": "t"})
     with worker.environment(1):
         assert os.environ["KERASTUNER_ORACLE_PORT"] == "8001"
     assert "KERASTUNER_ORACLE_PORT" not in os.environ
@@ -205,13 +205,13 @@ def test_a_widened_or_narrowed_grid_searches_the_level_again_training_only_new_r
         return [lr for _, lr, _ in TRAINED.findall(err)], "searching it again" in err
 
     assert search("0.1") == (["0.1"], False)
-    (folder,) = [p.parent for p in (out / "search").rglob(tuning.plan.DONE_MARKER)]
-    plan = tuning.LRSearch("rolnick-mnist", "noise.alpha", [0], learning_rates=[0.1])
-    assert tuning.project_dir(out, plan, 0) == folder
+    (folder,) = [p.parent for p in (out / "search").rglob(search_lib.plan.DONE_MARKER)]
+    plan = search_lib.LRSearch("rolnick-mnist", "noise.alpha", [0], learning_rates=[0.1])
+    assert search_lib.project_dir(out, plan, 0) == folder
     wider = dataclasses.replace(plan, learning_rates=[0.1, 0.5])
-    assert tuning.level_done(plan, folder) and tuning.saved_space_matches(plan, folder)
-    assert not tuning.level_done(wider, folder)  # a worker waits for the chief instead
-    assert tuning.saved_space_matches(wider, folder) is False
+    assert search_lib.level_done(plan, folder) and search_lib.saved_space_matches(plan, folder)
+    assert not search_lib.level_done(wider, folder)  # a worker waits for the chief instead
+    assert search_lib.saved_space_matches(wider, folder) is False
 
     assert search("0.1,0.5") == (["0.5"], True)  # 0.1's run is read back, not trained
     trials = pd.read_csv(out / "trials.csv")
@@ -220,7 +220,7 @@ def test_a_widened_or_narrowed_grid_searches_the_level_again_training_only_new_r
     vals = {r.learning_rate: records[r.run_ids]["val_accuracy_best"] for r in trials.itertuples()}
     best = pd.read_csv(out / "best.csv")
     assert best["best_learning_rate"].item() == max(vals, key=lambda lr: (vals[lr], -lr))
-    assert tuning.level_done(wider, folder)
+    assert search_lib.level_done(wider, folder)
 
     assert search("0.5") == ([], True)  # narrowed: the choice is among its rates only
     assert list(pd.read_csv(out / "trials.csv")["learning_rate"]) == [0.5]
@@ -249,9 +249,9 @@ def test_a_level_searched_on_another_backend_is_searched_again_on_this_one(
     (run_id,) = pd.read_csv(out / "trials.csv")["run_ids"]
     shutil.rmtree(out / run_id)
     (out / "results.sqlite").unlink()
-    (folder,) = [p.parent for p in (out / "search").rglob(tuning.plan.DONE_MARKER)]
-    plan = tuning.LRSearch("rolnick-mnist", "noise.alpha", [0], learning_rates=[0.1])
-    assert tuning.level_done(plan, folder)  # ended: before, it was left at that
+    (folder,) = [p.parent for p in (out / "search").rglob(search_lib.plan.DONE_MARKER)]
+    plan = search_lib.LRSearch("rolnick-mnist", "noise.alpha", [0], learning_rates=[0.1])
+    assert search_lib.level_done(plan, folder)  # ended: before, it was left at that
 
     assert search() == (["0.1"], True)
     assert (out / run_id / "result.json").is_file()

@@ -102,9 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _role(args, tuning):
+def _role(args, search_lib):
     if not (args.chief or args.worker):
-        role = tuning.Role.from_env()
+        role = search_lib.Role.from_env()
         if args.oracle_ip or args.oracle_port:
             if role.kind == "local":
                 raise ValueError("--oracle-ip/--oracle-port need --chief or --worker ID")
@@ -114,20 +114,20 @@ def _role(args, tuning):
     if args.worker is not None and (not args.worker.strip() or "chief" in args.worker):
         raise ValueError(f"--worker ID must be a non-empty id without 'chief', got {args.worker!r}")
     kind, tuner_id = ("chief", "chief") if args.chief else ("worker", args.worker)
-    return tuning.Role(kind, tuner_id, ip, tuning.parse_port(port))
+    return search_lib.Role(kind, tuner_id, ip, search_lib.parse_port(port))
 
 
-def _plan(args, tuning):
+def _plan(args, search_lib):
     from kerasnoise.config import parse_overrides
 
-    axis, levels = tuning.parse_axis(args.axis)
-    rates = tuning.parse_learning_rates(args.learning_rates) if args.learning_rates else None
-    lr_range = tuning.parse_lr_range(args.lr_range) if args.lr_range else None
+    axis, levels = search_lib.parse_axis(args.axis)
+    rates = search_lib.parse_learning_rates(args.learning_rates) if args.learning_rates else None
+    lr_range = search_lib.parse_lr_range(args.lr_range) if args.lr_range else None
     if args.chief_timeout <= 0:
         raise ValueError(f"--chief-timeout must be > 0 seconds, got {args.chief_timeout}")
     if args.jobs < 0:
         raise ValueError(f"--jobs must be >= 0 (0 = one per core), got {args.jobs}")
-    search = tuning.LRSearch(
+    search = search_lib.LRSearch(
         preset=args.preset,
         axis=axis,
         levels=levels,
@@ -142,18 +142,18 @@ def _plan(args, tuning):
         name=args.name,
         data_dir=args.data_dir,
     )
-    return search.validate(), _role(args, tuning)
+    return search.validate(), _role(args, search_lib)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_intermixed_args(sys.argv[1:] if argv is None else list(argv))
     choose_backend(parser, args.backend)
+    from kerasnoise import search as search_lib
     from kerasnoise import sweep as sweep_lib
-    from kerasnoise import tuning
 
     try:
-        search, role = _plan(args, tuning)
+        search, role = _plan(args, search_lib)
         out = sweep_lib.check_writable(args.out or "runs/lr-search")
     except (ValueError, TypeError) as err:
         parser.error(str(err))
@@ -179,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.report_only:
         try:
-            tuning.run_search(
+            search_lib.run_search(
                 search,
                 out,
                 role=role,
@@ -188,15 +188,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 progress=not args.no_progress,
                 on_trial=say,
             )
-        except tuning.ChiefUnreachableError as err:
+        except search_lib.ChiefUnreachableError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
     if role.kind == "worker":
         return 0
-    trials = tuning.trials_frame(search, out)
-    best = tuning.best_frame(search, out, trials)
-    tuning.write_outputs(search, out, trials, best)
-    print(tuning.best_markdown(search, best))
+    trials = search_lib.trials_frame(search, out)
+    best = search_lib.best_frame(search, out, trials)
+    search_lib.write_outputs(search, out, trials, best)
+    print(search_lib.best_markdown(search, best))
     failed = trials[trials["status"] != "COMPLETED"]
     for row in failed.itertuples():
         print(

@@ -11,7 +11,7 @@ from typing import Any
 import keras
 from keras import layers
 
-from kerasnoise import execution
+from kerasnoise.devices import execution
 
 __all__ = [
     "DATA_FORMATS",
@@ -40,7 +40,7 @@ def resolve_data_format(data_format: Any = "auto") -> str:
     once, in its first layer.
 
     Raises ``ValueError`` for ``channels_first`` where the backend cannot run it:
-    TensorFlow on a CPU without oneDNN (:func:`kerasnoise.execution.channels_first_runs`
+    TensorFlow on a CPU without oneDNN (:func:`kerasnoise.devices.execution.channels_first_runs`
     probes it), whose CPU convolutions are channels-last only.
     """
     if data_format not in DATA_FORMATS:

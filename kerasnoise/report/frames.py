@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from kerasnoise._stats import Aggregate, aggregate
-from kerasnoise.store import ResultsStore
+from kerasnoise.results.store import ResultsStore
 
 #: The metrics :func:`store_summary` averages unless told otherwise.
 DEFAULT_METRICS = ("test_accuracy_best", "test_accuracy_last")

@@ -11,7 +11,7 @@ from typing import Any
 
 from kerasnoise._stats import aggregate
 from kerasnoise.report.frames import DEFAULT_METRICS
-from kerasnoise.store import ResultsStore
+from kerasnoise.results.store import ResultsStore
 
 
 def store_summary(

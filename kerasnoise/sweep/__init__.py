@@ -6,7 +6,7 @@ A :class:`Sweep` expands to :class:`SweepRun` s, each a complete
 as ``kerasnoise train`` — so a sweep and a single run never disagree, finished
 runs are skipped and an interrupted one resumes at its last finished epoch.
 Every run is tagged with the sweep's name, its method and its axis values
-(:meth:`kerasnoise.store.ResultsStore.tag`), which is what reports group by.
+(:meth:`kerasnoise.results.store.ResultsStore.tag`), which is what reports group by.
 
     sweep = Sweep(
         name="menon-mnist",

@@ -59,7 +59,7 @@ def default_jobs() -> int:
     small batches leave a second thread idle much of the time; a second process keeps
     both cores busy.  On an accelerator, processes would compete for its memory.
     """
-    from kerasnoise.execution import accelerator_device
+    from kerasnoise.devices.execution import accelerator_device
 
     return 1 if accelerator_device() else max(1, os.cpu_count() or 1)
 
@@ -128,7 +128,7 @@ def run_sweep(
     import keras
 
     from kerasnoise import training
-    from kerasnoise.store import ResultsStore
+    from kerasnoise.results.store import ResultsStore
 
     jobs = non_negative_int(jobs, "jobs") or default_jobs()
     out = check_writable(out)

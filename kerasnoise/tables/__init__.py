@@ -23,15 +23,15 @@ Outputs in ``--out``: the run directories and ``results.sqlite``, then ``table.m
 ``claims.json`` and the figure, made from exactly the runs the command line
 describes (its methods, axis values, seeds and overrides, on its backend).
 
-One idea per module: :mod:`~kerasnoise.experiment.declaration` (what an experiment
-is), :mod:`~kerasnoise.experiment.command_line` (its flags, :func:`main` and
-:func:`run`), :mod:`~kerasnoise.experiment.planning` (the runs a command line means,
-the learning-rate choice) and :mod:`~kerasnoise.experiment.reporting` (the table,
+One idea per module: :mod:`~kerasnoise.tables.declaration` (what an experiment
+is), :mod:`~kerasnoise.tables.command_line` (its flags, :func:`main` and
+:func:`run`), :mod:`~kerasnoise.tables.planning` (the runs a command line means,
+the learning-rate choice) and :mod:`~kerasnoise.tables.outputs` (the table,
 claims and figures made from the finished runs).
 """
 
-from kerasnoise.experiment.command_line import build_parser, main, main_among, run
-from kerasnoise.experiment.declaration import (
+from kerasnoise.tables.command_line import build_parser, main, main_among, run
+from kerasnoise.tables.declaration import (
     Curves,
     Experiment,
     LRChoice,
@@ -39,7 +39,7 @@ from kerasnoise.experiment.declaration import (
     check_declaration,
     reference_table,
 )
-from kerasnoise.experiment.planning import searches
+from kerasnoise.tables.planning import searches
 
 __all__ = [
     "Curves",

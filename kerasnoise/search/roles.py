@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kerasnoise.tuning.oracle import level_done
-from kerasnoise.tuning.plan import LRSearch
+from kerasnoise.search.oracle import level_done
+from kerasnoise.search.plan import LRSearch
 
 __all__ = ["Role", "LOCAL", "ChiefUnreachableError", "wait_for_chief", "parse_port"]
 
@@ -102,7 +102,7 @@ def wait_for_chief(
     """Until level ``index``'s oracle answers (True) or the chief has ended it (False).
 
     A level ended over another learning-rate space is not ended: the chief searches it
-    again (:func:`kerasnoise.tuning.search_level`).  While the chief still serves the
+    again (:func:`kerasnoise.search.search_level`).  While the chief still serves the
     previous level (its port answers), the wait goes on; otherwise
     :class:`ChiefUnreachableError` after ``timeout`` seconds.
     """

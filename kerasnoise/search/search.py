@@ -7,10 +7,10 @@ import sys
 from collections.abc import Callable
 
 from kerasnoise import sweep as sweep_lib
-from kerasnoise.tuning.plan import LRSearch, project_dir
-from kerasnoise.tuning.results import best_learning_rates, trials_frame
-from kerasnoise.tuning.roles import LOCAL, Role, wait_for_chief
-from kerasnoise.tuning.tuner import search_level
+from kerasnoise.search.plan import LRSearch, project_dir
+from kerasnoise.search.results import best_learning_rates, trials_frame
+from kerasnoise.search.roles import LOCAL, Role, wait_for_chief
+from kerasnoise.search.tuner import search_level
 
 __all__ = ["run_search"]
 

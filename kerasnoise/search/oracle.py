@@ -7,8 +7,8 @@ import json
 import os
 from pathlib import Path
 
-from kerasnoise.tuning._kt import kt
-from kerasnoise.tuning.plan import DONE_MARKER, HP_NAME, OBJECTIVE, LRSearch
+from kerasnoise.search._kt import kt
+from kerasnoise.search.plan import DONE_MARKER, HP_NAME, OBJECTIVE, LRSearch
 
 __all__ = [
     "hyperparameters",
@@ -43,7 +43,7 @@ def saved_space_matches(search: LRSearch, folder: str | os.PathLike) -> bool | N
 
     keras-tuner reloads a project with the space it was made with and ignores the one it
     is given, so a project made for another grid would neither try the new rates nor
-    drop the removed ones: :func:`kerasnoise.tuning.search_level` starts it afresh.
+    drop the removed ones: :func:`kerasnoise.search.search_level` starts it afresh.
     """
     path = Path(folder) / ORACLE_STATE
     if not path.is_file():

@@ -5,7 +5,7 @@ try:
     from keras_tuner.engine.base_tuner import BaseTuner
 except ImportError as _err:  # pragma: no cover - the extra is missing
     raise ImportError(
-        "kerasnoise.tuning needs keras-tuner: pip install 'kerasnoise[tuner]'"
+        "kerasnoise.search needs keras-tuner: pip install 'kerasnoise[tuner]'"
     ) from _err
 
 __all__ = ["kt", "BaseTuner"]

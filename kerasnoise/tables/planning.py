@@ -11,8 +11,8 @@ from pathlib import Path
 
 from kerasnoise._args import use_checkpoint_dir
 from kerasnoise.config import parse_overrides
-from kerasnoise.experiment.declaration import Experiment, LRChoice, Outcome
-from kerasnoise.experiment.reporting import Source, what_ran, write_report
+from kerasnoise.tables.declaration import Experiment, LRChoice, Outcome
+from kerasnoise.tables.outputs import Source, what_ran, write_report
 
 __all__ = ["PlanError", "dest", "execute", "searches", "plan"]
 
@@ -105,8 +105,8 @@ def execute(experiment: Experiment, args: argparse.Namespace, command: str) -> O
 
 def searches(experiment: Experiment, sweep) -> list:
     """One learning-rate search per method and value of the axes other than x
-    (:class:`kerasnoise.tuning.LRSearch`), each over the x axis's values."""
-    from kerasnoise import tuning
+    (:class:`kerasnoise.search.LRSearch`), each over the x axis's values."""
+    from kerasnoise import search as search_lib
 
     choice = experiment.select_lr
     x = experiment.x_axis
@@ -115,7 +115,7 @@ def searches(experiment: Experiment, sweep) -> list:
     for method, overrides in sweep.methods.items():
         for values in itertools.product(*(sweep.axes[k] for k in others)):
             found.append(
-                tuning.LRSearch(
+                search_lib.LRSearch(
                     preset=sweep.preset,
                     axis=x,
                     levels=list(sweep.axes[x]),
@@ -173,7 +173,7 @@ def select_learning_rates(
     chosen rate with every seed; returns the chosen runs.  ``backend``: the one whose
     runs are read (default: the one loaded); ``grids``: where the cells searched over
     another grid than the declared one go (default ``outcome.grids``)."""
-    from kerasnoise import tuning
+    from kerasnoise import search as search_lib
 
     grids = outcome.grids if grids is None else grids
     search_here = not (read_only or args.report_only)
@@ -188,20 +188,20 @@ def select_learning_rates(
     chosen = []
     for search in plans:
         if search_here:
-            tuning.run_search(search, out, jobs=args.jobs, progress=not args.no_progress)
-        trials = tuning.trials_frame(search, out, backend)
+            search_lib.run_search(search, out, jobs=args.jobs, progress=not args.no_progress)
+        trials = search_lib.trials_frame(search, out, backend)
         best = {}
         for level in search.levels:
             # each finished level from the grid it was searched over (a narrower one
             # where lower levels justified it); an unfinished one needs every rate
-            grid = tuning.searched_grid(tuning.project_dir(out, search, level)) or declared
+            grid = search_lib.searched_grid(search_lib.project_dir(out, search, level)) or declared
             if grid != sorted(declared):
                 cell = ", ".join(
                     f"{k}={v}" for k, v in {**search.fixed, search.axis: level}.items()
                 )
                 grids[cell] = grid
             rows = trials[trials["noise_level"] == level] if len(trials) else trials
-            best.update(tuning.best_learning_rates(rows, grid))
+            best.update(search_lib.best_learning_rates(rows, grid))
         chosen += search.final_runs(best)
     return chosen
 

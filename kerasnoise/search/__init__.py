@@ -20,16 +20,16 @@ Selection is on the validation split of the noisy training data by default
 (``validation_labels=noisy``: a user without clean labels has nothing else);
 ``select_on="clean-validation"`` scores against the true labels, an oracle.
 
-One idea per module, importing in one direction: :mod:`~kerasnoise.tuning.plan` (what
-to search; no keras-tuner), :mod:`~kerasnoise.tuning.oracle`,
-:mod:`~kerasnoise.tuning.roles`, :mod:`~kerasnoise.tuning.tuner`,
-:mod:`~kerasnoise.tuning.results` (what a search found) and
-:mod:`~kerasnoise.tuning.search` (the whole search).
+One idea per module, importing in one direction: :mod:`~kerasnoise.search.plan` (what
+to search; no keras-tuner), :mod:`~kerasnoise.search.oracle`,
+:mod:`~kerasnoise.search.roles`, :mod:`~kerasnoise.search.tuner`,
+:mod:`~kerasnoise.search.results` (what a search found) and
+:mod:`~kerasnoise.search.search` (the whole search).
 
 Needs the ``tuner`` extra: ``pip install "kerasnoise[tuner]"``.
 """
 
-from kerasnoise.tuning.oracle import (
+from kerasnoise.search.oracle import (
     EagerGridOracle,
     build_oracle,
     hyperparameters,
@@ -37,7 +37,7 @@ from kerasnoise.tuning.oracle import (
     saved_space_matches,
     searched_grid,
 )
-from kerasnoise.tuning.plan import (
+from kerasnoise.search.plan import (
     LR_KEY,
     OBJECTIVE,
     SELECT_ON,
@@ -48,7 +48,7 @@ from kerasnoise.tuning.plan import (
     parse_lr_range,
     project_dir,
 )
-from kerasnoise.tuning.results import (
+from kerasnoise.search.results import (
     TEST_METRIC,
     best_frame,
     best_learning_rates,
@@ -56,9 +56,9 @@ from kerasnoise.tuning.results import (
     trials_frame,
     write_outputs,
 )
-from kerasnoise.tuning.roles import ChiefUnreachableError, Role, parse_port, wait_for_chief
-from kerasnoise.tuning.search import run_search
-from kerasnoise.tuning.tuner import RunTuner, search_level
+from kerasnoise.search.roles import ChiefUnreachableError, Role, parse_port, wait_for_chief
+from kerasnoise.search.search import run_search
+from kerasnoise.search.tuner import RunTuner, search_level
 
 __all__ = [
     "TUNERS",

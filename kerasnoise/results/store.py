@@ -27,7 +27,7 @@ Schema (``PRAGMA user_version`` = 2; a version-1 store gains the ``tags`` table)
 
 The run directories (``<out>/<run_id>/``) are the source of truth: :func:`rebuild`
 makes a new store from them, :meth:`ResultsStore.merge` folds another store (and
-:func:`kerasnoise.merging.merge_folders` another output folder) into this one.
+:func:`kerasnoise.results.merging.merge_folders` another output folder) into this one.
 
 Guarantees:
 
@@ -76,8 +76,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from kerasnoise import rundir
 from kerasnoise._io import to_json_safe
+from kerasnoise.results import rundir
 
 __all__ = [
     "STATUSES",

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from kerasnoise import sweep as sweep_lib
-from kerasnoise.tuning._kt import BaseTuner, kt
-from kerasnoise.tuning.oracle import build_oracle, level_done, saved_space_matches
-from kerasnoise.tuning.plan import DONE_MARKER, HP_NAME, OBJECTIVE, LRSearch, project_dir
-from kerasnoise.tuning.results import trials_frame
-from kerasnoise.tuning.roles import LOCAL, Role
+from kerasnoise.search._kt import BaseTuner, kt
+from kerasnoise.search.oracle import build_oracle, level_done, saved_space_matches
+from kerasnoise.search.plan import DONE_MARKER, HP_NAME, OBJECTIVE, LRSearch, project_dir
+from kerasnoise.search.results import trials_frame
+from kerasnoise.search.roles import LOCAL, Role
 
 __all__ = ["RunTuner", "search_level"]
 

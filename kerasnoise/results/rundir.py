@@ -14,8 +14,8 @@
                     when a checkpoint folder is set: :func:`checkpoint_folder`)
 ==================  =================================================================
 
-The results store (:mod:`kerasnoise.store`) indexes these files; it can be rebuilt
-from them (:func:`kerasnoise.store.rebuild`).
+The results store (:mod:`kerasnoise.results.store`) indexes these files; it can be rebuilt
+from them (:func:`kerasnoise.results.store.rebuild`).
 """
 
 from __future__ import annotations

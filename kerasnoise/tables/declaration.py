@@ -24,7 +24,7 @@ __all__ = [
 @dataclasses.dataclass(frozen=True)
 class LRChoice:
     """Choose the learning rate per cell, as papers that report "the best rate per
-    (model, noise level)" do: a keras-tuner grid search (:mod:`kerasnoise.tuning`)
+    (model, noise level)" do: a keras-tuner grid search (:mod:`kerasnoise.search`)
     over ``rates`` for every method and value of the other axes, one search level per
     x-axis value, scored on the validation split ``on`` (``clean-validation``: the
     true labels of held-out training images, an oracle a user of real noisy data

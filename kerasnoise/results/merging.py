@@ -12,8 +12,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from kerasnoise import rundir
-from kerasnoise.store import FILENAME, ResultsStore, rebuild
+from kerasnoise.results import rundir
+from kerasnoise.results.store import FILENAME, ResultsStore, rebuild
 
 __all__ = ["merge_folders"]
 

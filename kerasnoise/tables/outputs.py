@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from kerasnoise.experiment.declaration import Curves, Experiment, Outcome, reference_table
+from kerasnoise.tables.declaration import Curves, Experiment, Outcome, reference_table
 
 __all__ = ["Source", "write_report"]
 
@@ -138,9 +138,9 @@ def what_ran(experiment: Experiment, sweep, runs: list) -> tuple[str, str]:
 
 def _shown_grids(source: Source, sweep) -> dict:
     """Those of the source's cells searched over another grid that the report takes
-    from it (keyed as :func:`~kerasnoise.experiment.planning.select_learning_rates`
+    from it (keyed as :func:`~kerasnoise.tables.planning.select_learning_rates`
     names them: the axes other than the learning rate, ``key=value, ...``)."""
-    from kerasnoise.tuning import LR_KEY
+    from kerasnoise.search import LR_KEY
 
     shown = {
         ", ".join(f"{k}={v}" for k, v in r.axes.items() if k != LR_KEY)
@@ -211,8 +211,9 @@ def cells_frame(sources: list[Source], sweep):
 def _curve_runs(frame, by: list[str], axes: dict, where: dict, labels):
     """The cell drawn (``where``; the other axes at their highest value among the runs)
     and ``{line label: history}`` of each line's lowest-seed run there."""
-    from kerasnoise import report, rundir
+    from kerasnoise import report
     from kerasnoise.claims import select
+    from kerasnoise.results import rundir
 
     cell = {}
     for key in axes:

@@ -22,8 +22,8 @@ import pandas as pd
 from kerasnoise import report
 from kerasnoise._io import atomic_write_text
 from kerasnoise._stats import aggregate
-from kerasnoise.store import ResultsStore
-from kerasnoise.tuning.plan import LR_KEY, LRSearch, project_dir
+from kerasnoise.results.store import ResultsStore
+from kerasnoise.search.plan import LR_KEY, LRSearch, project_dir
 
 __all__ = [
     "trials_frame",

@@ -27,7 +27,7 @@ from typing import Any
 
 import keras
 
-from kerasnoise import distribution
+from kerasnoise.devices import distribution
 
 __all__ = [
     "device",

@@ -21,8 +21,8 @@ from kerasnoise._args import (
     choose_backend,
     csv_list,
 )
-from kerasnoise.experiment.declaration import Experiment, Outcome
-from kerasnoise.experiment.planning import PlanError, dest, execute
+from kerasnoise.tables.declaration import Experiment, Outcome
+from kerasnoise.tables.planning import PlanError, dest, execute
 
 __all__ = ["build_parser", "main", "main_among", "run"]
 
