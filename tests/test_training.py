@@ -297,10 +297,10 @@ def test_the_best_epoch_follows_early_stopping_s_validation_metric():
         1: {"loss": 0.8, "val_loss": 0.5, "val_accuracy": 0.80, "test_accuracy": 0.82},
         2: {"loss": 0.6, "val_loss": 0.7, "val_accuracy": 0.85, "test_accuracy": 0.84},
     }
-    by_loss = training._summarise(history, has_val=True, by="val_loss")
+    by_loss = training.summarise(history, has_val=True, by="val_loss")
     assert (by_loss["best_epoch"], by_loss["test_accuracy_best"]) == (1, 0.82)
     assert by_loss["best_by"] == "val_loss" and by_loss["val_accuracy_best"] == 0.80
-    by_accuracy = training._summarise(history, has_val=True)
+    by_accuracy = training.summarise(history, has_val=True)
     assert (by_accuracy["best_epoch"], by_accuracy["test_accuracy_best"]) == (2, 0.84)
     patrini = presets.get("patrini-mnist-mlp")
     assert training.best_by(patrini) == "val_loss"

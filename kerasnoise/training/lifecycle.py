@@ -1,0 +1,240 @@
+"""One run's lifecycle: its training method's earlier stage, its data, model and loss,
+``model.fit`` from its checkpoint, and its result record (:func:`train`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+import keras
+import numpy as np
+
+from kerasnoise import losses, pipelines
+from kerasnoise import methods as methods_lib
+from kerasnoise import noise as noise_lib
+from kerasnoise._io import atomic_write_json
+from kerasnoise.config import ExperimentConfig
+from kerasnoise.devices import distribution, execution
+from kerasnoise.results import rundir
+from kerasnoise.training.assembly import (
+    RunCallbacks,
+    build_callbacks,
+    build_model,
+    compile_model,
+    execution_record,
+)
+from kerasnoise.training.data import RunData, build_data, data_sizes, load_data, noise_summary
+from kerasnoise.training.keras_state import isolated_keras_state
+from kerasnoise.training.record import finish
+from kerasnoise.training.run import Run, open_run
+
+__all__ = ["fit", "loss_for_run", "run_earlier_stage", "train"]
+
+
+def train(
+    config: ExperimentConfig,
+    out_dir: str | os.PathLike = "runs",
+    *,
+    force: bool = False,
+    verbose: int | str = "auto",
+    callbacks: list | tuple = (),
+    tag: dict | None = None,
+    quiet: bool = False,
+    checkpoint_dir: str | os.PathLike | None = None,
+) -> dict:
+    """Train ``config``; return its result record.
+
+    A run that is already finished (or diverged) in ``out_dir``'s results store
+    is not trained again unless ``force``; its record comes back with
+    ``"skipped": True``.  An interrupted run resumes at its last finished epoch
+    and ends with the history an uninterrupted run would have.  ``callbacks`` are
+    appended to the library's own.  ``tag`` (``{"sweep", "method", "axes"}``)
+    records the sweep the run belongs to.  ``verbose`` is Keras's progress output;
+    ``quiet`` also silences the run's own start and result lines.  ``checkpoint_dir``
+    keeps the checkpoint in ``<checkpoint_dir>/<run_id>/`` instead of the run
+    directory (default ``$KERASNOISE_CHECKPOINT_DIR``, if set): a run whose output
+    folder was lost or re-created from its committed records resumes from it there.
+    """
+    run = open_run(config, out_dir, checkpoint_dir)
+    say = (lambda *a, **k: None) if quiet else print
+    if run.is_done() and not force:
+        if tag:
+            run.tag(**tag)
+        stored = run.store.get(run.run_id)
+        say(f"{run.run_id}: already {stored['status']} (force=True to train again)")
+        return {**stored["result"], "skipped": True}
+
+    method = methods_lib.from_config(config.method)
+    earlier = method.earlier_stage(config)
+    if earlier is not None:  # another run first (found finished by its run id, or trained)
+        method.use_earlier_stage(
+            config,
+            run_earlier_stage(
+                earlier, out_dir, verbose=verbose, quiet=quiet, checkpoint_dir=checkpoint_dir
+            ),
+        )
+    placement = distribution.plan(config.distribution)
+    precision, why = execution.resolve_precision(config.precision)
+    with isolated_keras_state(precision), placement.scope():
+        keras.utils.set_random_seed(config.seed)
+        run_data = build_data(config, method)
+        loss_section, loss_record = loss_for_run(config, method, run_data.built.noise)
+        placement.check_batches(config.batch_size, config.eval_batch_size, data_sizes(run_data))
+        if force:
+            shutil.rmtree(run.run_dir, ignore_errors=True)
+            shutil.rmtree(run.checkpoint_dir, ignore_errors=True)
+        run.run_dir.mkdir(parents=True, exist_ok=True)
+        if tag:
+            run.tag(**tag)
+        model = build_model(config, run_data.data.info, method)
+        jit_reason = compile_model(model, config, len(run_data.built.train), loss_section)
+        rundir.write_identity(
+            run.run_dir, run_id=run.run_id, group=run.group, seed=config.seed, backend=run.backend
+        )
+        atomic_write_json(run.run_dir / rundir.CONFIG, config.to_dict())
+        atomic_write_json(run.run_dir / rundir.NOISE, noise_summary(run_data.built))
+        run.record("running", {})
+        started_before = (run.run_dir / rundir.HISTORY).is_file()
+        run_callbacks = build_callbacks(
+            config, run.run_dir, run_data, callbacks, run.checkpoint_dir, method
+        )
+        noise = run_data.built.noise
+        where = f" on {placement.num_replicas} devices" if placement.devices else ""
+        say(
+            f"{run.run_id}: {config.preset or 'custom'} on {run.backend}{where}, precision "
+            f"{precision} ({why}); noise {noise.model} realised rate {noise.rate:.4f}"
+        )
+        _say_where_it_starts(run, run_callbacks.checkpoint, started_before, say)
+        try:
+            fit(model, config, run_data, run_callbacks, verbose)
+        except BaseException as err:
+            run.record("failed", {"error": repr(err)})
+            raise
+        record = finish(
+            run,
+            model,
+            run_data,
+            run_callbacks,
+            {
+                "precision": precision,
+                "precision_reason": why,
+                "execution": execution_record(model, run_data, jit_reason),
+                "distribution": placement.record(),
+                **loss_record,
+            },
+        )
+    say(_one_line(record))
+    return record
+
+
+def fit(
+    model: keras.Model,
+    config: ExperimentConfig,
+    run_data: RunData,
+    callbacks: RunCallbacks,
+    verbose: int | str = "auto",
+) -> None:
+    """``model.fit`` from the checkpoint's epoch (0 for a fresh run) to ``config.epochs``."""
+    initial_epoch = callbacks.checkpoint.restore(model)
+    model.fit(
+        run_data.built.train.for_fit(),  # tf.data on TensorFlow, chunked NumPy elsewhere
+        validation_data=run_data.built.val,
+        epochs=config.epochs,
+        initial_epoch=initial_epoch,
+        callbacks=callbacks.all,
+        verbose=verbose,
+        shuffle=False,
+    )
+
+
+def loss_for_run(
+    config: ExperimentConfig, method: methods_lib.Method, noise: noise_lib.NoiseResult
+) -> tuple[dict, dict]:
+    """The loss section the run compiles with and what it adds to the run's record: the
+    method's (:meth:`kerasnoise.methods.Method.loss_section`), then the loss's own
+    reading of the run's noise (:func:`kerasnoise.losses.for_run`)."""
+    section, record = method.loss_section(config, noise)
+    params, loss_record = losses.for_run(section, noise)
+    return {"name": section["name"], **params}, {**loss_record, **record}
+
+
+def run_earlier_stage(
+    config: ExperimentConfig,
+    out_dir: str | os.PathLike = "runs",
+    *,
+    verbose: int | str = "auto",
+    quiet: bool = False,
+    checkpoint_dir: str | os.PathLike | None = None,
+) -> methods_lib.EarlierStage:
+    """Train ``config`` in ``out_dir`` (or find it finished there, by its run id) as the
+    earlier stage a method asked for, and hand it back as a
+    :class:`kerasnoise.methods.EarlierStage`: its record, its folder, and functions
+    that give its saved model's logits on every training image and the noisy labels
+    it trained on (each computed when called, in a Keras state of its own)."""
+    record = train(config, out_dir, verbose=verbose, quiet=quiet, checkpoint_dir=checkpoint_dir)
+    run = open_run(config, out_dir, checkpoint_dir)
+
+    def predict() -> np.ndarray:
+        precision, _ = execution.resolve_precision(config.precision)
+        with isolated_keras_state(precision):
+            data = load_data(config)
+            info = data.info
+            model = keras.saving.load_model(run.run_dir / rundir.MODEL, compile=False)
+            images = pipelines.eval_pipeline(
+                data.x_train,
+                data.y_train,
+                batch_size=config.eval_batch_size,
+                mean=info.mean,
+                std=info.std,
+                num_classes=info.num_classes,
+            )
+            return np.asarray(model.predict(images, verbose=0), dtype=np.float64)
+
+    def noisy_labels() -> np.ndarray:
+        noisy, _ = pipelines.corrupt(
+            load_data(config),
+            noise_lib.from_config(config.noise),
+            noise_seed=config.data_noise_seed(),
+            noisy_validation=config.validation_labels == "noisy",
+        )
+        return noisy.labels
+
+    return methods_lib.EarlierStage(
+        config=config,
+        run_id=run.run_id,
+        run_dir=run.run_dir,
+        record=record,
+        predict=predict,
+        noisy_labels=noisy_labels,
+    )
+
+
+def _say_where_it_starts(run: Run, checkpoint, started_before: bool, say) -> None:
+    """One line when the run resumes, or when it starts afresh although it was started
+    before or its checkpoint is kept outside the run directory (the checkpoint that
+    would have resumed it is not there: a warning, on stderr, even when quiet)."""
+    latest = checkpoint.latest()
+    outside = run.checkpoint_dir != run.run_dir / rundir.CHECKPOINT
+    if latest is not None:
+        epoch = int(latest.name.split("-")[1]) + 1
+        say(f"{run.run_id}: resuming at epoch {epoch} from the checkpoint in {latest.parent}")
+    elif started_before or outside:
+        print(
+            f"{run.run_id}: no checkpoint in {run.checkpoint_dir}; training from the start",
+            file=sys.stderr,
+        )
+
+
+def _one_line(record: dict) -> str:
+    def pct(value):
+        return "n/a" if value is None else f"{100 * value:.2f}%"
+
+    if record["status"] == "diverged":
+        return f"{record['run_id']}: DIVERGED after {record.get('epochs_run', 0)} epochs"
+    return (
+        f"{record['run_id']}: test accuracy {pct(record.get('test_accuracy_last'))} last epoch, "
+        f"{pct(record.get('test_accuracy_best'))} at best epoch {record.get('best_epoch')} "
+        f"(by {record.get('best_by')}); {record.get('epochs_run')} epochs in "
+        f"{record['wall_time_s']:.1f} s, {record.get('examples_per_second') or 0:,.0f} examples/s"
+    )
