@@ -10,8 +10,6 @@ import sys
 BACKENDS = ("tensorflow", "jax", "torch")
 #: The learning-rate searches' tuners (``--tuner``).
 TUNERS = ("grid", "random", "bayesian", "hyperband")
-#: What a search's choice is made on (``--select-on``) -> the runs' ``validation_labels``.
-SELECT_ON = {"noisy-validation": "noisy", "clean-validation": "clean"}
 #: A folder for every run's checkpoint, outside the output folder (fast scratch, or a
 #: place that outlives a workspace): ``<folder>/<run_id>/`` (``--checkpoint-dir``).
 CHECKPOINT_DIR_ENV = "KERASNOISE_CHECKPOINT_DIR"

@@ -54,6 +54,8 @@ _NOT_IDENTITY = types.MappingProxyType({"identity": False})
 #: default, so the ids of runs made before it existed stay the same.
 _IDENTITY_UNLESS_DEFAULT = types.MappingProxyType({"identity": "unless-default"})
 VALIDATION_LABELS = ("clean", "noisy")
+#: What a learning-rate choice is made on (``--select-on``) -> the runs' ``validation_labels``.
+SELECT_ON = {"noisy-validation": "noisy", "clean-validation": "clean"}
 #: ``noise_seed`` that draws the noise anew for every training seed.
 NOISE_SEED_PER_RUN = "seed"
 SCHEDULES = ("constant", "exponential", "multistep", "linear")

@@ -25,7 +25,6 @@ import sys
 from collections.abc import Sequence
 
 from kerasnoise._args import (
-    SELECT_ON,
     TUNERS,
     add_backend,
     add_checkpoint_dir,
@@ -36,6 +35,7 @@ from kerasnoise._args import (
     choose_backend,
     csv_list,
 )
+from kerasnoise.config import SELECT_ON
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,8 +12,9 @@ from typing import Any
 from kerasnoise import config as cfg
 from kerasnoise import presets
 from kerasnoise import sweep as sweep_lib
-from kerasnoise._args import SELECT_ON, TUNERS
+from kerasnoise._args import TUNERS
 from kerasnoise._checks import positive_int
+from kerasnoise.config import SELECT_ON
 
 __all__ = [
     "TUNERS",

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from kerasnoise._args import (
-    SELECT_ON,
     add_backend,
     add_checkpoint_dir,
     add_data_dir,
@@ -21,6 +20,7 @@ from kerasnoise._args import (
     choose_backend,
     csv_list,
 )
+from kerasnoise.config import SELECT_ON
 from kerasnoise.tables.declaration import Experiment, Outcome
 from kerasnoise.tables.planning import PlanError, dest, execute
 

@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kerasnoise._args import SELECT_ON, declaring_module
-from kerasnoise.config import ExperimentConfig
+from kerasnoise._args import declaring_module
+from kerasnoise.config import SELECT_ON, ExperimentConfig
 
 __all__ = [
     "Experiment",
