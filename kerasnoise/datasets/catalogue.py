@@ -89,7 +89,7 @@ def _named(info: DatasetInfo, name: str) -> DatasetInfo:
     return dataclasses.replace(info, name=name)
 
 
-def register(name: str, source: type[DataSource] | None = None, /, *, replace: bool = False):
+def register(name: str, cls: type[DataSource] | None = None, /, *, replace: bool = False):
     """Make a data set available by name to :func:`get`, :func:`load`, configs
     (``dataset=NAME``), sweeps, experiments and ``kerasnoise train``.
 
@@ -108,21 +108,21 @@ def register(name: str, source: type[DataSource] | None = None, /, *, replace: b
 
     Args:
         name: the data set's name (case-insensitive, ``-`` counts as ``_``); its only
-            name: leave it out of ``source.info``, the registry fills it in.
-        source: the :class:`DataSource` subclass; omitted, ``register`` returns a
+            name: leave it out of ``cls.info``, the registry fills it in.
+        cls: the :class:`DataSource` subclass; omitted, ``register`` returns a
             decorator.
         replace: whether ``name`` may replace a data set that exists (ours included).
 
     Returns:
-        ``source``, unchanged (or the decorator).
+        ``cls``, unchanged (or the decorator).
 
     Raises:
-        ValueError: ``name`` exists and ``replace`` is false, or ``source.info`` names
+        ValueError: ``name`` exists and ``replace`` is false, or ``cls.info`` names
             another data set.
-        TypeError: ``source`` is not a :class:`DataSource` subclass with a
+        TypeError: ``cls`` is not a :class:`DataSource` subclass with a
             :class:`DatasetInfo` and its own ``load``, or it sets ``name``.
     """
-    return _REGISTRY.register(name, source, replace=replace)
+    return _REGISTRY.register(name, cls, replace=replace)
 
 
 def get(name: str, /, **params: Any) -> DataSource:
