@@ -35,7 +35,7 @@ def measure(
     import keras
     import numpy as np
 
-    from kerasnoise import datasets, execution, models, noise, pipelines, training
+    from kerasnoise import callbacks, datasets, execution, models, noise, pipelines
 
     data = datasets.load("mnist", data_dir)
     x, y = data.x_train[:images], data.y_train[:images]
@@ -58,7 +58,7 @@ def measure(
             steps_per_execution=execution.resolve_steps_per_execution(16),
             jit_compile=execution.resolve_jit_compile("auto", model)[0],
         )
-        timer = training.ThroughputTimer(result.num_examples)
+        timer = callbacks.ThroughputTimer(result.num_examples)
         model.fit(
             *args,
             epochs=epochs,

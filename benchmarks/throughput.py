@@ -206,7 +206,7 @@ def run_ceiling(model_name: str, precision: str, epochs: int, steps: int = 160) 
     import keras
     import numpy as np
 
-    from kerasnoise import execution, losses, models, training
+    from kerasnoise import callbacks, execution, losses, models
 
     keras.config.set_dtype_policy("float32" if precision == "float32" else f"mixed_{precision}")
     keras.utils.set_random_seed(0)
@@ -236,7 +236,7 @@ def run_ceiling(model_name: str, precision: str, epochs: int, steps: int = 160) 
         feed = tf.data.Dataset.from_tensors((x, y)).repeat(steps)
     else:
         feed = Same()
-    timer = training.ThroughputTimer(steps * BATCH)
+    timer = callbacks.ThroughputTimer(steps * BATCH)
     model.fit(feed, epochs=epochs, callbacks=[timer], shuffle=False, verbose=0)
     return {"ceiling_examples_per_second": float(np.median(timer.rates[1:] or timer.rates))}
 

@@ -141,6 +141,8 @@ def _presets(args: argparse.Namespace) -> int:
         "methods": "method",
     }
     for kind in registry.registries():
+        if kind.group.split(".")[-1] not in keys:  # presets: listed above
+            continue
         print(f"{keys[kind.group.split('.')[-1]]}=NAME  ({kind.kind})")
         print(f"    ours: {', '.join(kind.builtins())}")
         for name, origin in kind.plugins().items():

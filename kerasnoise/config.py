@@ -31,13 +31,12 @@ import types
 from dataclasses import dataclass, field
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-import numpy as np
-
 from kerasnoise import datasets
 from kerasnoise import methods as methods_lib
 from kerasnoise import noise as noise_lib
-from kerasnoise import transition as transition_lib
 from kerasnoise._checks import positive_int as _positive
+from kerasnoise.methods import transition_estimate
+from kerasnoise.noise import transition as transition_lib
 
 __all__ = [
     "ExperimentConfig",
@@ -212,6 +211,11 @@ class ExperimentConfig:
     tensorboard: bool = field(default=False, metadata=_NOT_IDENTITY)
     preset_params: dict = field(default_factory=dict, metadata=_NOT_IDENTITY)
 
+    def __post_init__(self) -> None:
+        # ``loss.transition="estimated"`` with plain training is the method
+        # ``estimated_transition`` (:func:`kerasnoise.methods.transition_estimate.sections`)
+        self.method, self.loss = transition_estimate.sections(self.method, self.loss)
+
     # ------------------------------------------------------------------ (de)serialisation
 
     def to_dict(self) -> dict:
@@ -280,7 +284,7 @@ class ExperimentConfig:
         _check_component(
             self.loss, "loss", losses._REGISTRY, lambda c: losses.get(c["name"], **_params(c))
         )
-        _check_component(self.model, "model", models._REGISTRY, _check_model_args)
+        _check_component(self.model, "model", models, _check_model_args)
         return self
 
     def validate_without_keras(self) -> ExperimentConfig:
@@ -323,7 +327,6 @@ class ExperimentConfig:
             )
         num_classes = datasets.get_info(self.dataset).num_classes
         _check_transition(self.loss, num_classes)
-        _check_estimable(self.loss, self.noise, num_classes)
         _check_optimizer(self.optimizer)
         start = self.optimizer.decay_start
         if start is not None and start >= self.epochs:
@@ -429,7 +432,8 @@ def _check_model_args(component: dict) -> None:
             f"unknown parameter for model {component['name']!r}: {sorted(params)}; "
             f"allowed: {', '.join(allowed)}"
         ) from None
-    if "data_format" in params and getattr(builder, "__module__", None) == models.__name__:
+    ours = str(getattr(builder, "__module__", "")).startswith(f"{models.__name__}.")
+    if "data_format" in params and ours:
         try:
             models.resolve_data_format(params["data_format"])
         except ValueError as err:
@@ -445,22 +449,6 @@ def _check_transition(loss: dict, num_classes: int) -> None:
         transition_lib.check_transition_param(loss["transition"], num_classes)
     if "estimator" in loss:
         transition_lib.check_estimator(loss["estimator"])
-
-
-def _check_estimable(loss: dict, noise: dict, num_classes: int) -> None:
-    """``loss.transition="estimated"`` needs label noise to estimate: a noise model that
-    draws from the identity matrix (rate 0, alpha 0) leaves nothing to estimate."""
-    if not isinstance(loss, dict) or loss.get("transition") != "estimated":
-        return
-    try:
-        expected = noise_lib.from_config(noise).expected_transition(num_classes)
-    except NotImplementedError:  # a model that does not say what it draws from
-        return
-    if np.allclose(expected, np.eye(num_classes)):
-        raise ValueError(
-            "loss.transition='estimated' needs label noise to estimate, but the noise "
-            f"{noise} changes no label; use loss=ce, loss.transition=oracle or a matrix"
-        )
 
 
 def _check_optimizer(opt: OptimizerConfig) -> None:

@@ -9,8 +9,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from kerasnoise import callbacks as cbs
-from kerasnoise import losses, models, pipelines, rundir
+from kerasnoise import losses, metrics, models, pipelines, rundir
 from kerasnoise import noise as noise_lib
 from kerasnoise.config import ExperimentConfig
 from kerasnoise.training import load_data
@@ -72,7 +71,7 @@ def evaluate_run(
         std=info.std,
         num_classes=info.num_classes,
     )
-    predicted = cbs.predict_classes(model, ds)
+    predicted = metrics.predict_classes(model, ds)
     out = {
         "run": str(run_dir),
         "split": split,
@@ -89,5 +88,5 @@ def evaluate_run(
         own = result.true_labels >= 0  # extras from another array were not predicted
         shown = result.image_index(np.arange(result.num_examples)[own])
         out["accuracy_on_noisy_labels"] = float(np.mean(predicted[shown] == result.labels[own]))
-        out.update(cbs.noise_subset_metrics(predicted, result))
+        out.update(metrics.noise_subset_metrics(predicted, result))
     return out

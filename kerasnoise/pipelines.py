@@ -145,7 +145,7 @@ class TrainPipeline:
             come every S steps whatever the data's size (Rolnick et al.'s training
             set grows with alpha).  ``None`` and S = one pass give the same batches.
         clean_flags: labels as ``(B, 2)`` pairs ``[label, clean]``, ``clean`` 1 where
-            the label is right (what :class:`kerasnoise.coteaching.CoTeaching` needs
+            the label is right (what :class:`kerasnoise.methods.two_networks.CoTeaching` needs
             for its label precision); default ``(B,)`` labels.
 
     Give ``pipeline.for_fit()`` to ``model.fit`` (``pipeline.dataset``, a

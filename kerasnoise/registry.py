@@ -94,7 +94,7 @@ class Registry:
             ``TypeError``/``ValueError`` for an object that breaks the contract, and may
             prepare it (returns what is kept).
         modules: the library's own modules that register components through the
-            public :meth:`register`, as a user's module would (``kerasnoise.correction``
+            public :meth:`register`, as a user's module would (``kerasnoise.losses.correction``
             registers ``forward`` and ``backward``); imported on the first lookup, so
             importing the registry's module does not import them.
     """
@@ -111,8 +111,10 @@ class Registry:
         self.kind = kind
         self.group = group
         self._check = check or (lambda name, obj: obj)
-        self._builtin = tuple(builtins)
-        self._entries: dict[str, Any] = dict(builtins)
+        self._builtin = tuple(normalize(n) for n in builtins)
+        self._entries: dict[str, Any] = {normalize(n): obj for n, obj in builtins.items()}
+        #: each name as it was given (a preset's ``menon-mnist-lenet``), by its key
+        self._names: dict[str, str] = {normalize(n): n for n in builtins}
         self._origins: dict[str, str] = {}  # name -> "registered in code" or the entry point
         self._entry_points: dict[str, list[importlib.metadata.EntryPoint]] | None = None
         self._own_modules = frozenset(modules)
@@ -151,8 +153,9 @@ class Registry:
                 "replace=True to replace it"
             )
         self._entries[key] = self._check(key, obj)
-        module = getattr(obj, "__module__", None)
-        if module in self._own_modules:  # one of ours, registered as a user's would be
+        self._names[key] = name.strip()
+        module = getattr(obj, "__module__", None) or ""
+        if module.split(".")[0] == "kerasnoise":  # ours, registered as a user's would be
             self._origins[key] = f"registered by {module}"
             self._own.append(key)
         else:
@@ -208,13 +211,15 @@ class Registry:
     def available(self) -> list[str]:
         """Every name: ours and those registered in code, in order, then the plug-ins'."""
         self._import_modules()
-        return [*self._entries, *(n for n in self._plugins() if n not in self._entries)]
+        ours = [self._names.get(n, n) for n in self._entries]
+        return [*ours, *(n for n in self._plugins() if n not in self._entries)]
 
     def builtins(self) -> list[str]:
         """The library's own names (aliases included; those its own modules register
         through :meth:`register` last)."""
         self._import_modules()
-        return [*self._builtin, *(n for n in self._own if n not in self._builtin)]
+        names = [*self._builtin, *(n for n in self._own if n not in self._builtin)]
+        return [self._names.get(n, n) for n in names]
 
     def plugins(self) -> dict[str, str]:
         """``{name: where it comes from}`` of every component that is not built in:

@@ -43,11 +43,11 @@ import numpy as np
 
 from kerasnoise import callbacks as cbs
 from kerasnoise import (
-    correction,
     datasets,
     distribution,
     execution,
     losses,
+    metrics,
     models,
     optimizers,
     pipelines,
@@ -55,14 +55,7 @@ from kerasnoise import (
 )
 from kerasnoise import methods as methods_lib
 from kerasnoise import noise as noise_lib
-from kerasnoise import transition as transition_lib
 from kerasnoise._io import atomic_write_json, atomic_write_text
-from kerasnoise.callbacks import (  # noqa: F401  (re-exported: part of this module's API)
-    HistoryRecorder,
-    NoiseAwareEvaluation,
-    ThroughputTimer,
-    noise_subset_metrics,
-)
 from kerasnoise.config import ExperimentConfig
 from kerasnoise.store import ResultsStore
 
@@ -77,9 +70,8 @@ __all__ = [
     "fit",
     "finish",
     "load_data",
-    "estimate_transition",
-    "stage1_config",
-    "noise_subset_metrics",
+    "loss_for_run",
+    "run_earlier_stage",
 ]
 
 
@@ -365,7 +357,9 @@ def execution_record(model: keras.Model, run_data: RunData, jit_compile_reason: 
     }
 
 
-def build_model(config: ExperimentConfig, info: datasets.DatasetInfo) -> keras.Model:
+def build_model(
+    config: ExperimentConfig, info: datasets.DatasetInfo, method: methods_lib.Method | None = None
+) -> keras.Model:
     """The model the config's training method trains, uncompiled (call inside
     :func:`isolated_keras_state`, which sets the precision): the method's
     :meth:`kerasnoise.methods.Method.build_model` from a factory of the config's
@@ -384,22 +378,22 @@ def build_model(config: ExperimentConfig, info: datasets.DatasetInfo) -> keras.M
             **model_params,
         )
 
-    return methods_lib.from_config(config.method).build_model(network, config)
+    method = method or methods_lib.from_config(config.method)
+    return method.build_model(network, config)
 
 
 def compile_model(
     model: keras.Model,
     config: ExperimentConfig,
     steps_per_epoch: int,
-    loss_params: dict | None = None,
+    loss_section: dict | None = None,
 ) -> str:
     """Compile ``model`` with the config's loss, optimizer and speed settings; returns
-    why ``jit_compile`` is what it is (for the run record).  ``loss_params`` replace the
-    config's loss parameters (a run's resolved transition matrix:
-    :func:`kerasnoise.correction.resolve_loss_params`)."""
-    if loss_params is None:
-        loss_params = {k: v for k, v in config.loss.items() if k != "name"}
-    loss = losses.get(config.loss["name"], **loss_params)
+    why ``jit_compile`` is what it is (for the run record).  ``loss_section``
+    (``{"name": ..., **params}``) replaces the config's loss section (a run's loss made
+    ready for its noise: :func:`loss_for_run`)."""
+    section = dict(config.loss if loss_section is None else loss_section)
+    loss = losses.get(section.pop("name"), **section)
     jit_compile, reason = execution.resolve_jit_compile(config.jit_compile, model)
     model.compile(
         optimizer=optimizers.build(config.optimizer, steps_per_epoch, config.epochs),
@@ -426,6 +420,7 @@ def build_callbacks(
     run_data: RunData,
     extra: list | tuple = (),
     checkpoint_dir: Path | None = None,
+    method: methods_lib.Method | None = None,
 ) -> RunCallbacks:
     """The run's instruments, early stopping and checkpoint (in ``checkpoint_dir``,
     default ``run_dir/checkpoint``); ``extra`` goes last."""
@@ -441,7 +436,7 @@ def build_callbacks(
             built.noise,
             run_data.scored_images,
         ),
-        *methods_lib.from_config(config.method).callbacks(config, run_data),
+        *(method or methods_lib.from_config(config.method)).callbacks(config, run_data),
         keras.callbacks.TerminateOnNaN(),
     ]
     es = config.early_stopping
@@ -503,7 +498,7 @@ def finish(
         tmp = run.run_dir / "model.tmp.keras"
         model.save(tmp)
         os.replace(tmp, run.run_dir / rundir.MODEL)
-        predicted = cbs.predict_classes(model, run_data.built.test)
+        predicted = metrics.predict_classes(model, run_data.built.test)
         record["test_accuracy_final_model"] = float(np.mean(predicted == run_data.data.y_test))
     before = callbacks.checkpoint.seconds_before  # 0 unless the run was resumed
     parts = [before, callbacks.checkpoint.seconds()] if before else [callbacks.checkpoint.seconds()]
@@ -567,21 +562,21 @@ def train(
         say(f"{run.run_id}: already {stored['status']} (force=True to train again)")
         return {**stored["result"], "skipped": True}
 
-    estimate = None
-    if correction.wants_estimate(config.loss):  # stage 1: an ordinary cross-entropy run
-        estimate = estimate_transition(
-            config, out_dir, verbose=verbose, quiet=quiet, checkpoint_dir=checkpoint_dir
+    method = methods_lib.from_config(config.method)
+    earlier = method.earlier_stage(config)
+    if earlier is not None:  # another run first (found finished by its run id, or trained)
+        method.use_earlier_stage(
+            config,
+            run_earlier_stage(
+                earlier, out_dir, verbose=verbose, quiet=quiet, checkpoint_dir=checkpoint_dir
+            ),
         )
     placement = distribution.plan(config.distribution)
     precision, why = execution.resolve_precision(config.precision)
     with isolated_keras_state(precision), placement.scope():
         keras.utils.set_random_seed(config.seed)
         run_data = build_data(config)
-        loss_params, loss_record = correction.resolve_loss_params(
-            config.loss, run_data.built.noise, None if estimate is None else estimate[0]
-        )
-        if estimate is not None:
-            loss_record["transition_stage1_run"] = estimate[1]
+        loss_section, loss_record = loss_for_run(config, method, run_data.built.noise)
         placement.check_batches(config.batch_size, config.eval_batch_size, data_sizes(run_data))
         if force:
             shutil.rmtree(run.run_dir, ignore_errors=True)
@@ -589,8 +584,8 @@ def train(
         run.run_dir.mkdir(parents=True, exist_ok=True)
         if tag:
             run.tag(**tag)
-        model = build_model(config, run_data.data.info)
-        jit_reason = compile_model(model, config, len(run_data.built.train), loss_params)
+        model = build_model(config, run_data.data.info, method)
+        jit_reason = compile_model(model, config, len(run_data.built.train), loss_section)
         rundir.write_identity(
             run.run_dir, run_id=run.run_id, group=run.group, seed=config.seed, backend=run.backend
         )
@@ -599,7 +594,7 @@ def train(
         run.record("running", {})
         started_before = (run.run_dir / rundir.HISTORY).is_file()
         run_callbacks = build_callbacks(
-            config, run.run_dir, run_data, callbacks, run.checkpoint_dir
+            config, run.run_dir, run_data, callbacks, run.checkpoint_dir, method
         )
         noise = run_data.built.noise
         where = f" on {placement.num_replicas} devices" if placement.devices else ""
@@ -630,74 +625,66 @@ def train(
     return record
 
 
-def stage1_config(config: ExperimentConfig) -> ExperimentConfig:
-    """The run whose softmax estimates T for ``loss.transition="estimated"``: the same
-    config with plain cross-entropy, clipped as the corrected loss is (``loss.clip``,
-    the authors' one cross-entropy); one such run serves every corrected loss and
-    estimator of its cell."""
-    clip = config.loss.get("clip")
-    return dataclasses.replace(
-        config, loss={"name": "ce", **({} if clip is None else {"clip": clip})}
-    )
+def loss_for_run(
+    config: ExperimentConfig, method: methods_lib.Method, noise: noise_lib.NoiseResult
+) -> tuple[dict, dict]:
+    """The loss section the run compiles with and what it adds to the run's record: the
+    method's (:meth:`kerasnoise.methods.Method.loss_section`), then the loss's own
+    reading of the run's noise (:func:`kerasnoise.losses.for_run`)."""
+    section, record = method.loss_section(config, noise)
+    params, loss_record = losses.for_run(section, noise)
+    return {"name": section["name"], **params}, {**loss_record, **record}
 
 
-def estimate_transition(
+def run_earlier_stage(
     config: ExperimentConfig,
     out_dir: str | os.PathLike = "runs",
     *,
     verbose: int | str = "auto",
     quiet: bool = False,
     checkpoint_dir: str | os.PathLike | None = None,
-) -> tuple[dict[str, np.ndarray], str]:
-    """T-hat for ``config`` by every estimator, and the id of the run it came from
-    (Patrini et al.'s stage 1).
+) -> methods_lib.EarlierStage:
+    """Train ``config`` in ``out_dir`` (or find it finished there, by its run id) as the
+    earlier stage a method asked for, and hand it back as a
+    :class:`kerasnoise.methods.EarlierStage`: its record, its folder, and functions
+    that give its saved model's logits on every training image and the noisy labels
+    it trained on (each computed when called, in a Keras state of its own)."""
+    record = train(config, out_dir, verbose=verbose, quiet=quiet, checkpoint_dir=checkpoint_dir)
+    run = open_run(config, out_dir, checkpoint_dir)
 
-    Trains :func:`stage1_config` in ``out_dir`` (or finds it done there, by run id),
-    predicts its softmax on every training image and estimates T from it by each of
-    :data:`kerasnoise.transition.ESTIMATORS` (anchor points with
-    ``loss.anchor_filter``; cleanlab's confident joint with the noisy labels the run
-    trained on): ``{estimator: T-hat}``, so that a cell's estimators are compared on
-    the same model.
-    """
-    stage1 = stage1_config(config)
-    record = train(stage1, out_dir, verbose=verbose, quiet=quiet, checkpoint_dir=checkpoint_dir)
-    run = open_run(stage1, out_dir, checkpoint_dir)
-    if record.get("status") != "finished" or not (run.run_dir / rundir.MODEL).is_file():
-        raise RuntimeError(
-            f"loss.transition='estimated': the cross-entropy run {run.run_id} did not "
-            f"finish ({record.get('status')}), so T cannot be estimated"
-        )
-    precision, _ = execution.resolve_precision(stage1.precision)
-    with isolated_keras_state(precision):
-        data = load_data(stage1)
-        info = data.info
-        model = keras.saving.load_model(run.run_dir / rundir.MODEL, compile=False)
-        images = pipelines.eval_pipeline(
-            data.x_train,
-            data.y_train,
-            batch_size=config.eval_batch_size,
-            mean=info.mean,
-            std=info.std,
-            num_classes=info.num_classes,
-        )
-        logits = np.asarray(model.predict(images, verbose=0), dtype=np.float64)
-    from scipy.special import softmax
+    def predict() -> np.ndarray:
+        precision, _ = execution.resolve_precision(config.precision)
+        with isolated_keras_state(precision):
+            data = load_data(config)
+            info = data.info
+            model = keras.saving.load_model(run.run_dir / rundir.MODEL, compile=False)
+            images = pipelines.eval_pipeline(
+                data.x_train,
+                data.y_train,
+                batch_size=config.eval_batch_size,
+                mean=info.mean,
+                std=info.std,
+                num_classes=info.num_classes,
+            )
+            return np.asarray(model.predict(images, verbose=0), dtype=np.float64)
 
-    probs = softmax(logits, axis=1)
-    noisy, _ = pipelines.corrupt(
-        data,
-        noise_lib.from_config(stage1.noise),
-        noise_seed=stage1.data_noise_seed(),
-        noisy_validation=stage1.validation_labels == "noisy",
+    def noisy_labels() -> np.ndarray:
+        noisy, _ = pipelines.corrupt(
+            load_data(config),
+            noise_lib.from_config(config.noise),
+            noise_seed=config.data_noise_seed(),
+            noisy_validation=config.validation_labels == "noisy",
+        )
+        return noisy.labels
+
+    return methods_lib.EarlierStage(
+        config=config,
+        run_id=run.run_id,
+        run_dir=run.run_dir,
+        record=record,
+        predict=predict,
+        noisy_labels=noisy_labels,
     )
-    anchor_filter = config.loss.get("anchor_filter", True)
-    estimates = {
-        name: transition_lib.estimate(
-            name, probs, noisy.labels, info.num_classes, anchor_filter=anchor_filter
-        )
-        for name in transition_lib.ESTIMATORS
-    }
-    return estimates, run.run_id
 
 
 def _say_where_it_starts(run: Run, checkpoint, started_before: bool, say) -> None:

@@ -1,4 +1,4 @@
-"""Loss correction (kerasnoise.correction): forward and backward against NumPy, the
+"""Loss correction (kerasnoise.losses.correction): forward and backward against NumPy, the
 checks on T, the anchor estimate of T, and the run's oracle and estimated T."""
 
 import json
@@ -9,7 +9,8 @@ import pytest
 from keras import ops
 
 from kerasnoise import config as cfg
-from kerasnoise import correction, evaluation, losses, noise, presets, training
+from kerasnoise import evaluation, losses, methods, noise, presets, training
+from kerasnoise.losses import correction
 
 K = 5
 
@@ -165,8 +166,16 @@ def test_other_bad_input():
         correction.check_correction_matrix(np.eye(K), 10)
     pending = losses.get("forward", transition="oracle")  # a config's name: validated, kept
     assert pending.get_config()["transition"] == "oracle" and pending.matrix is None
-    with pytest.raises(ValueError, match="resolved from a run's noise by the training runner"):
+    with pytest.raises(ValueError, match="resolved from a run's noise when a run builds"):
         pending(np.array([0]), np.zeros((1, K), np.float32))
+    # the loss reads "oracle" from a run's noise itself; "estimated" is the method's
+    flips = noise.get("pair_flip", rate=0.2).apply(np.arange(50) % K, num_classes=K, seed=0)
+    params, record = losses.for_run({"name": "forward", "transition": "oracle"}, flips)
+    np.testing.assert_allclose(params["transition"], flips.transition)
+    assert record == {"transition_source": "oracle", "transition_used": params["transition"]}
+    assert losses.for_run({"name": "gce", "q": 0.5}, flips) == ({"q": 0.5}, {})
+    with pytest.raises(ValueError, match="the method estimated_transition resolves it"):
+        losses.for_run({"name": "backward", "transition": "estimated"}, flips)
     base = cfg.apply_overrides(presets.get("menon-mnist-lenet"), {"loss": "backward"})
     cfg.apply_overrides(base, {"loss.transition": np.eye(10).tolist()}).validate()
     # refused by the checks that run before Keras is imported and any data loads
@@ -223,9 +232,8 @@ def test_registered_through_the_public_route_and_names_kept():
     assert keras.saving.get_registered_name(correction.BackwardCorrection) == (
         "kerasnoise>BackwardCorrection"
     )
-    # not built into losses.py: registered by kerasnoise.correction with losses.register,
-    # and listed as ours, not as plug-ins
-    assert losses._REGISTRY.origin("backward") == "registered by kerasnoise.correction"
+    # ours, not plug-ins
+    assert losses.has("forward") and losses.has("Backward")
     assert {"forward", "backward"} <= set(losses._REGISTRY.builtins())
     assert not {"forward", "backward"} & set(losses._REGISTRY.plugins())
     config = losses.get("forward", transition=np.eye(K)).get_config()
@@ -325,7 +333,11 @@ def test_oracle_uses_the_runs_realised_transition(shared_data, tmp_path):
 def test_estimated_trains_cross_entropy_first_and_reuses_it(shared_data, tmp_path, monkeypatch):
     config = _config(shared_data, "loss=forward", "loss.transition=estimated")
     record = training.train(config, tmp_path, verbose=0, quiet=True)
-    stage1 = training.stage1_config(config)
+    # through the method door: the config's shorthand is the method estimated_transition
+    assert config.method == {"name": "estimated_transition"}
+    method = methods.from_config(config.method)
+    stage1 = method.earlier_stage(config)
+    assert stage1.loss == {"name": "ce"} and stage1.method == {"name": "standard"}
     assert record["transition_stage1_run"] == stage1.run_id(keras.backend.backend())
     assert training.train(stage1, tmp_path, verbose=0, quiet=True)["skipped"]
     estimate = np.asarray(record["transition_used"])
@@ -340,8 +352,10 @@ def test_estimated_trains_cross_entropy_first_and_reuses_it(shared_data, tmp_pat
         raise AssertionError("the stage-1 run is done: it must be found, not trained")
 
     monkeypatch.setattr(keras.Model, "fit", no_fit)
-    again, run_id = training.estimate_transition(config, tmp_path, verbose=0, quiet=True)
-    assert run_id == record["transition_stage1_run"]
+    stage = training.run_earlier_stage(stage1, tmp_path, verbose=0, quiet=True)
+    assert stage.run_id == record["transition_stage1_run"]
+    method.use_earlier_stage(config, stage)
+    again = method.estimates
     np.testing.assert_allclose(again["anchor"], estimate, atol=1e-6)
     # both estimators' errors, from the same stage-1 model
     assert set(record["transition_estimate_errors"]) == {"anchor", "confident_joint"}

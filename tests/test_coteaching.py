@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from kerasnoise import config as cfg
-from kerasnoise import coteaching, models, optimizers, presets, selection, training
+from kerasnoise import models, optimizers, presets, training
+from kerasnoise.methods import selection
+from kerasnoise.methods import two_networks as coteaching
 from tests.helpers import Interrupt, StopAfterFirstEpoch, without_timing
 from tests.test_selection import numpy_coteaching, numpy_coteaching_plus_code
 

@@ -51,9 +51,9 @@ def test_patrini_declaration_runs_every_method_where_it_means_something():
     assert {c.data_noise_seed() for c in seeds.values()} == {0, 1}
     assert seeds[0].group_id() == seeds[1].group_id()
     # the stage-1 run that estimates T is the CE method's run of the same cell
-    from kerasnoise import training
+    from kerasnoise import methods
 
-    stage1 = training.stage1_config(forward)
+    stage1 = methods.from_config(forward.method).earlier_stage(forward)
     assert stage1.run_id() == by_point["ce", "instance_dependent", 0.4].run_id()
 
 
@@ -102,7 +102,7 @@ def test_coteaching_declaration_runs_the_five_noise_cells_with_jocors_numbers():
     assert by_point["standard", "pair_flip", 0.45].method == {"name": "standard"}
     # JoCoR's code forgets half the nominal rate under its asymmetric flips, the nominal
     # rate elsewhere; the code's Co-teaching+ takes the softmax twice
-    from kerasnoise import selection
+    from kerasnoise.methods import selection
 
     def forget(method, noise, rate):
         config = by_point[method, noise, rate]

@@ -25,9 +25,9 @@ LAYERS = [
     ["_checks", "registry", "_io", "_quiet", "_args", "_stats", "pool"],  # helpers
     ["distribution", "execution"],  # what the backend and machine can do
     ["datasets", "synthetic_data"],  # datasets/: catalogue -> dataset -> loading -> noise_source
-    ["noise", "instance_noise", "transition"],
-    ["pipelines"],
-    ["models", "losses", "margins", "correction", "selection", "coteaching", "methods"],
+    ["noise"],
+    ["pipelines", "metrics"],
+    ["models", "losses", "margins", "methods"],
     ["config"],
     ["presets"],
     ["optimizers", "callbacks", "rundir"],
@@ -58,12 +58,36 @@ def top(name: str) -> str:
     return name.split(".")[0]
 
 
+def _named_modules(node: ast.Call) -> list[str]:
+    """The ``kerasnoise`` modules a call imports by name at run time:
+    ``importlib.import_module("kerasnoise.x")`` and a registry's ``modules=("kerasnoise.x",)``."""
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    values = list(node.args[:1]) if name == "import_module" else []
+    values += [
+        elt
+        for kw in node.keywords
+        if kw.arg == "modules" and isinstance(kw.value, (ast.Tuple, ast.List))
+        for elt in kw.value.elts
+    ]
+    return [
+        v.value.removeprefix("kerasnoise.")
+        for v in values
+        if isinstance(v, ast.Constant)
+        and isinstance(v.value, str)
+        and v.value.startswith("kerasnoise.")
+    ]
+
+
 def imports(path: Path) -> set[str]:
-    """The ``kerasnoise`` modules ``path`` imports, at the top or inside functions."""
+    """The ``kerasnoise`` modules ``path`` imports, at the top, inside functions, or by
+    name at run time (``importlib.import_module``, a registry's ``modules=``)."""
     known = modules()
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Call):
+            found.update(_named_modules(node))
+        elif isinstance(node, ast.Import):
             found |= {
                 a.name.removeprefix("kerasnoise.")
                 for a in node.names
@@ -137,6 +161,18 @@ def test_no_import_cycle():
     for node in sorted(edges):
         if node not in state:
             visit(node, [])
+
+
+def test_the_graph_reader_sees_imports_made_by_name_at_run_time(tmp_path):
+    source = tmp_path / "x.py"
+    source.write_text(
+        "import importlib\n"
+        "def f():\n"
+        "    importlib.import_module('kerasnoise.noise.instance')\n"
+        "R = Registry('k', 'g', {}, modules=('kerasnoise.losses.correction',))\n"
+        "importlib.import_module(f'{__name__}.x')  # not a constant: a package's own\n"
+    )
+    assert imports(source) == {"noise.instance", "losses.correction"}
 
 
 def test_the_graph_reader_sees_lazy_and_package_imports():

@@ -1,4 +1,4 @@
-"""Instance-dependent noise (kerasnoise.instance_noise, Xia et al. 2020): the generator
+"""Instance-dependent noise (kerasnoise.noise.instance, Xia et al. 2020): the generator
 against a NumPy reference, its expected rates, the images handed over without a copy,
 bad input, and real MNIST through the training runner's data step."""
 
@@ -9,7 +9,8 @@ import pytest
 from scipy import stats
 
 from kerasnoise import config as cfg
-from kerasnoise import datasets, instance_noise, noise, pipelines, presets, training
+from kerasnoise import datasets, noise, pipelines, presets, training
+from kerasnoise.noise import instance
 
 K = 10
 
@@ -39,7 +40,7 @@ def _reference(x, y, rate, sigma, seed):
 
 
 def test_labels_equal_the_reference_loop_and_are_seeded(monkeypatch):
-    monkeypatch.setattr(instance_noise, "CHUNK_ROWS", 7)  # several chunks per class
+    monkeypatch.setattr(instance, "CHUNK_ROWS", 7)  # several chunks per class
     x, y = _synthetic(300)
     model = noise.get("instance_dependent", rate=0.4)
     result = model.apply(y, num_classes=K, seed=11, images=x)
@@ -100,16 +101,16 @@ def test_images_are_required_and_checked():
     assert noise.get("pair_flip", rate=0.2).apply(y, num_classes=K, seed=0, images=x).rate > 0
 
 
-def test_registered_by_its_module_and_config_checked():
-    assert "instance_dependent" in noise.available()
-    assert noise._REGISTRY.origin("instance_dependent") == (
-        "registered by kerasnoise.instance_noise"
-    )
+def test_one_of_ours_and_config_checked():
+    assert "instance_dependent" in noise.available() and noise.has("Instance-Dependent")
+    assert noise._REGISTRY.origin("instance_dependent") == "built in"
+    assert "instance_dependent" in noise._REGISTRY.builtins()
     assert "instance_dependent" not in noise._REGISTRY.plugins()
+    assert noise.InstanceDependent is instance.InstanceDependent
     assert noise.get("instance_dependent", rate=0.3).needs_images
     assert not noise.get("pair_flip", rate=0.3).needs_images
     model = noise.from_config({"name": "instance_dependent", "rate": 0.3, "sigma": 0.2})
-    assert model == instance_noise.InstanceDependent(0.3, 0.2)
+    assert model == instance.InstanceDependent(0.3, 0.2)
     base = presets.get("menon-mnist-lenet")
     config = cfg.apply_overrides(base, {"noise": "instance_dependent", "noise.rate": 0.2})
     config.validate_without_keras()
@@ -123,13 +124,13 @@ def test_pipeline_hands_over_the_training_images_without_a_copy(shared_data, mon
     data = dataclasses.replace(data, x_train=data.x_train[:3000], y_train=data.y_train[:3000])
     data = data.validation_split(500, seed=0)
     seen = []
-    corrupt = instance_noise.InstanceDependent._corrupt
+    corrupt = instance.InstanceDependent.corrupt
 
     def spy(self, y, k, rng, images):
         seen.append(images)
         return corrupt(self, y, k, rng, images)
 
-    monkeypatch.setattr(instance_noise.InstanceDependent, "_corrupt", spy)
+    monkeypatch.setattr(instance.InstanceDependent, "corrupt", spy)
     built = pipelines.build(
         data, noise.get("instance_dependent", rate=0.4), noise_seed=1, seed=0, batch_size=100
     )

@@ -470,3 +470,24 @@ def test_coupled_weight_decay_regularises_every_weight():
 def test_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_the_by_name_api_is_the_one_of_every_kind():
+    """register/get/available/has, names positional-only, plus builder (the function unbuilt)."""
+    assert models.available()[:3] == ["perceptron", "mlp1", "mlp2"]
+    assert models.has("LeNet5") and models.has("coteaching-cnn") and not models.has("vgg16")
+    assert not models.has(None)
+    assert models.builder("Conv4") is models.conv4  # not called: nothing is built
+    with pytest.raises(ValueError, match="unknown model 'vgg16'; available: perceptron"):
+        models.builder("vgg16")
+    # a builder may take a parameter called "name": the model's name is positional-only
+    model = models.get("mlp", input_shape=(4, 4, 1), num_classes=3, hidden=(), name="tiny")
+    assert model.name == "tiny" and count(model.weights) == dense(16, 3)
+    with pytest.raises(TypeError):
+        models.get(name="mlp")
+    with pytest.raises(TypeError):
+        models.register(name="mine", builder=models.mlp)
+    # the package's public names, each from its family's module
+    assert set(models.__all__) <= set(dir(models))
+    assert models.conv4.__module__ == "kerasnoise.models.cnn"
+    assert models.resolve_data_format.__module__ == "kerasnoise.models.data_format"

@@ -397,7 +397,8 @@ def test_summary_rng_state_restores_the_draw(labels, bit_generator):
 def test_config_round_trip(model):
     cfg = json.loads(json.dumps(model.get_config()))
     assert noise.from_config(cfg) == model
-    assert noise.get(**cfg) == model
+    name = cfg.pop("name")
+    assert noise.get(name, **cfg) == model
 
 
 def test_registry_names():
@@ -537,3 +538,137 @@ def test_unknown_model_lists_names():
         noise.get("gaussian", rate=0.1)
     with pytest.raises(TypeError, match="'pair_flip'"):
         noise.get("pair_flip", rho=0.1)
+
+
+# --------------------------------------------------------------------------- the hooks
+
+
+@pytest.fixture
+def registry_as_it_was():
+    """What a test registers is gone after it."""
+    saved = dict(noise._REGISTRY._entries), dict(noise._REGISTRY._origins)
+    yield
+    noise._REGISTRY._entries, noise._REGISTRY._origins = saved
+
+
+class EvenPositions(noise.NoiseModel):
+    """Moves the label of every even position ``shift`` classes on: deterministic, so
+    what ``apply`` reports is known."""
+
+    name = "even_positions"
+
+    def __init__(self, shift=1):
+        self.shift = shift
+
+    def get_config(self):
+        return {"name": self.name, "shift": self.shift}
+
+    def check_classes(self, k):
+        if not 0 < self.shift < k:
+            raise ValueError(f"shift {self.shift} does not fit {k} classes")
+
+    def corrupt(self, y, k, rng):
+        noisy = y.copy()
+        noisy[::2] = (y[::2] + self.shift) % k
+        return noisy, y
+
+    def compute_expected_transition(self, k):
+        return 0.5 * np.eye(k) + 0.5 * np.roll(np.eye(k), self.shift, axis=1)
+
+
+def test_apply_and_expected_transition_call_the_public_hooks():
+    y = np.array([0, 1, 2, 3, 0, 1])
+    r = EvenPositions(1).apply(y, num_classes=4, seed=0)
+    np.testing.assert_array_equal(r.labels, [1, 1, 3, 3, 1, 1])
+    np.testing.assert_array_equal(r.is_noisy, [True, False, True, False, True, False])
+    assert r.rate == 0.5 and r.model == {"name": "even_positions", "shift": 1}
+    # class 0 at positions 0 and 4 (both moved), 1 at 1 and 5, 2 at 2 (moved), 3 at 3
+    np.testing.assert_array_equal(
+        r.transition, [[0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 0, 1]]
+    )
+    expected = [[0.5, 0.5, 0], [0, 0.5, 0.5], [0.5, 0, 0.5]]
+    np.testing.assert_array_equal(EvenPositions(1).expected_transition(3), expected)
+    # check_classes runs first: shift 5 would otherwise wrap round without complaint
+    with pytest.raises(ValueError, match="shift 5 does not fit 4 classes"):
+        EvenPositions(5).apply(y, num_classes=4, seed=0)
+    with pytest.raises(ValueError, match="shift 5 does not fit 4 classes"):
+        EvenPositions(5).expected_transition(4)
+
+
+def test_our_models_implement_the_public_hooks():
+    y, rng = np.array([0, 1, 2]), np.random.default_rng(0)
+    noisy, true = noise.PairFlip(1.0).corrupt(y, 3, rng)  # rate 1: every label moves on
+    np.testing.assert_array_equal(noisy, [1, 2, 0])
+    np.testing.assert_array_equal(true, y)
+    flips = noise.PairFlip(0.3).compute_expected_transition(3)
+    np.testing.assert_allclose(flips, [[0.7, 0.3, 0], [0, 0.7, 0.3], [0.3, 0, 0.7]])
+    noise.Asymmetric(0.2, {2: 12}).check_classes(13)
+    with pytest.raises(ValueError, match=r"names classes \[12\]"):
+        noise.Asymmetric(0.2, {2: 12}).check_classes(10)
+    for cls in (noise.NoiseModel, *(type(noise.get(n, **p)) for n, p in _ONE_OF_EACH)):
+        assert not {"_corrupt", "_expected", "_check_classes"} & set(dir(cls)), cls
+
+
+_ONE_OF_EACH = [
+    ("symmetric_exclusive", {"rate": 0.1}),
+    ("symmetric_inclusive", {"rate": 0.1}),
+    ("symmetric_exact", {"rate": 0.1}),
+    ("pair_flip", {"rate": 0.1}),
+    ("asymmetric", {"rate": 0.1}),
+    ("transition_matrix", {"matrix": np.eye(2)}),
+    ("additive", {"alpha": 1}),
+    ("structured", {"alpha": 1, "delta": 0.1}),
+    ("instance_dependent", {"rate": 0.1}),
+]
+
+
+def test_one_of_each_covers_every_name():
+    assert [n for n, _ in _ONE_OF_EACH] == noise._REGISTRY.builtins()
+
+
+def test_registering_leaves_the_class_as_it_was(registry_as_it_was):
+    class Unnamed(noise.NoiseModel):
+        def __init__(self, rate=0.0):
+            self.rate = rate
+
+        def get_config(self):
+            return {"name": self.name, "rate": self.rate}
+
+        def corrupt(self, y, k, rng):
+            return y.copy(), y
+
+    before = dict(vars(Unnamed))
+    assert Unnamed.name == ""
+    assert noise.register("Unnamed-Test", Unnamed) is Unnamed
+    assert dict(vars(Unnamed)) == before  # nothing set on the class
+    # ... yet it is called by its registered name, as before
+    assert Unnamed.name == "unnamed_test" and Unnamed(0.1).name == "unnamed_test"
+    assert noise.get("unnamed_test", rate=0.1).get_config() == {"name": "unnamed_test", "rate": 0.1}
+    assert noise.from_config({"name": "unnamed_test", "rate": 0.2}) == Unnamed(0.2)
+
+    class Sub(Unnamed):
+        pass
+
+    assert Sub.name == "unnamed_test"  # a subclass inherits it until registered itself
+    noise.register("sub_test", Sub)
+    assert (Sub.name, Unnamed.name) == ("sub_test", "unnamed_test")
+    with pytest.raises(ValueError, match="named 'unnamed_test' but registered as 'other_test'"):
+        noise.register("other_test", Unnamed)  # its configs would name the first
+    assert not noise.has("other_test")
+
+    # a class that declares its name keeps it and is refused under another
+    declared = dict(vars(EvenPositions))
+    noise.register("even_positions", EvenPositions)
+    assert dict(vars(EvenPositions)) == declared
+    with pytest.raises(ValueError, match="named 'even_positions' but registered as 'shifted'"):
+        noise.register("shifted", EvenPositions)
+
+    # a subclass of one of ours that declares no name takes the registered one (and the
+    # built-in keeps its own)
+    class Bigger(noise.PairFlip):
+        pass
+
+    noise.register("bigger_test", Bigger)
+    assert Bigger(0.1).get_config() == {"name": "bigger_test", "rate": 0.1}
+    assert noise.PairFlip(0.1).get_config() == {"name": "pair_flip", "rate": 0.1}
+    assert vars(noise.PairFlip)["name"] == "pair_flip"

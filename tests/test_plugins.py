@@ -78,7 +78,7 @@ class ToClass(noise.NoiseModel):
     def get_config(self):
         return {"name": self.name, "rate": self.rate, "target": self.target}
 
-    def _corrupt(self, y, k, rng):
+    def corrupt(self, y, k, rng):
         return np.where(rng.random(y.shape[0]) < self.rate, self.target, y), y
 
 
@@ -260,10 +260,10 @@ class NextClass(noise.NoiseModel):
     def get_config(self):
         return {"name": self.name, "rate": self.rate}
 
-    def _corrupt(self, y, k, rng):
+    def corrupt(self, y, k, rng):
         return np.where(rng.random(y.shape[0]) < self.rate, (y + 1) % k, y), y
 
-    def _expected(self, k):
+    def compute_expected_transition(self, k):
         return (1 - self.rate) * np.eye(k) + self.rate * np.roll(np.eye(k), 1, axis=1)
 
 

@@ -115,8 +115,31 @@ def test_a_preset_is_a_fresh_copy():
     assert menon2020.LOSS_PARAMS["mnist"]["phuber_ce"]["tau"] == 10.0
     with pytest.raises(ValueError, match="unknown preset 'nope'; available: menon-mnist-lenet"):
         presets.get("nope")
-    with pytest.raises(ValueError, match="registered already"):
+    with pytest.raises(ValueError, match="preset 'rolnick_mnist' exists already"):
         presets.register("rolnick-mnist", rolnick2017.mnist)
+
+
+@pytest.mark.backend_free
+def test_presets_follow_the_one_plugin_api():
+    """register / get / available / has as for losses, models, noise, data sets and
+    methods: names case-insensitive with '-' for '_', shown as registered."""
+    assert presets.has("Rolnick_MNIST") and not presets.has("rolnick")
+    assert presets.get("ROLNICK-mnist").preset == "rolnick-mnist"
+
+    @presets.register("my-mnist")
+    def mine():
+        return presets.config_of("menon-mnist-lenet").__class__(preset="my-mnist", epochs=2)
+
+    try:
+        assert "my-mnist" in presets.available() and presets.get("my_mnist").epochs == 2
+        with pytest.raises(TypeError, match="preset 'my_mnist'"):
+            presets.get("my-mnist", epochs=3)  # the builder takes no parameters
+        with pytest.raises(TypeError, match="a preset is a function"):
+            presets.register("broken", 3)
+    finally:
+        from kerasnoise.presets._registry import _REGISTRY
+
+        del _REGISTRY._entries["my_mnist"], _REGISTRY._origins["my_mnist"]
 
 
 @pytest.mark.backend_free

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from kerasnoise import selection
+from kerasnoise.methods import selection
 from tests._autodiff import value_and_grad
 
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from kerasnoise import (
-    callbacks,
     cli,
     evaluation,
     execution,
+    metrics,
     models,
     noise,
     optimizers,
@@ -89,7 +89,7 @@ def test_train_command_end_to_end_and_eval(shared_data, tmp_path, capsys):
     run_data = training.build_data(config)
     saved = keras.saving.load_model(run_dir / "model.keras")
     logits = saved.predict(run_data.train_images, verbose=0)
-    again = callbacks.detection_metrics(logits, run_data.built.noise, run_data.scored_images)
+    again = metrics.detection_metrics(logits, run_data.built.noise, run_data.scored_images)
     for key, value in again.items():
         assert history["1"][key] == pytest.approx(value, abs=1e-6), key
 
@@ -243,7 +243,7 @@ def test_noise_subset_metrics_on_a_hand_built_case():
     # 2 images, alpha = 1: examples 0,1 clean; 2,3 are copies of images 0,1 with wrong labels
     result = hand_made_noise([0, 1, 1, 0], [0, 1, 0, 1], num_clean=2, alpha=1)
     # the model predicts class 0 for both images
-    got = training.noise_subset_metrics(np.array([0, 0]), result)
+    got = metrics.noise_subset_metrics(np.array([0, 0]), result)
     # clean: ex0 right (0 == 0), ex1 wrong (0 != 1); noisy vs true: ex2 right, ex3 wrong;
     # noisy vs their wrong labels: ex2 (label 1) no, ex3 (label 0) yes
     assert got == {
@@ -251,21 +251,21 @@ def test_noise_subset_metrics_on_a_hand_built_case():
         "train_noisy_accuracy": 0.5,
         "train_noisy_memorised": 0.5,
     }
-    got = training.noise_subset_metrics(np.array([0, 1]), result)
+    got = metrics.noise_subset_metrics(np.array([0, 1]), result)
     assert got == {
         "train_clean_accuracy": 1.0,
         "train_noisy_accuracy": 1.0,
         "train_noisy_memorised": 0.0,
     }
     # only image 1 scored (predicted 1): examples 1 (clean) and 3 (noisy, label 0)
-    got = training.noise_subset_metrics(np.array([1]), result, images=np.array([1]))
+    got = metrics.noise_subset_metrics(np.array([1]), result, images=np.array([1]))
     assert got == {
         "train_clean_accuracy": 1.0,
         "train_noisy_accuracy": 1.0,
         "train_noisy_memorised": 0.0,
     }
     clean_only = noise.SymmetricExclusive(0.0).apply([0, 1, 1], num_classes=2, seed=0)
-    assert training.noise_subset_metrics(np.array([0, 1, 0]), clean_only) == {
+    assert metrics.noise_subset_metrics(np.array([0, 1, 0]), clean_only) == {
         "train_clean_accuracy": 2 / 3,
         "train_noisy_accuracy": None,
         "train_noisy_memorised": None,
@@ -278,15 +278,15 @@ def test_detection_flags_the_largest_losses_as_many_as_the_noise_rate():
     # CE against the given label: ex0 log(1+e^-2)=0.13, ex1 log(1+e^3)=3.05,
     # ex2 log(1+e^1)=1.31, ex3 log(1+e^-1)=0.31, ex4 log(1+e^-4)=0.02
     logits = np.array([[2, 0], [-3, 0], [1, 0], [1, 0], [0, 4]], float)
-    got = callbacks.detection_metrics(logits, result)
+    got = metrics.detection_metrics(logits, result)
     # flagged: ex1 (noisy) and ex2 (clean): precision 1/2, recall 1/2
     assert got == {"detection_precision": 0.5, "detection_recall": 0.5, "detection_f1": 0.5}
     # images 1 and 3 only: rate 0.4 of 2 = 1 flag, ex1 (noisy): precision 1, recall 1/2
-    got = callbacks.detection_metrics(logits[[1, 3]], result, images=np.array([1, 3]))
+    got = metrics.detection_metrics(logits[[1, 3]], result, images=np.array([1, 3]))
     assert got["detection_precision"] == 1.0 and got["detection_recall"] == 0.5
     assert got["detection_f1"] == pytest.approx(2 / 3)
     clean = noise.SymmetricExclusive(0.0).apply([0, 1, 1], num_classes=2, seed=0)
-    assert callbacks.detection_metrics(np.zeros((3, 2)), clean) == {}
+    assert metrics.detection_metrics(np.zeros((3, 2)), clean) == {}
 
 
 def test_the_best_epoch_follows_early_stopping_s_validation_metric():

@@ -5,14 +5,24 @@ A config's ``method`` section names one (``method=coteaching``); plain training 
 :func:`register`, or install it as the entry point group ``kerasnoise.methods``
 (``docs/extending.md``); ours are registered the same way.
 
-- :class:`Method`, :class:`PipelineNeeds`: the interface (:mod:`kerasnoise.methods.base`);
-- :func:`register`, :func:`get`, :func:`available`, :func:`has`, :func:`from_config`;
-- ``standard`` (:class:`Standard`), ``coteaching`` and ``coteaching_plus``
-  (:mod:`kerasnoise.methods.coteaching`).
+- :mod:`kerasnoise.methods.base`: the interface (:class:`Method`, :class:`PipelineNeeds`,
+  :class:`EarlierStage`), plain training (:class:`Standard`) and the registry
+  (:func:`register`, :func:`get`, :func:`available`, :func:`has`, :func:`from_config`);
+- :mod:`kerasnoise.methods.selection`: sample selection's per-batch rule, forget-rate
+  schedule and checks (Co-teaching, Co-teaching+; ``keras.ops``);
+- :mod:`kerasnoise.methods.two_networks`: the two-network Keras model that trains by
+  that rule, its per-epoch schedule and network 2's evaluation;
+- :mod:`kerasnoise.methods.coteaching`: ``coteaching`` and ``coteaching_plus``;
+- :mod:`kerasnoise.methods.transition_estimate`: ``estimated_transition``, Patrini et
+  al.'s two stages (``loss.transition="estimated"``).
+
+Importing the package imports no Keras (``two_networks`` is imported when a run builds
+its model).
 """
 
 from kerasnoise.methods.base import (
     STANDARD,
+    EarlierStage,
     Method,
     PipelineNeeds,
     Standard,
@@ -22,9 +32,15 @@ from kerasnoise.methods.base import (
     has,
     register,
 )
+from kerasnoise.methods.coteaching import CoTeachingMethod, CoTeachingPlusMethod
+from kerasnoise.methods.transition_estimate import EstimatedTransition
 
 __all__ = [
     "STANDARD",
+    "CoTeachingMethod",
+    "CoTeachingPlusMethod",
+    "EarlierStage",
+    "EstimatedTransition",
     "Method",
     "PipelineNeeds",
     "Standard",

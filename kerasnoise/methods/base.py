@@ -21,6 +21,13 @@ this order, for every run (``kerasnoise.training.train``):
 4. :meth:`Method.callbacks` — its per-epoch schedules and evaluations (what they log
    lands in the run's history and, as ``<key>_last``, in its result record).
 
+Before these, two optional hooks give a method an **earlier stage**: another run it
+needs first (Patrini et al.'s cross-entropy run whose softmax estimates T).
+:meth:`Method.earlier_stage` returns that run's config; the runner trains it, or finds
+it finished by its run id and reuses it, and hands it back as an :class:`EarlierStage`
+to :meth:`Method.use_earlier_stage`.  :meth:`Method.loss_section` then says which loss
+parameters the run compiles with, and what they add to its result record.
+
 :meth:`Method.identity` says which of its parameters name the run (its run id).
 
 Reference points (``../shared/reference/method-api-anchors.md``): noisypy's
@@ -37,6 +44,7 @@ from typing import Any, ClassVar
 from kerasnoise.registry import Registry, normalize
 
 __all__ = [
+    "EarlierStage",
     "Method",
     "PipelineNeeds",
     "Standard",
@@ -63,6 +71,30 @@ class PipelineNeeds:
     """
 
     clean_flags: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class EarlierStage:
+    """A finished run that a method asked for (:meth:`Method.earlier_stage`), as the
+    training runner hands it back to :meth:`Method.use_earlier_stage`.
+
+    Attributes:
+        config: the earlier run's config.
+        run_id: its run id (found finished in the output folder and reused, or trained).
+        run_dir: its run directory (``model.keras``, ``result.json``, ``history.json``).
+        record: its result record.
+        predict: ``predict()`` -> its saved model's logits on every training image,
+            ``(N, K)`` float64, computed in a Keras state of its own (the run that asked
+            draws the same initial weights as without it).
+        noisy_labels: ``noisy_labels()`` -> the ``(N,)`` training labels it trained on.
+    """
+
+    config: Any
+    run_id: str
+    run_dir: Any
+    record: Mapping[str, Any]
+    predict: Callable[[], Any]
+    noisy_labels: Callable[[], Any]
 
 
 class Method:
@@ -104,6 +136,24 @@ class Method:
         """Check the method against the rest of ``config`` (noise, loss, distribution,
         optimizer); raise ``ValueError``/``TypeError`` naming the key and the allowed
         values.  Runs before any data loads: touch no data, import no Keras."""
+
+    def earlier_stage(self, config: Any) -> Any:
+        """The config of a run this run needs first, or ``None`` (the default).  The
+        runner trains it in the same output folder (or finds it finished, by its run
+        id) before this run starts, and passes it to :meth:`use_earlier_stage`."""
+        return None
+
+    def use_earlier_stage(self, config: Any, stage: EarlierStage) -> None:
+        """Take what the run needs from its finished earlier stage (an
+        :class:`EarlierStage`); called once, before the run's data and model exist."""
+
+    def loss_section(self, config: Any, noise: Any) -> tuple[dict, dict]:
+        """The loss section the run compiles with, ``{"name": ..., **params}``, and what
+        it adds to the run's result record, once the run's ``noise`` (its
+        :class:`kerasnoise.noise.NoiseResult`) is drawn.  Default: the config's own,
+        nothing added (the loss itself may still read the noise:
+        ``loss.transition="oracle"``, :func:`kerasnoise.losses.for_run`)."""
+        return dict(config.loss), {}
 
     def needs(self, config: Any) -> PipelineNeeds:
         """What the training pipeline must give (:class:`PipelineNeeds`)."""
@@ -158,18 +208,32 @@ _REGISTRY = Registry(
     # component (committed configs say it)
     {"standard": Standard, "none": Standard},
     check=_check,
-    modules=("kerasnoise.methods.coteaching",),
 )
 
 
-def register(name: str, cls: type[Method] | None = None, *, replace: bool = False) -> Any:
-    """Register a :class:`Method` subclass under ``name`` (a decorator without ``cls``)."""
+def register(name: str, cls: type[Method] | None = None, /, *, replace: bool = False) -> Any:
+    """Register a :class:`Method` subclass under ``name`` (a decorator without ``cls``).
+
+    Raises:
+        ValueError: ``name`` exists and ``replace`` is false.
+        TypeError: ``cls`` is not a :class:`Method` subclass.
+    """
     return _REGISTRY.register(name, cls, replace=replace)
 
 
-def get(name: str) -> type[Method]:
-    """The method class registered as ``name`` (plug-ins included)."""
-    return _REGISTRY.get(name)
+def get(name: str, /, **params: Any) -> Method:
+    """The method registered as ``name`` (plug-ins included), constructed with its
+    parameters (``get("coteaching", forget_rate=0.2)``); a class that sets no ``name``
+    takes the registered one.
+
+    Raises:
+        ValueError: an unknown method (the message lists the available ones) or
+            parameter (the message lists the allowed ones).
+    """
+    method = _REGISTRY.get(name)(**params)
+    if not method.name:
+        method.name = normalize(name)
+    return method
 
 
 def available() -> list[str]:
@@ -192,7 +256,4 @@ def from_config(section: Any) -> Method:
     """
     if not isinstance(section, Mapping) or "name" not in section:
         raise TypeError(f"method must be a mapping with a 'name' key, got {section!r}")
-    method = _REGISTRY.get(section["name"])(**{k: v for k, v in section.items() if k != "name"})
-    if not method.name:  # a class that sets no name takes the registered one
-        method.name = normalize(section["name"])
-    return method
+    return get(section["name"], **{k: v for k, v in section.items() if k != "name"})

@@ -2,14 +2,14 @@
 training methods, through the same door as a user's method (:mod:`kerasnoise.methods`).
 
 ``method=coteaching`` / ``method=coteaching_plus`` with the parameters of
-:data:`kerasnoise.selection.METHODS` (``forget_rate``, a number or a rule, the ramp's
+:data:`kerasnoise.methods.selection.METHODS` (``forget_rate``, a number or a rule, the ramp's
 ``num_gradual`` and ``exponent``, Co-teaching+'s ``init_epoch``, ``fallback_steps``,
 ``softmax_twice`` and ``authors_code``).  The rule per batch is
-:func:`kerasnoise.selection.coteaching_losses`; the two networks train inside one Keras
-model, :class:`kerasnoise.coteaching.CoTeaching`, whose ``compute_loss`` applies it on
+:func:`kerasnoise.methods.selection.coteaching_losses`; the two networks train inside one Keras
+model, :class:`kerasnoise.methods.two_networks.CoTeaching`, whose ``compute_loss`` applies it on
 every backend; the forget rate of each epoch comes from
-:class:`kerasnoise.coteaching.SelectionSchedule`, network 2's test accuracy from
-:class:`kerasnoise.coteaching.SecondNetworkEvaluation`.  The pipeline gives the clean
+:class:`kerasnoise.methods.two_networks.SelectionSchedule`, network 2's test accuracy from
+:class:`kerasnoise.methods.two_networks.SecondNetworkEvaluation`.  The pipeline gives the clean
 flags, for the label precision.  Importing this module imports no Keras: the model is
 built when a run asks for it.
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kerasnoise import selection
+from kerasnoise.methods import selection
 from kerasnoise.methods.base import Method, PipelineNeeds, register
 
 __all__ = ["CoTeachingMethod", "CoTeachingPlusMethod"]
@@ -27,7 +27,7 @@ __all__ = ["CoTeachingMethod", "CoTeachingPlusMethod"]
 
 class CoTeachingMethod(Method):
     """Co-teaching: two networks, each trained on the small-loss examples the other
-    picked (see :mod:`kerasnoise.selection` for the rule and where it differs from the
+    picked (see :mod:`kerasnoise.methods.selection` for the rule and where it differs from the
     authors' code)."""
 
     name = "coteaching"
@@ -35,7 +35,7 @@ class CoTeachingMethod(Method):
 
     @property
     def section(self) -> dict:
-        """The config section as :mod:`kerasnoise.selection` reads it."""
+        """The config section as :mod:`kerasnoise.methods.selection` reads it."""
         return {"name": self.name, **self.given}
 
     def check(self, config: Any) -> None:
@@ -51,10 +51,10 @@ class CoTeachingMethod(Method):
         return PipelineNeeds(clean_flags=True)
 
     def build_model(self, network: Callable[[], Any], config: Any) -> Any:
-        from kerasnoise import coteaching
+        from kerasnoise.methods import two_networks
 
         chosen = selection.resolved(self.section, config.noise)
-        return coteaching.CoTeaching(
+        return two_networks.CoTeaching(
             network(),
             network(),
             plus=chosen["name"] == "coteaching_plus",
@@ -65,7 +65,7 @@ class CoTeachingMethod(Method):
         )
 
     def callbacks(self, config: Any, run_data: Any) -> list:
-        from kerasnoise import coteaching
+        from kerasnoise.methods import two_networks
 
         chosen = selection.resolved(
             self.section, config.noise, realised_rate=run_data.built.noise.rate
@@ -74,8 +74,8 @@ class CoTeachingMethod(Method):
             config.epochs, chosen["forget_rate"], chosen["num_gradual"], chosen["exponent"]
         )
         return [
-            coteaching.SelectionSchedule(rates, chosen.get("init_epoch", 0)),
-            coteaching.SecondNetworkEvaluation(run_data.built.test, run_data.data.y_test),
+            two_networks.SelectionSchedule(rates, chosen.get("init_epoch", 0)),
+            two_networks.SecondNetworkEvaluation(run_data.built.test, run_data.data.y_test),
         ]
 
     def identity(self, noise: Mapping[str, Any]) -> dict:

@@ -15,13 +15,14 @@ package registers them all::
 """
 
 from kerasnoise.presets import menon2020, patrini2017, rolnick2017, han2018  # noqa: E402,I001
-from kerasnoise.presets._registry import Reference, available, config_of, get, register
+from kerasnoise.presets._registry import Reference, available, config_of, get, has, register
 
 __all__ = [
     "Reference",
     "available",
     "config_of",
     "get",
+    "has",
     "register",
     "han2018",
     "menon2020",

@@ -7,20 +7,42 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kerasnoise.config import ExperimentConfig
+from kerasnoise.registry import Registry, normalize
 
-_BUILDERS: dict[str, Callable[[], ExperimentConfig]] = {}
+
+def _check(name: str, builder: Any) -> Callable[..., ExperimentConfig]:
+    if not callable(builder):
+        raise TypeError(
+            f"a preset is a function that returns an ExperimentConfig, got {builder!r} for {name!r}"
+        )
+    return builder
 
 
-def register(name: str, builder: Callable[[], ExperimentConfig]) -> None:
-    """Add a preset: ``builder()`` returns a fresh, complete config named ``name``."""
-    if name in _BUILDERS:
-        raise ValueError(f"preset {name!r} is registered already")
-    _BUILDERS[name] = builder
+_REGISTRY = Registry("preset", "kerasnoise.presets", {}, check=_check)
+
+
+def register(
+    name: str, builder: Callable[..., ExperimentConfig] | None = None, /, *, replace: bool = False
+) -> Any:
+    """Add a preset: ``builder(**params)`` returns a fresh, complete config whose
+    ``preset`` is ``name``.  A decorator without ``builder``; installed packages declare
+    theirs as entry points of the group ``kerasnoise.presets``.
+
+    Raises:
+        ValueError: ``name`` exists and ``replace`` is false.
+        TypeError: ``builder`` is not callable.
+    """
+    return _REGISTRY.register(name, builder, replace=replace)
 
 
 def available() -> list[str]:
-    """The registered preset names, in registration order."""
-    return list(_BUILDERS)
+    """The preset names, ours in registration order, then plug-ins'."""
+    return _REGISTRY.available()
+
+
+def has(name: Any) -> bool:
+    """Whether ``name`` names a preset (case-insensitive, ``_`` for ``-``)."""
+    return _REGISTRY.has(name)
 
 
 def config_of(preset: str | ExperimentConfig) -> ExperimentConfig:
@@ -32,13 +54,19 @@ def config_of(preset: str | ExperimentConfig) -> ExperimentConfig:
     return get(preset)
 
 
-def get(name: str) -> ExperimentConfig:
-    """A fresh copy of the preset ``name`` (change it freely)."""
-    if name not in _BUILDERS:
-        raise ValueError(f"unknown preset {name!r}; available: {', '.join(_BUILDERS)}")
-    config = _BUILDERS[name]()
-    if config.preset != name:  # pragma: no cover - a registration mistake
-        raise AssertionError(f"preset {name!r} built a config named {config.preset!r}")
+def get(name: str, /, **params: Any) -> ExperimentConfig:
+    """A fresh copy of the preset ``name`` (change it freely); ``params`` go to its
+    builder (ours take none).
+
+    Raises:
+        ValueError: an unknown name (the message lists the available ones), or a
+            builder whose config names another preset.
+    """
+    config = _REGISTRY.build(name, params)
+    if not isinstance(config, ExperimentConfig):
+        raise TypeError(f"preset {name!r} built {config!r}, not an ExperimentConfig")
+    if normalize(config.preset or "") != normalize(name):
+        raise ValueError(f"preset {name!r} built a config named {config.preset!r}")
     return config
 
 

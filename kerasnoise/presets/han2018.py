@@ -5,7 +5,7 @@ Presets ``coteaching-mnist-mlp`` (the Co-teaching+ code's MNIST network, an MLP
 784-256-10) and ``coteaching-mnist-cnn`` (the Co-teaching code's 9-layer CNN,
 :func:`kerasnoise.models.coteaching_cnn`); the methods of their tables
 (:data:`METHODS`): Standard (cross-entropy on every example), Co-teaching and
-Co-teaching+ (:mod:`kerasnoise.coteaching`).  Both train 200 epochs of Adam (lr 0.001,
+Co-teaching+ (:mod:`kerasnoise.methods.two_networks`).  Both train 200 epochs of Adam (lr 0.001,
 batch 128), from epoch 80 with the rate falling linearly towards 0 and beta1 0.1
 instead of 0.9, and report the test accuracy averaged over the last 10 epochs
 (``test_accuracy_last10``).  The forget rate is the noise's nominal rate, as in the

@@ -6,7 +6,7 @@ Preset ``patrini-mnist-mlp``; the methods of its MNIST comparison (:func:`method
 transition matrix (``oracle``) and with the anchor-point estimate T-hat
 (``estimated``: a plain cross-entropy run of the same cell first, reused by every
 corrected method of the cell), and GCE and PHuber-CE for comparison
-(:mod:`kerasnoise.correction`, :mod:`kerasnoise.losses`).  The noise is the paper's
+(:mod:`kerasnoise.losses.correction`, :mod:`kerasnoise.losses`).  The noise is the paper's
 MNIST flips (``noise=asymmetric``, map ``mnist``: 2→7, 3→8, 5↔6, 7→1, each with
 probability ``noise.rate``) or instance-dependent noise (``noise=instance_dependent``,
 Xia et al. 2020).  The paper's own MNIST table is not at hand (docs/papers.md).

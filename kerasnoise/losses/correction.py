@@ -11,21 +11,20 @@ With ``T[i, j] = P(noisy label j | true class i)`` (K x K, row-stochastic) and
 
 ``loss.transition`` is a matrix, ``"oracle"`` (the run's realised transition,
 from its noise record) or ``"estimated"`` (two stages: a plain cross-entropy run
-of the same config, then T-hat from its softmax by :func:`estimate_transition`).
-The training runner (:mod:`kerasnoise.training`) replaces the two names by a
-matrix before it builds the loss (:func:`resolve_loss_params`); a loss that still
-holds a name refuses to compute.
+of the same config, then T-hat from its softmax: the training method
+``estimated_transition``, :mod:`kerasnoise.methods.transition_estimate`).  Before it
+builds the loss, a run replaces ``"oracle"`` by the matrix
+(:meth:`ForwardCorrection.for_run`, through :func:`kerasnoise.losses.for_run`) and its
+method replaces ``"estimated"``; a loss that still holds a name refuses to compute.
 
 A singular or ill-conditioned ``T`` (condition number above
 :data:`CONDITION_LIMIT`), a matrix of the wrong size, with negative entries or
 rows that do not sum to 1 is a ``ValueError`` naming ``loss.transition`` when the
 loss is built, before any training.
 
-Both losses are registered through the public plug-in route, as a user's would be
-(the package's own entry points ``forward`` and ``backward`` in group
-``kerasnoise.losses``; importing this module registers them with
-:func:`kerasnoise.losses.register`), and keep the Keras names
-``kerasnoise>ForwardCorrection`` and ``kerasnoise>BackwardCorrection``.
+Both losses are ``forward`` and ``backward`` by name (:func:`kerasnoise.losses.get`)
+and keep the Keras names ``kerasnoise>ForwardCorrection`` and
+``kerasnoise>BackwardCorrection``.
 
 Reference: Patrini, Rozza, Menon, Nock, Qu, "Making Deep Neural Networks Robust to
 Label Noise: a Loss Correction Approach", CVPR 2017.
@@ -35,14 +34,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import keras
 import numpy as np
 from keras import ops
 
-from kerasnoise import losses
-from kerasnoise import transition as transition_lib
+from kerasnoise.losses.base import (
+    Loss,
+    check_clip,
+    clip_log_probs,
+    log_probs_and_targets,
+    register_serializable,
+)
 from kerasnoise.noise import NoiseResult
-from kerasnoise.transition import (
+from kerasnoise.noise import transition as transition_lib
+from kerasnoise.noise.transition import (
     CONDITION_LIMIT,
     SOURCES,
     check_correction_matrix,
@@ -57,14 +61,12 @@ __all__ = [
     "estimate_transition",
     "transition_error",
     "check_correction_matrix",
-    "resolve_loss_params",
-    "wants_estimate",
     "SOURCES",
     "CONDITION_LIMIT",
 ]
 
 _NAME = "loss.transition"
-#: Patrini et al.'s anchor-point estimator (:func:`kerasnoise.transition.estimate_anchor`).
+#: Patrini et al.'s anchor-point estimator (:func:`kerasnoise.noise.transition.estimate_anchor`).
 estimate_transition = transition_lib.estimate_anchor
 
 
@@ -110,8 +112,8 @@ def forward_correction(
         clip: None, or ``p`` clipped to ``[clip, 1 - clip]`` before it meets T, as the
             authors' code does (``K.epsilon()`` = 1e-7; :func:`kerasnoise.losses.clip_log_probs`).
     """
-    t, log_p, _ = losses._prepare(y_true, y_pred, from_logits)
-    log_p = losses.clip_log_probs(log_p, losses._check_clip(clip))
+    t, log_p, _ = log_probs_and_targets(y_true, y_pred, from_logits)
+    log_p = clip_log_probs(log_p, check_clip(clip))
     matrix = _matrix_for(transition, log_p)
     tiny = np.finfo(np.float32).tiny
     # column of T for the label: T t, per example; its log, floored to avoid log 0
@@ -140,8 +142,8 @@ def backward_correction(
             ``-log(1/clip) * sum of |negative entries of (T^-1)[y]|``, with no
             gradient from a clipped ``p_j``.
     """
-    t, log_p, _ = losses._prepare(y_true, y_pred, from_logits)
-    log_p = losses.clip_log_probs(log_p, losses._check_clip(clip))
+    t, log_p, _ = log_probs_and_targets(y_true, y_pred, from_logits)
+    log_p = clip_log_probs(log_p, check_clip(clip))
     inverse = np.linalg.inv(_matrix_for(transition, log_p))
     rows = ops.matmul(t, ops.convert_to_tensor(inverse, dtype=log_p.dtype))  # (T^-1)[y, :]
     return -ops.sum(rows * log_p, axis=-1)
@@ -150,11 +152,11 @@ def backward_correction(
 # --------------------------------------------------------------------------- classes
 
 
-class _Correction(losses._Base):
-    """A corrected cross-entropy with ``transition``: a matrix, or a name the training
-    runner resolves (:func:`resolve_loss_params`)."""
+class _Correction(Loss):
+    """A corrected cross-entropy with ``transition``: a matrix, or a name a run
+    resolves (:meth:`for_run`)."""
 
-    _params = ("transition", "anchor_filter", "estimator", "clip")
+    parameters = ("transition", "anchor_filter", "estimator", "clip")
 
     def __init__(
         self,
@@ -167,7 +169,7 @@ class _Correction(losses._Base):
         self._source, self._matrix = _transition_arg(transition)
         self.anchor_filter = _check_anchor_filter(anchor_filter)
         self.estimator = transition_lib.check_estimator(estimator)
-        self.clip = losses._check_clip(clip)
+        self.clip = check_clip(clip)
         super().__init__(**kwargs)
 
     @property
@@ -180,20 +182,46 @@ class _Correction(losses._Base):
         """The matrix (``float64``), ``None`` while ``transition`` is a name."""
         return None if self._matrix is None else self._matrix.copy()
 
+    @classmethod
+    def for_run(cls, params: dict, noise: NoiseResult) -> tuple[dict, dict]:
+        """The constructor parameters for a run with ``noise``, and what they add to its
+        result record (:func:`kerasnoise.losses.for_run`): ``transition="oracle"``
+        becomes the run's realised transition (``noise.transition``, over the training
+        examples), checked for the task's K; a matrix stays.  ``"estimated"`` is the
+        method ``estimated_transition``'s to resolve (it replaces the name by T-hat
+        from its earlier stage first).
+
+        Returns:
+            ``(params, record)``; for ``"oracle"`` the record holds
+            ``transition_source`` and ``transition_used``.
+        """
+        source = params.get("transition")
+        if not isinstance(source, str):
+            return dict(params), {}
+        if source == "oracle":
+            realised = np.asarray(noise.transition, dtype=np.float64)
+            matrix = check_correction_matrix(realised, noise.num_classes)
+            record = {"transition_source": "oracle", "transition_used": matrix.tolist()}
+            return {**params, "transition": matrix.tolist()}, record
+        if source == "estimated":
+            raise ValueError(
+                f"{_NAME}='estimated' is T-hat from an earlier cross-entropy run: the method "
+                "estimated_transition resolves it (a config with loss.transition='estimated' "
+                "trains with it)"
+            )
+        _transition_arg(source)  # the error naming the allowed values
+        raise AssertionError("unreachable")
+
     def call(self, y_true, y_pred):
         if self._matrix is None:
             raise ValueError(
-                f"{_NAME}={self._source!r} is resolved from a run's noise by the training "
-                "runner (kerasnoise.training); to use this loss on its own pass the matrix"
+                f"{_NAME}={self._source!r} is resolved from a run's noise when a run builds "
+                "the loss (kerasnoise.training); to use this loss on its own pass the matrix"
             )
-        return self._fn(y_true, y_pred, self._matrix, from_logits=self.from_logits, clip=self.clip)
+        return self.fn(y_true, y_pred, self._matrix, from_logits=self.from_logits, clip=self.clip)
 
 
-def _register(cls):
-    return keras.saving.register_keras_serializable(package="kerasnoise")(cls)
-
-
-@_register
+@register_serializable
 class ForwardCorrection(_Correction):
     """Forward loss correction ``-log (T^T p)[y~] = -log sum_i p_i T[i, y~]``.
 
@@ -204,7 +232,7 @@ class ForwardCorrection(_Correction):
         anchor_filter: for ``"estimated"``: discard the probabilities at or above the
             97th percentile before taking each class's anchor (Patrini et al.).
         estimator: for ``"estimated"``: ``"anchor"`` (Patrini et al., the default) or
-            ``"confident_joint"`` (cleanlab; :mod:`kerasnoise.transition`).
+            ``"confident_joint"`` (cleanlab; :mod:`kerasnoise.noise.transition`).
         clip: None, or ``p`` clipped to ``[clip, 1 - clip]`` first, as the authors'
             code does (1e-7).
         from_logits, reduction, name, dtype: as for the other losses.
@@ -213,11 +241,11 @@ class ForwardCorrection(_Correction):
     Loss Correction Approach", CVPR 2017.
     """
 
-    _default_name = "forward_correction"
-    _fn = staticmethod(forward_correction)
+    default_name = "forward_correction"
+    fn = staticmethod(forward_correction)
 
 
-@_register
+@register_serializable
 class BackwardCorrection(_Correction):
     """Backward loss correction ``sum_j (T^-1)[y~, j] * (-log p_j)``.
 
@@ -236,67 +264,5 @@ class BackwardCorrection(_Correction):
     Reference: Patrini et al., CVPR 2017.
     """
 
-    _default_name = "backward_correction"
-    _fn = staticmethod(backward_correction)
-
-
-losses.register("forward", ForwardCorrection)
-losses.register("backward", BackwardCorrection)
-
-
-# --------------------------------------------------------------------------- runner hooks
-
-
-def wants_estimate(loss_params: dict) -> bool:
-    """Whether a config's loss section asks for T-hat (``loss.transition="estimated"``)."""
-    return isinstance(loss_params, dict) and loss_params.get("transition") == "estimated"
-
-
-def resolve_loss_params(
-    loss_params: dict, noise: NoiseResult, estimates: dict | None = None
-) -> tuple[dict, dict]:
-    """The loss's constructor parameters with ``transition`` a matrix, and the record.
-
-    ``"oracle"`` becomes the run's realised transition (``noise.transition``, over the
-    training examples), ``"estimated"`` the estimate of the loss's ``estimator`` among
-    ``estimates`` (estimator name -> T-hat, all from the same stage-1 model); a matrix
-    stays.  Any other loss is returned as it is.  The matrix is checked for the task's K
-    (:func:`check_correction_matrix`): the error comes before training.
-
-    Returns:
-        ``(params, record)``: ``params`` without ``name``; ``record`` holds, for a
-        named source, ``transition_source``, the matrix used and, for an estimate, its
-        ``mean_absolute_error`` / ``max_abs_error`` against the realised matrix
-        (``transition_estimate_error``) and every estimator's
-        (``transition_estimate_errors``, by estimator).
-    """
-    params = {k: v for k, v in loss_params.items() if k != "name"}
-    source = params.get("transition")
-    if not isinstance(source, str):
-        return params, {}
-    k = noise.num_classes
-    realised = np.asarray(noise.transition, dtype=np.float64)
-    if source == "oracle":
-        matrix = check_correction_matrix(realised, k)
-        record = {"transition_source": "oracle", "transition_used": matrix.tolist()}
-    elif source == "estimated":
-        estimator = transition_lib.check_estimator(params.get("estimator", "anchor"))
-        if not estimates or estimator not in estimates:
-            raise ValueError(
-                f"{_NAME}='estimated' needs the stage-1 estimate by {estimator!r} "
-                "(training does it)"
-            )
-        matrix = check_correction_matrix(estimates[estimator], k)
-        record = {
-            "transition_source": "estimated",
-            "transition_estimator": estimator,
-            "transition_used": matrix.tolist(),
-            "transition_estimate_error": transition_error(matrix, realised),
-            "transition_estimate_errors": {
-                name: transition_error(other, realised) for name, other in estimates.items()
-            },
-        }
-    else:
-        _transition_arg(source)  # the error naming the allowed values
-        raise AssertionError("unreachable")
-    return {**params, "transition": matrix.tolist()}, record
+    default_name = "backward_correction"
+    fn = staticmethod(backward_correction)

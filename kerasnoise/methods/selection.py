@@ -16,7 +16,7 @@ Where this differs from the authors' code (``coteaching_plus/loss.py``):
   ``F.cross_entropy`` to softmax outputs (a second softmax: a bounded loss, between
   ``log(1 + (K - 1) / e)`` for a sure right prediction and ``log(e + K - 1)`` for a sure
   wrong one, 1.46 and 2.46 for K = 10); ``method.softmax_twice`` does the same
-  (:class:`kerasnoise.coteaching.CoTeaching`'s ``softmax_twice``);
+  (:class:`kerasnoise.methods.two_networks.CoTeaching`'s ``softmax_twice``);
 - a Co-teaching+ batch on which the networks agree everywhere trains both networks on
   all its examples during the first ``fallback_steps`` updates (the authors' code: 5,000
   steps) and updates neither after (loss 0); without that rule two fresh networks that

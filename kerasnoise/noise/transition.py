@@ -1,7 +1,7 @@
 """Noise transition matrices for loss correction: checking one, estimating one.
 
 ``T[i, j] = P(noisy label j | true class i)``, K x K, row-stochastic.  Loss correction
-(:mod:`kerasnoise.correction`) needs it invertible; this module checks a matrix for
+(:mod:`kerasnoise.losses.correction`) needs it invertible; this module checks a matrix for
 that (:func:`check_correction_matrix`, also what a config's ``loss.transition`` is
 checked with before any data loads) and estimates T from a model trained on the noisy
 labels, by one of :data:`ESTIMATORS`:
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from kerasnoise.noise import check_transition_matrix
+from kerasnoise.noise.base import check_transition_matrix
 
 __all__ = [
     "CONDITION_LIMIT",

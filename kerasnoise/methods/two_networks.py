@@ -3,7 +3,7 @@ each on the small-loss examples the other picked.
 
 :class:`CoTeaching` holds both networks.  In training its ``call`` returns both
 networks' logits, ``(B, 2, K)``, and :meth:`CoTeaching.compute_loss` applies the
-per-batch rule of :func:`kerasnoise.selection.coteaching_losses` to them; everywhere
+per-batch rule of :func:`kerasnoise.methods.selection.coteaching_losses` to them; everywhere
 else (``predict``, ``evaluate``, the validation loss, the test accuracy) the model *is*
 network 1 and returns its ``(B, K)`` logits.  No backend has its own ``train_step``:
 ``keras.Model``'s does the rest, on TensorFlow, JAX and PyTorch.
@@ -12,7 +12,7 @@ The loss is ``loss_1 + loss_2``; network ``i``'s weights reach only ``loss_i`` (
 picks are made without gradient), so one optimizer over both networks gives each the
 update it would get from its own optimizer of the same kind (Adam, SGD, Adagrad keep a
 state per weight).  Gradient clipping by the *global* norm is the one exception: it
-would clip the two networks together (:func:`kerasnoise.selection.check_config`).
+would clip the two networks together (:func:`kerasnoise.methods.selection.check_config`).
 
 Training labels are ``(B,)`` class indices or ``(B, 2)`` pairs ``[label, clean]``
 (``kerasnoise.pipelines.TrainPipeline(clean_flags=True)``), where ``clean`` is 1 when the
@@ -36,7 +36,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerasnoise import selection
+from kerasnoise.methods import selection
 
 __all__ = ["CoTeaching", "SelectionSchedule", "SecondNetworkEvaluation"]
 
@@ -60,7 +60,7 @@ class CoTeaching(keras.Model):
     picks its ``floor((1 - forget) * n)`` smallest among ``n`` candidates (every
     example; for Co-teaching+ the examples whose predicted classes differ); network 1
     minimises the mean of ``l_1`` over network 2's picks and network 2 the mean of
-    ``l_2`` over network 1's.  See :mod:`kerasnoise.selection` for where this differs
+    ``l_2`` over network 1's.  See :mod:`kerasnoise.methods.selection` for where this differs
     from the authors' code.
 
     Args:
@@ -75,7 +75,7 @@ class CoTeaching(keras.Model):
             ``F.softmax(logits)``): a bounded loss; default the plain cross-entropy.
         authors_code: the Co-teaching+ code's weighting: a kept count of 0 keeps
             every candidate, each kept example weighs ``1 / k**2`` (``k`` kept; a
-            fallback batch its mean) (:func:`kerasnoise.selection.coteaching_losses`).
+            fallback batch its mean) (:func:`kerasnoise.methods.selection.coteaching_losses`).
 
     ``sample_weight`` is not used by the selection step.
     """
@@ -184,8 +184,9 @@ class SelectionSchedule(keras.callbacks.Callback):
     logs the epoch's ``forget_rate``.
 
     Args:
-        forget_rates: the rate of each epoch (:func:`kerasnoise.selection.forget_rate_schedule`);
-            epochs past its end keep its last value.
+        forget_rates: the rate of each epoch
+            (:func:`kerasnoise.methods.selection.forget_rate_schedule`); epochs past its
+            end keep its last value.
         init_epoch: Co-teaching+'s epochs of plain Co-teaching first (0 on MNIST).
     """
 

@@ -19,9 +19,8 @@ contract): the pipelines hand it the data set's image array itself, not a copy. 
 also declares ``hidden_parameters = True``: the projections are part of the noise
 process, so noisy validation labels are drawn in the same call as the training labels
 (:func:`kerasnoise.pipelines.corrupt`), as Xia et al. corrupt the whole training set
-before they split it.  It is
-registered with :func:`kerasnoise.noise.register` as ``instance_dependent``, as a
-user's noise model would be.
+before they split it.  It is written against the public contract a user's noise model
+follows, and :mod:`kerasnoise.noise` lists it among ours as ``instance_dependent``.
 
 Reference: Xia, Liu, Han, Wang, Gong, Liu, Niu, Tao, Sugiyama, "Part-dependent Label
 Noise: Towards Instance-dependent Label Noise", NeurIPS 2020 (the generator of their
@@ -35,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from kerasnoise import noise
+from kerasnoise.noise.base import NoiseModel
 
 __all__ = ["InstanceDependent", "CHUNK_ROWS"]
 
@@ -61,7 +60,7 @@ def _check_sigma(sigma: Any) -> float:
     return sigma
 
 
-class InstanceDependent(noise.NoiseModel):
+class InstanceDependent(NoiseModel):
     """Xia et al.'s instance-dependent noise (see the module docstring).
 
     Draws, in this order from the generator: the N flip rates (``truncnorm``), one
@@ -91,7 +90,7 @@ class InstanceDependent(noise.NoiseModel):
         a, b = (0.0 - self.rate) / self.sigma, (1.0 - self.rate) / self.sigma
         return stats.truncnorm.rvs(a, b, loc=self.rate, scale=self.sigma, size=n, random_state=rng)
 
-    def _corrupt(self, y, k, rng, images):
+    def corrupt(self, y, k, rng, images):
         n = y.shape[0]
         q = self.flip_rates(n, rng)
         u = rng.random(n)
@@ -117,6 +116,3 @@ def _draw(z: np.ndarray, c: int, q: np.ndarray, u: np.ndarray) -> np.ndarray:
     cdf = np.cumsum(p, axis=1)
     label = (cdf < (u * cdf[:, -1])[:, None]).sum(axis=1)
     return np.minimum(label, z.shape[1] - 1)
-
-
-noise.register("instance_dependent", InstanceDependent)
