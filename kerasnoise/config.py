@@ -282,7 +282,7 @@ class ExperimentConfig:
         self.validate_without_keras()
         distribution.check_supported(self.distribution)
         _check_component(
-            self.loss, "loss", losses._REGISTRY, lambda c: losses.get(c["name"], **_params(c))
+            self.loss, "loss", losses, lambda c: losses.get(c["name"], **_params(c))
         )
         _check_component(self.model, "model", models, _check_model_args)
         return self
@@ -317,7 +317,7 @@ class ExperimentConfig:
         _positive(self.steps_per_execution, "steps_per_execution")
         if self.jit_compile not in (True, False, "auto"):
             raise ValueError(f"jit_compile must be True, False or 'auto', got {self.jit_compile!r}")
-        _check_component(self.noise, "noise", noise_lib._REGISTRY, noise_lib.from_config)
+        _check_component(self.noise, "noise", noise_lib, noise_lib.from_config)
         source = self.noise.get("source", "train")
         datasets.check_noise_source(source, self.dataset)
         if source != "train" and self.validation_labels == "noisy":
@@ -391,14 +391,14 @@ def _params(component: dict) -> dict:
     return {k: v for k, v in component.items() if k != "name"}
 
 
-def _check_component(component: Any, section: str, registry, build) -> None:
+def _check_component(component: Any, section: str, kind: Any, build) -> None:
     """``component`` names a known component (ours, registered or a plug-in: the
-    :class:`kerasnoise.registry.Registry` says) and ``build(component)`` accepts it."""
+    ``kind`` module's ``has`` says) and ``build(component)`` accepts it."""
     if not isinstance(component, dict) or "name" not in component:
         raise TypeError(f"{section} must be a dict with a 'name' key, got {component!r}")
-    if not registry.has(component["name"]):
+    if not kind.has(component["name"]):
         raise ValueError(
-            f"{section}.name must be one of {', '.join(registry.available())}; "
+            f"{section}.name must be one of {', '.join(kind.available())}; "
             f"got {component['name']!r}"
         )
     try:
