@@ -124,6 +124,42 @@ def test_info_facts():
         c100.num_classes = 3
 
 
+@pytest.mark.backend_free
+def test_ours_are_data_sources_named_by_the_registry():
+    """Each of ours is a DataSource subclass, registered as a plug-in is: its name is
+    the registered one only, filled in by get and get_info."""
+    for name, cls in zip(
+        kd.NAMES, (kd.MNIST, kd.FashionMNIST, kd.CIFAR10, kd.CIFAR100), strict=True
+    ):
+        assert issubclass(cls, kd.DataSource) and cls.info.name == ""  # no name of its own
+        assert kd.INFO[name].name == name and kd.INFO[name] == dataclasses.replace(
+            cls.info, name=name
+        )
+        source = kd.get(name)
+        assert type(source) is cls and source.name == name and source.info is kd.INFO[name]
+        assert kd.has(name.upper()) and repr(source) == f"{cls.__name__}(name={name!r})"
+    assert kd.available()[:4] == list(kd.NAMES)
+    assert type(kd.get("Fashion-MNIST")) is kd.FashionMNIST
+    assert kd.get("mnist", source="tfds").source == "tfds"
+    with pytest.raises(ValueError, match="source must be 'auto', 'keras' or 'tfds'"):
+        kd.get("mnist", source="internet")
+    with pytest.raises(TypeError, match="data set 'mnist'.*unexpected keyword argument 'size'"):
+        kd.get("mnist", size=3)
+    with pytest.raises(ValueError, match="unknown data set 'svhn'; available: mnist"):
+        kd.get("svhn")
+    with pytest.raises(ValueError, match="'mnist' exists already \\(built in\\)"):
+        kd.register("mnist", kd.MNIST)
+
+
+@pytest.mark.backend_free
+def test_ours_load_directly(shared_data):
+    """``get(name).load(folder)``: the raw arrays, and where they came from."""
+    source = kd.get("mnist")
+    x, y, xt, yt = source.load(shared_data, download=False)
+    assert x.shape == (60000, 28, 28) and counts(yt) == MNIST_TEST_COUNTS
+    assert source.origin == str(shared_data / "mnist.npz")
+
+
 # ----------------------------------------------------------------------------- IDX files
 
 
@@ -355,6 +391,10 @@ def test_tfds_plumbing(monkeypatch, tmp_path):
     assert name == "mnist" and kwargs["batch_size"] == -1 and kwargs["as_supervised"] is True
     assert kwargs["data_dir"] == str(tmp_path) and kwargs["download"] is False
     assert kwargs["split"] == ["train", "test"]
+    # TFDS keeps its own folder: $KERASNOISE_DATA_DIR is not it
+    monkeypatch.setenv("KERASNOISE_DATA_DIR", str(tmp_path))
+    load("mnist", source="tfds")
+    assert calls[-1][1]["data_dir"] is None and calls[-1][1]["download"] is True
 
 
 # ----------------------------------------------------------------------------- bad input

@@ -2,6 +2,7 @@
 registered in code, or installed as a package with entry points, and used by name
 wherever ours are (configs, ``kerasnoise train`` and ``eval``, experiments)."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -84,7 +85,7 @@ class ToClass(noise.NoiseModel):
 class FirstDigits(datasets.DataSource):
     """The first 1,500 training and 500 test images of MNIST, under another name."""
 
-    info = datasets.DatasetInfo("first_digits", 10, (28, 28, 1), (0.1307,), (0.3081,))
+    info = datasets.DatasetInfo(10, (28, 28, 1), (0.1307,), (0.3081,))  # named when registered
 
     def load(self, data_dir, *, file=None, download=True):
         mnist = datasets.load("mnist", data_dir, download=False)
@@ -117,9 +118,17 @@ def test_register_by_decorator_and_by_call():
     assert 0.35 < result.rate < 0.55 and result.transition[0, 3] > 0.3  # reported as ours are
     assert noise.from_config(result.model) == noise.get("to_class", rate=0.5, target=3)
 
-    datasets.register("first_digits", FirstDigits)
-    assert datasets.get_info("first-digits").num_classes == 10
-    assert "first_digits" in datasets.available()
+    assert datasets.register("first_digits", FirstDigits) is FirstDigits
+    info = datasets.get_info("first-digits")
+    assert (info.name, info.num_classes) == ("first_digits", 10)  # the registered name
+    assert FirstDigits.info.name == ""  # the class is left as it was
+    source = datasets.get("First-Digits")
+    assert type(source) is FirstDigits and source.name == source.info.name == "first_digits"
+    assert "first_digits" in datasets.available() and datasets.has("first-digits")
+    assert not datasets.has("first_digit")
+    # ours are data sets of the same kind, built the same way
+    mnist = datasets.get("mnist", source="keras")
+    assert isinstance(mnist, datasets.DataSource) and mnist.info is datasets.INFO["mnist"]
 
 
 def test_an_existing_name_needs_replace():
@@ -150,8 +159,13 @@ def test_what_is_not_a_component_is_refused():
         models.register("mine", lambda shape, classes: None)
     with pytest.raises(TypeError, match="must be a kerasnoise.noise.NoiseModel subclass"):
         noise.register("mine", dict)
-    with pytest.raises(ValueError, match="info.name is 'first_digits' but it is registered as"):
-        datasets.register("mine", FirstDigits)
+    named = type("Named", (FirstDigits,), {"info": dataclasses.replace(FirstDigits.info, name="x")})
+    with pytest.raises(ValueError, match="Named.info.name is 'x' but it is registered as 'mine'"):
+        datasets.register("mine", named)
+    with pytest.raises(TypeError, match="sets name: its name is the one it is registered under"):
+        datasets.register("mine", type("Twice", (FirstDigits,), {"name": "mine"}))
+    with pytest.raises(TypeError, match="must implement load"):
+        datasets.register("mine", type("Empty", (datasets.DataSource,), {"info": FirstDigits.info}))
     with pytest.raises(ValueError, match="letters, digits"):
         losses.register("my loss", ScaledCrossEntropy)
 
@@ -178,6 +192,9 @@ def test_a_registered_data_set_trains_with_registered_parts(shared_data, tmp_pat
     datasets.register("first_digits", FirstDigits)
     data = datasets.load("first_digits", shared_data)
     assert (len(data.y_train), len(data.y_test), data.name) == (1500, 500, "first_digits")
+    assert data.source.endswith(f"test_plugins.FirstDigits ({shared_data})")  # no origin set
+    with pytest.raises(TypeError, match="data set 'first_digits'.*argument"):
+        datasets.load("first_digits", shared_data, source="keras")  # ours take a source
     config = small_config(
         shared_data,
         "dataset='first_digits'",
@@ -313,7 +330,17 @@ demo_next = knoise_demo.parts:NextClass
 
 [kerasnoise.methods]
 demo_small_loss = knoise_demo.parts:SmallLoss
+
+[kerasnoise.datasets]
+my_digits = knoise_demo.digits:MyDigits
 """
+
+
+def documented_data_set() -> str:
+    """The data set of docs/extending.md ("A data set"), as written there."""
+    text = (REPO / "docs" / "extending.md").read_text()
+    section = text[text.index("### A data set") :]
+    return section[section.index("```python\n") + len("```python\n") :].split("```")[0]
 
 
 def _distribution(site: Path, name: str, version: str, entry_points: str) -> None:
@@ -327,13 +354,15 @@ def _distribution(site: Path, name: str, version: str, entry_points: str) -> Non
 @pytest.fixture(scope="module")
 def plugin_site(tmp_path_factory):
     """A folder on ``sys.path`` with two installed plug-in packages: ``knoise-demo``
-    (a loss, a model and a noise model) and ``knoise-broken``, whose module is missing."""
+    (a loss, a model, a noise model, a method and the documented data set) and
+    ``knoise-broken``, whose module is missing."""
     import importlib
 
     site = tmp_path_factory.mktemp("site")
     (site / "knoise_demo").mkdir()
     (site / "knoise_demo" / "__init__.py").write_text("")
     (site / "knoise_demo" / "parts.py").write_text(PARTS)
+    (site / "knoise_demo" / "digits.py").write_text(documented_data_set())
     _distribution(site, "knoise-demo", "0.1", ENTRY_POINTS)
     broken = "[kerasnoise.losses]\ndemo_broken = knoise_broken.missing:Loss\n"
     _distribution(site, "knoise-broken", "0.2", broken)
@@ -352,7 +381,7 @@ def _environment(site: Path) -> dict:
 
 
 def test_installed_plugins_are_found_lazily(plugin_site):
-    for module in ("knoise_demo.parts", "knoise_demo"):  # as in a fresh interpreter
+    for module in ("knoise_demo.parts", "knoise_demo.digits", "knoise_demo"):  # fresh
         sys.modules.pop(module, None)
     registry = losses._REGISTRY
     assert registry._entry_points is None  # nothing read for our own names
@@ -383,6 +412,8 @@ def test_the_presets_command_lists_plugins_beside_ours(plugin_site, capsys):
     assert "plug-in demo_focal: entry point demo_focal = knoise_demo.parts:Focal" in out
     assert "plug-in demo_next: entry point" in out and "plug-in demo_mlp: entry point" in out
     assert "method=NAME  (method)" in out and "plug-in demo_small_loss: entry point" in out
+    assert "dataset=NAME  (data set)\n    ours: mnist, fashion_mnist, cifar10, cifar100" in out
+    assert "plug-in my_digits: entry point my_digits = knoise_demo.digits:MyDigits" in out
 
 
 def test_installed_plugins_train_and_evaluate_by_name(plugin_site, shared_data, tmp_path, capsys):
@@ -420,6 +451,61 @@ def test_installed_plugins_train_and_evaluate_by_name(plugin_site, shared_data, 
     assert float(printed["accuracy"]) == pytest.approx(
         record["test_accuracy_final_model"], abs=1e-9
     )
+
+
+def test_an_installed_data_set_trains_by_name(plugin_site, shared_data, tmp_path):
+    """The data set of docs/extending.md, installed by entry point: found by name,
+    loaded as ours are, and trained on through ``kerasnoise train`` as a user would."""
+    mnist = datasets.load("mnist", shared_data, download=False)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    np.savez(
+        folder / "my_digits.npz",
+        x_train=mnist.x_train[:1500, ..., 0],  # (N, 28, 28), as MNIST's files have them
+        y_train=mnist.y_train[:1500].astype(np.uint8),
+        x_test=mnist.x_test[:500, ..., 0],
+        y_test=mnist.y_test[:500].astype(np.uint8),
+    )
+    assert datasets.has("My-Digits") and "my_digits" in datasets.available()
+    info = datasets.get_info("my_digits")
+    assert (info.name, info.num_classes, info.image_shape) == ("my_digits", 10, (28, 28, 1))
+    source = datasets.get("my_digits")
+    assert type(source).__module__ == "knoise_demo.digits" and source.name == "my_digits"
+    assert "knoise-demo 0.1" in datasets.catalogue._REGISTRY.plugins()["my_digits"]
+    with pytest.raises(TypeError, match="data set 'my_digits'.*argument"):
+        datasets.get("my_digits", classes=5)
+    with pytest.raises(datasets.DatasetNotFoundError, match="put my_digits.npz"):
+        datasets.load("my_digits", tmp_path)
+
+    data = datasets.load("my_digits", folder)
+    assert data.name == "my_digits" and data.info is info
+    assert data.source == str(folder / "my_digits.npz")  # its origin
+    assert data.x_train.shape == (1500, 28, 28, 1) and data.x_train.dtype == np.uint8
+    assert data.y_train.dtype == np.int64 and data.y_test.shape == (500,)
+    np.testing.assert_array_equal(data.x_test, mnist.x_test[:500])
+    np.testing.assert_array_equal(data.y_train, mnist.y_train[:1500])
+    assert data.class_counts("test").tolist() == [42, 67, 55, 45, 55, 50, 43, 49, 40, 54]
+    named = datasets.load("my_digits", folder, file="my_digits.npz")  # data_file's route
+    np.testing.assert_array_equal(named.y_test, data.y_test)
+
+    out = tmp_path / "runs"
+    code = cli.main(
+        ["train", "menon-mnist-lenet", "dataset=my_digits", *SMALL, "model=demo_mlp", FAST]
+        + ["noise.rate=0.2", "--out", str(out), "--data-dir", str(folder), "--verbose", "0"]
+    )
+    assert code == 0
+    (run_dir,) = [p for p in out.iterdir() if p.is_dir()]
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["dataset"] == "my_digits" and config["data_dir"] == str(folder)
+    realised = json.loads((run_dir / "noise.json").read_text())
+    assert realised["num_examples"] == 800  # train_limit 1000, 200 of them for validation
+    assert realised["model"]["rate"] == 0.2 and 0.14 < realised["rate"] < 0.26
+    record = json.loads((run_dir / "result.json").read_text())
+    assert record["status"] == "finished" and record["steps_per_epoch"] == 13
+    assert record["test_accuracy_last"] > 0.3  # chance: 0.1
+    assert record["test_accuracy_final_model"] * 500 == pytest.approx(
+        round(record["test_accuracy_final_model"] * 500)
+    )  # scored on the 500 test images of my_digits.npz
 
 
 def run_small(name, title, methods, rate, out, shared_data, **overrides):

@@ -9,7 +9,7 @@ from typing import Literal
 
 import numpy as np
 
-from kerasnoise.datasets.catalogue import DatasetInfo
+from kerasnoise.datasets.base import DatasetInfo
 
 __all__ = ["Dataset", "split_indices"]
 
@@ -25,8 +25,9 @@ class Dataset:
     info : DatasetInfo
         Static description (classes, shape, standardisation stats).
     source : str
-        Where the data came from: a file or folder path, ``"keras.datasets"``,
-        ``"tensorflow_datasets"``, or a plug-in's ``DataSource`` (module and class).
+        Where the data came from: the data set's ``DataSource.origin`` (ours: a file or
+        folder path, ``"keras.datasets"`` or ``"tensorflow_datasets"``), else its
+        ``DataSource`` (module and class) and the file or folder it was given.
     x_val, y_val : np.ndarray or None
         Validation split taken from the training set by :meth:`validation_split`.
     """

@@ -8,9 +8,8 @@ import os
 
 import numpy as np
 
-from kerasnoise.datasets.catalogue import NAMES, available, get_info, has
+from kerasnoise.datasets.catalogue import NAMES, available, get_info, has, load
 from kerasnoise.datasets.dataset import Dataset
-from kerasnoise.datasets.loading import load
 
 __all__ = ["NOISE_SOURCES", "check_noise_source", "noise_images"]
 
