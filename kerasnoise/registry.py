@@ -93,10 +93,9 @@ class Registry:
             code or loaded from an entry point (not to the built-in ones): raises
             ``TypeError``/``ValueError`` for an object that breaks the contract, and may
             prepare it (returns what is kept).
-        modules: the library's own modules that register components through the
-            public :meth:`register`, as a user's module would (``kerasnoise.losses.correction``
-            registers ``forward`` and ``backward``); imported on the first lookup, so
-            importing the registry's module does not import them.
+
+    A component registered through :meth:`register` by a module of ``kerasnoise``
+    itself (a package's own submodule, imported normally) is listed as ours.
     """
 
     def __init__(
@@ -106,7 +105,6 @@ class Registry:
         builtins: Mapping[str, Any],
         *,
         check: Callable[[str, Any], Any] | None = None,
-        modules: tuple[str, ...] = (),
     ):
         self.kind = kind
         self.group = group
@@ -117,16 +115,8 @@ class Registry:
         self._names: dict[str, str] = {normalize(n): n for n in builtins}
         self._origins: dict[str, str] = {}  # name -> "registered in code" or the entry point
         self._entry_points: dict[str, list[importlib.metadata.EntryPoint]] | None = None
-        self._own_modules = frozenset(modules)
-        self._modules = tuple(modules)  # first-party modules not imported yet
         self._own: list[str] = []  # names our modules registered: ours, not plug-ins
         _REGISTRIES.append(self)
-
-    def _import_modules(self) -> None:
-        """Import the first-party modules that register components (once)."""
-        modules, self._modules = self._modules, ()
-        for module in modules:
-            importlib.import_module(module)
 
     # ------------------------------------------------------------------ registration
 
@@ -146,7 +136,6 @@ class Registry:
             raise TypeError(f"replace must be True or False, got {replace!r}")
         if obj is None:
             return lambda target: self.register(name, target, replace=replace)
-        self._import_modules()  # ours first: a name they register is taken
         if key in self._entries and not replace:
             raise ValueError(
                 f"{self.kind} {key!r} exists already ({self.origin(key)}); pass "
@@ -183,7 +172,6 @@ class Registry:
         if not isinstance(name, str):
             return False
         key = normalize(name)
-        self._import_modules()
         return key in self._entries or key in self._plugins()
 
     def get(self, name: Any) -> Any:
@@ -196,7 +184,6 @@ class Registry:
                 entry point and its distribution).
         """
         key = normalize(name)
-        self._import_modules()
         if isinstance(key, str):
             if key in self._entries:
                 return self._entries[key]
@@ -210,21 +197,18 @@ class Registry:
 
     def available(self) -> list[str]:
         """Every name: ours and those registered in code, in order, then the plug-ins'."""
-        self._import_modules()
         ours = [self._names.get(n, n) for n in self._entries]
         return [*ours, *(n for n in self._plugins() if n not in self._entries)]
 
     def builtins(self) -> list[str]:
         """The library's own names (aliases included; those its own modules register
         through :meth:`register` last)."""
-        self._import_modules()
         names = [*self._builtin, *(n for n in self._own if n not in self._builtin)]
         return [self._names.get(n, n) for n in names]
 
     def plugins(self) -> dict[str, str]:
         """``{name: where it comes from}`` of every component that is not built in:
         registered in code, or an installed entry point (not imported to answer)."""
-        self._import_modules()
         found = {n: o for n, o in self._origins.items() if n not in self._own}
         for name, points in self._plugins().items():
             if name not in self._entries:
