@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from experiments import menon_long_servedio, menon_outliers
-from kerasnoise import linear, margins, synthetic_data
-from kerasnoise.synthetic_experiments import LongServedio
+from kerasnoise import tables
+from kerasnoise.synthetic import LongServedio, linear, margins
+from kerasnoise.synthetic import data as synthetic_data
 
 # NumPy and SciPy only: never a Keras backend (tox runs these once)
 pytestmark = pytest.mark.backend_free
@@ -316,7 +317,7 @@ def test_outliers_move_the_convex_losses_minimiser_not_the_partially_huberised_o
 def test_long_servedio_script_writes_its_files(tmp_path, capsys, figures):
     out = tmp_path / "ls"
     argv = ["--repeats", "3", "--rate", "0.45", "--out", str(out), "--no-progress"]
-    assert menon_long_servedio.main(argv) == 0
+    assert tables.main(menon_long_servedio.EXPERIMENT, argv) == 0
     table = pd.read_csv(out / "table.csv")
     assert list(table["loss"]) == ["logistic", "huberised", "partially_huberised"]
     assert (table["repeats"] == 3).all()
@@ -343,7 +344,7 @@ def test_long_servedio_script_writes_its_files(tmp_path, capsys, figures):
 
 def test_outliers_script_writes_its_files(tmp_path, figures):
     out = tmp_path / "ol"
-    assert menon_outliers.main(["--points", "20", "--out", str(out)]) == 0
+    assert tables.main(menon_outliers.EXPERIMENT, ["--points", "20", "--out", str(out)]) == 0
     table = pd.read_csv(out / "table.csv")
     assert list(table["tau"].fillna(0)) == [0, 0.1, 1.1]
     assert len(pd.read_csv(out / "curves.csv")) == 3 * 2 * 20
@@ -379,7 +380,7 @@ def test_outliers_script_writes_its_files(tmp_path, figures):
 
 def test_help_and_usage_errors(tmp_path, capsys):
     with pytest.raises(SystemExit) as done:
-        menon_long_servedio.main(["--help"])
+        tables.main(menon_long_servedio.EXPERIMENT, ["--help"])
     assert done.value.code == 0
     assert "--repeats" in capsys.readouterr().out
     out = tmp_path / "never"
@@ -390,10 +391,13 @@ def test_help_and_usage_errors(tmp_path, capsys):
         (["--variance", "0"], "variance must be a finite number > 0"),
     ):
         with pytest.raises(SystemExit) as done:
-            menon_long_servedio.main([*argv, "--out", str(out)])
+            tables.main(menon_long_servedio.EXPERIMENT, [*argv, "--out", str(out)])
         assert done.value.code == 2 and message in capsys.readouterr().err
     assert not out.exists()
     (tmp_path / "file").write_text("")
     with pytest.raises(SystemExit):
-        menon_long_servedio.main(["--repeats", "1", "--out", str(tmp_path / "file" / "x")])
-    assert "cannot be created" in capsys.readouterr().err
+        tables.main(
+            menon_long_servedio.EXPERIMENT,
+            ["--repeats", "1", "--out", str(tmp_path / "file" / "x")],
+        )
+    assert "--out: output folder" in capsys.readouterr().err
