@@ -10,9 +10,9 @@ labels are flipped at rate ρ; a box plot of clean test accuracy over 500 draws
 
 import sys
 
-from kerasnoise.margins import HUBER_TAU, PHUBER_TAU
-from kerasnoise.synthetic_experiments import LongServedio
-from kerasnoise.synthetic_experiments import main as run_main
+from kerasnoise.synthetic import LongServedio
+from kerasnoise.synthetic.margins import HUBER_TAU, PHUBER_TAU
+from kerasnoise.tables import main
 
 EXPERIMENT = LongServedio(
     name="menon-long-servedio",
@@ -27,10 +27,5 @@ EXPERIMENT = LongServedio(
     "figure at ρ = 0.2. Both thresholds linearise the logistic loss below the margin 1.",
 )
 
-
-def main(argv=None) -> int:
-    return run_main(EXPERIMENT, argv)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(EXPERIMENT))

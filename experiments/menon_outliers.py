@@ -9,8 +9,8 @@ smallest (docs/papers.md).
 
 import sys
 
-from kerasnoise.synthetic_experiments import Outliers
-from kerasnoise.synthetic_experiments import main as run_main
+from kerasnoise.synthetic import Outliers
+from kerasnoise.tables import main
 
 EXPERIMENT = Outliers(
     name="menon-outliers",
@@ -22,10 +22,5 @@ EXPERIMENT = Outliers(
     },
 )
 
-
-def main(argv=None) -> int:
-    return run_main(EXPERIMENT, argv)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(EXPERIMENT))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
+from collections.abc import Sequence
 
 #: The Keras backends every command line offers (``--backend``).
 BACKENDS = ("tensorflow", "jax", "torch")
@@ -109,6 +111,13 @@ def choose_backend(parser: argparse.ArgumentParser, backend: str | None) -> None
     from kerasnoise._quiet import import_keras_quietly
 
     import_keras_quietly()
+
+
+def script_command(module: str, argv: Sequence[str]) -> str:
+    """The exact command that ran a script, as its ``table.md`` records it: ``python -m
+    <module>`` and the arguments, each quoted for a POSIX shell where it needs it
+    (``shlex.quote``: ``'model.hidden=[1024]'``), so the line runs it again as pasted."""
+    return " ".join(["python -m", module, *map(shlex.quote, argv)])
 
 
 def declaring_module() -> str:

@@ -24,18 +24,18 @@ PACKAGE = Path(__file__).resolve().parents[1] / "kerasnoise"
 LAYERS = [
     ["_checks", "registry", "_io", "_quiet", "_args", "_stats", "pool"],  # helpers
     ["devices"],  # what the backend and machine can do
-    ["datasets", "synthetic_data"],  # datasets/: catalogue -> dataset -> loading -> noise_source
+    ["datasets"],  # datasets/: base -> dataset, builtin -> catalogue -> noise_source
     ["noise"],  # noise/: base -> replacement, additive, instance; transition (NumPy)
     ["pipelines", "metrics"],
-    ["models", "losses", "margins", "methods"],
+    ["models", "losses", "methods"],
     ["config"],
     ["presets"],
     ["optimizers", "callbacks", "results"],
-    ["training", "linear"],
+    ["training"],
     ["evaluation", "sweep"],
     ["report", "claims"],
     ["search"],
-    ["tables", "cli", "synthetic_experiments"],
+    ["tables", "cli", "synthetic"],
 ]
 LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}
 

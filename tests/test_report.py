@@ -302,3 +302,29 @@ def test_summarise_keeps_the_declared_order_of_a_categorical_axis():
     assert list(ordered["mean"]) == pytest.approx([2.0, 1.0, 4.0, 3.0])
     plain = report.summarise(frame, "noise.source", methods=["b", "a"])
     assert list(plain["noise_source"]) == ["fashion_mnist", "train"] * 2  # sorted
+
+
+def test_a_table_document_and_its_files(tmp_path):
+    """The one ``table.md`` layout (title, sections, notes, a blank line apart) and the
+    table files of any table, aggregated or computed."""
+    text = report.table_document("T", ["| a |\n|---|\n| 1 |", "## h\n\nx"], "n1\n\nn2\n\n")
+    assert text == "# T\n\n| a |\n|---|\n| 1 |\n\n## h\n\nx\n\nn1\n\nn2\n"
+    assert report.table_document("", ["s"]) == "s\n"
+    table = pd.DataFrame({"a": [1.23456789], "b": ["x"]})
+    paths = report.write_table(table, tmp_path, text, digits=None, json=False)
+    assert list(paths) == ["md", "csv"] and paths["md"].read_text() == text
+    assert paths["csv"].read_text() == "a,b\n1.23456789,x\n"
+    paths = report.write_table(table, tmp_path, text, name="other", digits=3)
+    assert paths["csv"].read_text() == "a,b\n1.235,x\n"
+    assert json.loads(paths["json"].read_text()) == [{"a": 1.23456789, "b": "x"}]
+    assert not list(tmp_path.glob(".*"))  # written atomically, nothing left behind
+
+
+def test_the_figure_setup(tmp_path, figures):
+    fig, ax = report.new_figure()
+    assert tuple(fig.get_size_inches()) == report.figures.FIGURE_SIZE and fig.dpi == 120
+    ax.plot([0, 1], [1, 0])
+    path = report.save_figure(fig, tmp_path / "f.png")
+    assert path.read_bytes()[:4] == b"\x89PNG" and len(figures["f.png"]["axes"]) == 1
+    fig, axes = report.new_figure(2, 3, figsize=(9, 5), squeeze=False)
+    assert axes.shape == (2, 3) and tuple(fig.get_size_inches()) == (9, 5)

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from experiments import menon_long_servedio, menon_outliers
-from kerasnoise import linear, margins, synthetic_data
-from kerasnoise.synthetic_experiments import LongServedio
+from kerasnoise import synthetic, tables
+from kerasnoise.synthetic import LongServedio, linear, margins
 
 # NumPy and SciPy only: never a Keras backend (tox runs these once)
 pytestmark = pytest.mark.backend_free
@@ -136,13 +136,13 @@ def test_bad_tau(name, tau, error, match):
 
 def test_long_servedio_mixture_weights_means_and_labels():
     n, variance = 200_000, 1e-4
-    data = synthetic_data.long_servedio(n, 0, rate=0.0, variance=variance)
+    data = synthetic.data.long_servedio(n, 0, rate=0.0, variance=variance)
     assert data.x.shape == (n, 2) and np.array_equal(data.y, data.clean)
-    means = synthetic_data.LONG_SERVEDIO_MEANS
+    means = synthetic.data.LONG_SERVEDIO_MEANS
     # σ = 0.01 and the closest means are 2√2 γ = 0.118 = 11.8 σ apart: nearest is exact
     component = np.argmin(((data.x[:, None, :] - means[None]) ** 2).sum(-1), axis=1)
     for k, (mean, weight) in enumerate(
-        zip(means, synthetic_data.LONG_SERVEDIO_WEIGHTS, strict=True)
+        zip(means, synthetic.data.LONG_SERVEDIO_WEIGHTS, strict=True)
     ):
         mine = component == k
         share = mine.mean()
@@ -153,25 +153,25 @@ def test_long_servedio_mixture_weights_means_and_labels():
         assert np.all(data.clean[mine] == (1 if mean[0] > 0 else -1))  # sign of the mean
     assert abs((data.clean == 1).mean() - 0.5) < 5 * math.sqrt(0.25 / n)
     assert means[0].tolist() == [1, 0] and means[2] == pytest.approx([1 / 24, 5 / 24])
-    assert synthetic_data.LONG_SERVEDIO_WEIGHTS.sum() == pytest.approx(1.0)
+    assert synthetic.data.LONG_SERVEDIO_WEIGHTS.sum() == pytest.approx(1.0)
 
 
 def test_flips_at_the_rate():
     n, rate = 100_000, 0.3
-    data = synthetic_data.long_servedio(n, 1, rate=rate)
+    data = synthetic.data.long_servedio(n, 1, rate=rate)
     flipped = (data.y != data.clean).mean()
     assert abs(flipped - rate) < 5 * math.sqrt(rate * (1 - rate) / n)
     assert set(np.unique(data.y)) == {-1, 1}
 
 
 def test_split_sizes_and_a_clean_test_set():
-    train, test = synthetic_data.long_servedio_split(0, rate=0.4)
+    train, test = synthetic.data.long_servedio_split(0, rate=0.4)
     assert train.x.shape == (1000, 2) and test.x.shape == (500, 2)
     assert np.array_equal(test.y, test.clean) and (train.y != train.clean).any()
 
 
 def test_same_seed_same_data_other_seed_other_data():
-    a, b, c = (synthetic_data.long_servedio_split(s, rate=0.2) for s in (7, 7, 8))
+    a, b, c = (synthetic.data.long_servedio_split(s, rate=0.2) for s in (7, 7, 8))
     for part in range(2):
         for field in ("x", "y"):
             assert np.array_equal(getattr(a[part], field), getattr(b[part], field))
@@ -262,7 +262,7 @@ def test_bad_declarations():
 
 
 def test_outlier_data():
-    data = synthetic_data.outliers(0)
+    data = synthetic.data.outliers(0)
     assert data.x.shape == (10_050,) and data.outlier.sum() == 50
     assert np.all(data.y[:5000] == 1) and np.all(data.y[5000:10_000] == -1)
     assert np.all(data.x[10_000:10_025] < -190) and np.all(data.y[10_000:10_025] == 1)
@@ -284,7 +284,7 @@ def _expected(name, tau, m):
 
 def test_outlier_curves_match_the_formulas():
     outcome = menon_outliers.EXPERIMENT.run(seed=5, points=40)
-    data = synthetic_data.outliers(5)
+    data = synthetic.data.outliers(5)
     taus = {"logistic": None, "huberised": 0.1, "partially_huberised": 1.1}
     curves = outcome.curves
     assert len(curves) == 3 * 2 * 40
@@ -316,7 +316,7 @@ def test_outliers_move_the_convex_losses_minimiser_not_the_partially_huberised_o
 def test_long_servedio_script_writes_its_files(tmp_path, capsys, figures):
     out = tmp_path / "ls"
     argv = ["--repeats", "3", "--rate", "0.45", "--out", str(out), "--no-progress"]
-    assert menon_long_servedio.main(argv) == 0
+    assert tables.main(menon_long_servedio.EXPERIMENT, argv) == 0
     table = pd.read_csv(out / "table.csv")
     assert list(table["loss"]) == ["logistic", "huberised", "partially_huberised"]
     assert (table["repeats"] == 3).all()
@@ -343,14 +343,14 @@ def test_long_servedio_script_writes_its_files(tmp_path, capsys, figures):
 
 def test_outliers_script_writes_its_files(tmp_path, figures):
     out = tmp_path / "ol"
-    assert menon_outliers.main(["--points", "20", "--out", str(out)]) == 0
+    assert tables.main(menon_outliers.EXPERIMENT, ["--points", "20", "--out", str(out)]) == 0
     table = pd.read_csv(out / "table.csv")
     assert list(table["tau"].fillna(0)) == [0, 0.1, 1.1]
     assert len(pd.read_csv(out / "curves.csv")) == 3 * 2 * 20
     assert (out / "loss_curves.png").read_bytes()[:4] == b"\x89PNG"
     # the figure: per loss, the mean loss of θx over the grid from the formulas (seed 0's
     # data), without (solid) and with (dashed) the outliers, each minimiser dotted
-    data = synthetic_data.outliers(0)
+    data = synthetic.data.outliers(0)
     panels = figures["loss_curves.png"]["axes"]
     assert [ax["title"] for ax in panels] == list(table["label"])
     for ax, (name, tau) in zip(
@@ -379,7 +379,7 @@ def test_outliers_script_writes_its_files(tmp_path, figures):
 
 def test_help_and_usage_errors(tmp_path, capsys):
     with pytest.raises(SystemExit) as done:
-        menon_long_servedio.main(["--help"])
+        tables.main(menon_long_servedio.EXPERIMENT, ["--help"])
     assert done.value.code == 0
     assert "--repeats" in capsys.readouterr().out
     out = tmp_path / "never"
@@ -390,10 +390,57 @@ def test_help_and_usage_errors(tmp_path, capsys):
         (["--variance", "0"], "variance must be a finite number > 0"),
     ):
         with pytest.raises(SystemExit) as done:
-            menon_long_servedio.main([*argv, "--out", str(out)])
+            tables.main(menon_long_servedio.EXPERIMENT, [*argv, "--out", str(out)])
         assert done.value.code == 2 and message in capsys.readouterr().err
     assert not out.exists()
     (tmp_path / "file").write_text("")
     with pytest.raises(SystemExit):
-        menon_long_servedio.main(["--repeats", "1", "--out", str(tmp_path / "file" / "x")])
-    assert "cannot be created" in capsys.readouterr().err
+        tables.main(
+            menon_long_servedio.EXPERIMENT,
+            ["--repeats", "1", "--out", str(tmp_path / "file" / "x")],
+        )
+    assert "--out: output folder" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the tables framework
+
+
+def test_the_declarations_are_computed_tables_of_the_tables_framework(tmp_path, capsys):
+    """tables.run and tables.main_among take a computed table as they take an
+    Experiment: the same files as the command line, the outcome returned."""
+    assert isinstance(menon_outliers.EXPERIMENT, tables.ComputedTable)
+    assert menon_outliers.EXPERIMENT.module == "experiments.menon_outliers"
+    out = tmp_path / "run"
+    outcome = tables.run(menon_outliers.EXPERIMENT, points=10, out=str(out))
+    assert len(outcome.curves) == 3 * 2 * 10
+    assert sorted(p.name for p in out.iterdir()) == [
+        "curves.csv",
+        "loss_curves.png",
+        "table.csv",
+        "table.md",
+    ]
+    md = (out / "table.md").read_text()
+    assert md.startswith(f"# {menon_outliers.EXPERIMENT.title}\n\n| loss ")
+    assert "Command: `kerasnoise.tables.run(experiments.menon_outliers, points=10)`" in md
+    assert "| partially Huberised (τ = 1.1)" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="no backend"):
+        tables.run(menon_outliers.EXPERIMENT, backend="jax", out=str(out))
+    with pytest.raises(ValueError, match="points must be a positive integer"):
+        tables.run(menon_outliers.EXPERIMENT, points=0, out=str(tmp_path / "never"))
+    assert not (tmp_path / "never").exists()
+    among = {"outliers": menon_outliers.EXPERIMENT, "small": SMALL}
+    argv = ["--table", "small", "--repeats", "2", "--no-progress", "--out", str(tmp_path / "s")]
+    assert tables.main_among(among, "table", argv) == 0
+    assert len(pd.read_csv(tmp_path / "s" / "accuracies.csv")) == 2 * 3
+    assert "--table small" in (tmp_path / "s" / "table.md").read_text()
+
+
+def test_the_exact_command_is_quoted_for_a_shell(tmp_path):
+    from kerasnoise._args import script_command
+
+    assert script_command("m", ["--out", "a b", "x=[1]", "--rate", "0.2"]) == (
+        "python -m m --out 'a b' 'x=[1]' --rate 0.2"
+    )
+    out = tmp_path / "with space"
+    assert tables.main(menon_outliers.EXPERIMENT, ["--points", "5", "--out", str(out)]) == 0
+    assert f"--out '{out}'`" in (out / "table.md").read_text()

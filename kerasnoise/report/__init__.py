@@ -8,8 +8,10 @@ beside the papers' numbers, and figures like the papers'.
     plot_vs_axis(table, "noise.rate", "out/accuracy_vs_noise.png")
     print(summary_markdown(store_summary("out")))            # one row per run group
 
-Every mean ± std of the library comes from :func:`aggregate`, and every markdown table
-from :func:`markdown_table`.
+Every mean ± std of the library comes from :func:`aggregate`, every markdown table
+from :func:`markdown_table`, every ``table.md`` from :func:`table_document` (written
+with ``table.csv`` by :func:`write_table`), and every figure from :func:`new_figure`
+(written by :func:`save_figure`).
 
 Accuracies are in percent in tables and figures.  Standard deviations are sample
 standard deviations over seeds (ddof = 1; 0 for a single seed).  A run whose metric
@@ -24,13 +26,15 @@ and :mod:`~kerasnoise.report.groups` (a store's run groups).
 
 from kerasnoise._stats import Aggregate, aggregate
 from kerasnoise.report.figures import (
+    new_figure,
     plot_curves,
     plot_lines,
     plot_memorisation,
     plot_panels,
     plot_vs_axis,
+    save_figure,
 )
-from kerasnoise.report.files import write_tables
+from kerasnoise.report.files import table_document, write_table, write_tables
 from kerasnoise.report.frames import (
     DEFAULT_METRICS,
     ID_COLUMNS,
@@ -68,10 +72,14 @@ __all__ = [
     "wide_markdown",
     "verdicts_markdown",
     "write_tables",
+    "write_table",
+    "table_document",
     "plot_vs_axis",
     "plot_lines",
     "plot_panels",
     "plot_memorisation",
     "plot_curves",
     "line_label",
+    "new_figure",
+    "save_figure",
 ]

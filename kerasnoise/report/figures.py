@@ -1,5 +1,6 @@
 """The figures: accuracy against a noise axis (one axis or a panel per line), the
-memorisation curves, and lines of any columns."""
+memorisation curves, and lines of any columns; every figure of the library is set up by
+:func:`new_figure` and written by :func:`save_figure`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,23 @@ import pandas as pd
 
 from kerasnoise._io import atomic_write_figure, pyplot
 from kerasnoise.report.frames import column_name, line_label, table_lines
+
+#: The size (inches) of a figure with one axis; figures are drawn at 120 dpi.
+FIGURE_SIZE = (6.4, 4.4)
+
+
+def new_figure(*grid: int, figsize: tuple[float, float] = FIGURE_SIZE, **options: Any):
+    """A matplotlib figure and its axes for a file (the Agg backend, no screen needed),
+    at 120 dpi: ``new_figure()`` one axis of :data:`FIGURE_SIZE`, ``new_figure(rows,
+    cols, figsize=..., squeeze=False)`` a grid; ``options`` go to ``plt.subplots``.
+    Returns ``(figure, axes)``; write it with :func:`save_figure`."""
+    return pyplot().subplots(*grid, figsize=figsize, dpi=120, **options)
+
+
+def save_figure(fig: Any, path: str | os.PathLike) -> Path:
+    """The figure as a PNG at ``path``, laid out tightly and written atomically; the
+    figure is closed afterwards."""
+    return atomic_write_figure(fig, path)
 
 
 def plot_vs_axis(
@@ -30,11 +48,9 @@ def plot_vs_axis(
     """Accuracy vs ``axis``: one line per value of the ``by`` columns with error bars
     (std over seeds); with ``reference`` (a column such as ``"paper"``) dashed lines
     of the same colour."""
-    plt = pyplot()
-
     labels = labels or {}
     axis_col = column_name(axis)
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    fig, ax = new_figure()
     for key, rows in table_lines(table, by):
         rows = rows.sort_values(axis_col)
         line = ax.errorbar(
@@ -70,7 +86,7 @@ def plot_vs_axis(
             ha="right",
             fontsize="small",
         )
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_panels(
@@ -91,16 +107,12 @@ def plot_panels(
     runs), and the ``references`` columns (e.g. ``paper``, ``reproduction``) as dashed and
     dotted lines, so differences of a point stay visible where a shared 0-100 axis would
     stack every line at the top."""
-    plt = pyplot()
-
     labels = labels or {}
     axis_col = column_name(axis)
     lines = list(table_lines(table, by))
     cols = min(3, len(lines))
     rows_n = -(-len(lines) // cols)
-    fig, axes = plt.subplots(
-        rows_n, cols, figsize=(3.6 * cols, 2.9 * rows_n), dpi=120, squeeze=False
-    )
+    fig, axes = new_figure(rows_n, cols, figsize=(3.6 * cols, 2.9 * rows_n), squeeze=False)
     styles = ["--", ":", "-."]
     for ax, (key, rows) in zip(axes.flat, lines, strict=False):
         rows = rows.sort_values(axis_col)
@@ -130,7 +142,7 @@ def plot_panels(
     axes.flat[0].legend(fontsize="x-small")
     if title:
         fig.suptitle(textwrap.fill(title, 100), fontsize="medium")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 #: The memorisation figure's curves: clean labels learnt (solid), wrong labels memorised.
@@ -151,10 +163,8 @@ def plot_curves(
     """Per epoch and per run (``{label: history}``, histories as ``history.json`` holds
     them): each history key of ``keys`` (``{key: legend text}``) in percent, one colour
     per run and one line style per key; a run without a key draws no line for it."""
-    plt = pyplot()
-
     styles = ["-", "--", ":", "-."]
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    fig, ax = new_figure()
     for run, (label, history) in enumerate(histories.items()):
         epochs = sorted(history)
         shown = [e + 1 for e in epochs]
@@ -175,7 +185,7 @@ def plot_curves(
         ax.set_title(textwrap.fill(title, 70), fontsize="medium")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="x-small")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_memorisation(
@@ -210,9 +220,7 @@ def plot_lines(
 ) -> Path:
     """``y`` against ``x``, one marked line per value of ``by`` (rows sorted by ``x``);
     rows where ``y`` is missing are left out.  Written atomically as a PNG."""
-    plt = pyplot()
-
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    fig, ax = new_figure()
     frame = frame[frame[y].notna()]
     groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=True))
     for value, rows in groups:
@@ -230,8 +238,4 @@ def plot_lines(
     ax.grid(alpha=0.3, which="both")
     if by is not None:
         ax.legend(fontsize="small")
-    return _save(fig, path)
-
-
-def _save(fig, path: str | os.PathLike) -> Path:
-    return atomic_write_figure(fig, path)
+    return save_figure(fig, path)

@@ -23,14 +23,23 @@ Outputs in ``--out``: the run directories and ``results.sqlite``, then ``table.m
 ``claims.json`` and the figure, made from exactly the runs the command line
 describes (its methods, axis values, seeds and overrides, on its backend).
 
+A table that is not aggregated from training runs (Menon et al.'s synthetic
+experiments, :mod:`kerasnoise.synthetic`: NumPy fits in this process) is declared as a
+:class:`ComputedTable`; :func:`main` and :func:`run` take it as they take an
+:class:`Experiment`, and its ``table.md`` and ``table.csv`` are written by the same
+:mod:`kerasnoise.report` functions.
+
 One idea per module: :mod:`~kerasnoise.tables.declaration` (what an experiment
 is), :mod:`~kerasnoise.tables.command_line` (its flags, :func:`main` and
 :func:`run`), :mod:`~kerasnoise.tables.planning` (the runs a command line means,
-the learning-rate choice) and :mod:`~kerasnoise.tables.outputs` (the table,
-claims and figures made from the finished runs).
+the learning-rate choice, the output folder), :mod:`~kerasnoise.tables.outputs` (the
+table, claims and figures made from the finished runs) and
+:mod:`~kerasnoise.tables.computed` (a table computed in this process: its base class,
+command line and files).
 """
 
 from kerasnoise.tables.command_line import build_parser, main, main_among, run
+from kerasnoise.tables.computed import ComputedTable
 from kerasnoise.tables.declaration import (
     Curves,
     Experiment,
@@ -42,6 +51,7 @@ from kerasnoise.tables.declaration import (
 from kerasnoise.tables.planning import searches
 
 __all__ = [
+    "ComputedTable",
     "Curves",
     "Experiment",
     "LRChoice",

@@ -1,5 +1,7 @@
 """The command line every script in ``experiments/`` shares (:func:`main`,
-:func:`main_among`) and the same from Python (:func:`run`)."""
+:func:`main_among`) and the same from Python (:func:`run`), for an :class:`Experiment`
+(training runs) and for a :class:`~kerasnoise.tables.computed.ComputedTable`
+(computed in this process) alike."""
 
 from __future__ import annotations
 
@@ -19,8 +21,10 @@ from kerasnoise._args import (
     add_out,
     choose_backend,
     csv_list,
+    script_command,
 )
 from kerasnoise.config import SELECT_ON
+from kerasnoise.tables.computed import ComputedTable, computed_parser, main_computed, run_computed
 from kerasnoise.tables.declaration import Experiment, Outcome
 from kerasnoise.tables.planning import PlanError, dest, execute
 
@@ -36,7 +40,10 @@ def _axis_type(values: Sequence) -> type:
     return str
 
 
-def build_parser(experiment: Experiment) -> argparse.ArgumentParser:
+def build_parser(experiment: Experiment | ComputedTable) -> argparse.ArgumentParser:
+    """The command line of ``experiment``: its flags, ``--out`` and the rest."""
+    if isinstance(experiment, ComputedTable):
+        return computed_parser(experiment)
     p = argparse.ArgumentParser(prog=f"python -m {experiment.module}", description=experiment.title)
     add_backend(p)
     p.add_argument(
@@ -102,7 +109,7 @@ def build_parser(experiment: Experiment) -> argparse.ArgumentParser:
     return p
 
 
-def main(experiment: Experiment, argv: Sequence[str] | None = None) -> int:
+def main(experiment: Experiment | ComputedTable, argv: Sequence[str] | None = None) -> int:
     """Run the experiment as the command line says; print and write its table."""
     parser = build_parser(experiment)
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -110,7 +117,7 @@ def main(experiment: Experiment, argv: Sequence[str] | None = None) -> int:
 
 
 def main_among(
-    experiments: dict[str, Experiment], flag: str, argv: Sequence[str] | None = None
+    experiments: dict[str, Experiment | ComputedTable], flag: str, argv: Sequence[str] | None = None
 ) -> int:
     """The command line of a script that declares one experiment per value of ``--flag``
     (``python -m experiments.menon_cifar --dataset cifar100``; the first is the default)."""
@@ -123,20 +130,29 @@ def main_among(
     experiment = experiments[getattr(known, flag.replace("-", "_"))]
     parser = build_parser(experiment)
     parser.add_argument(f"--{flag}", **option)
-    return _main(experiment, parser, argv)
+    return _main(experiment, parser, argv, among=flag.replace("-", "_"))
 
 
-def _main(experiment: Experiment, parser: argparse.ArgumentParser, argv: list[str]) -> int:
+def _main(
+    experiment: Experiment | ComputedTable,
+    parser: argparse.ArgumentParser,
+    argv: list[str],
+    among: str = "",
+) -> int:
+    if isinstance(experiment, ComputedTable):
+        return main_computed(experiment, parser, argv, drop=[among] if among else [])
     args = parser.parse_args(argv)
     choose_backend(parser, args.backend)
     try:
-        outcome = execute(experiment, args, " ".join(["python -m", experiment.module, *argv]))
+        outcome = execute(experiment, args, script_command(experiment.module, argv))
     except PlanError as err:
         parser.error(str(err))
     return 1 if outcome.failed else 0
 
 
-def run(experiment: Experiment, *, backend: str | None = None, **options: Any) -> Outcome:
+def run(
+    experiment: Experiment | ComputedTable, *, backend: str | None = None, **options: Any
+) -> Outcome | Any:
     """The command line's work from Python: ``run(EXPERIMENT, rates=[0.6], seeds=[0],
     out="runs/x", data_dir="../shared/data", jobs=1, epochs=1)``.
 
@@ -153,7 +169,15 @@ def run(experiment: Experiment, *, backend: str | None = None, **options: Any) -
     Worker processes (``jobs`` > 1, the default on a CPU) import the calling script
     again; called at a script's top level outside ``if __name__ == "__main__":``, or
     from standard input, it trains in this process instead (``jobs=1``) and says so.
+
+    For a :class:`~kerasnoise.tables.computed.ComputedTable` (no Keras, no
+    ``backend``): the options of its ``run`` and ``out``; it computes, writes the same
+    files as its command line and returns its outcome.
     """
+    if isinstance(experiment, ComputedTable):
+        if backend is not None:
+            raise ValueError(f"{experiment.name} trains no Keras model: it has no backend")
+        return run_computed(experiment, **options)
     unguarded = _unguarded_script_call(sys._getframe(1))
     parser = build_parser(experiment)
     args = parser.parse_args([])

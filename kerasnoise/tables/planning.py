@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
+import os
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from kerasnoise.config import parse_overrides
 from kerasnoise.tables.declaration import Experiment, LRChoice, Outcome
 from kerasnoise.tables.outputs import Source, what_ran, write_report
 
-__all__ = ["PlanError", "dest", "execute", "searches", "plan"]
+__all__ = ["PlanError", "dest", "execute", "searches", "plan", "output_folder"]
 
 
 def dest(experiment: Experiment, key: str) -> str:
@@ -206,6 +207,17 @@ def select_learning_rates(
     return chosen
 
 
+def output_folder(out: str | os.PathLike | None, name: str) -> Path:
+    """The output folder a command line means: ``--out``, else ``runs/<name>``,
+    created and proven writable; ``ValueError`` (naming ``--out``) otherwise."""
+    from kerasnoise.sweep import check_writable
+
+    try:
+        return check_writable(out or Path("runs") / name)
+    except ValueError as err:
+        raise ValueError(f"--out: {err}") from None
+
+
 def plan(experiment: Experiment, args, sweep_lib):
     methods = args.methods or list(experiment.methods)
     unknown = [m for m in methods if m not in experiment.methods]
@@ -217,10 +229,7 @@ def plan(experiment: Experiment, args, sweep_lib):
     overrides.update(parse_overrides(args.overrides))
     seeds = args.seeds or (experiment.quick_seeds if args.quick else experiment.seeds)
     shard = sweep_lib.parse_shard(args.shard) if args.shard else sweep_lib.shard_from_env()
-    try:
-        out = sweep_lib.check_writable(args.out or Path("runs") / experiment.name)
-    except ValueError as err:
-        raise ValueError(f"--out: {err}") from None
+    out = output_folder(args.out, experiment.name)
     sweep = experiment.sweep(
         methods=methods,
         axes={key: getattr(args, dest(experiment, key)) for key in experiment.axes},

@@ -1,5 +1,5 @@
 """Linear scorers without bias, ``score = x · θ``, fitted by minimising the mean margin
-loss (:mod:`kerasnoise.margins`) with SciPy's SLSQP and the analytic gradient, as in
+loss (:mod:`kerasnoise.synthetic.margins`) with SciPy's SLSQP and the analytic gradient, as in
 Menon et al. 2020's synthetic experiments; NumPy and SciPy only.
 
     fit = fit_linear(loss, train.x, train.y)            # θ, iterations, status
