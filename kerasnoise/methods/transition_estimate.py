@@ -13,7 +13,7 @@ id is the one the loss section names (the method adds nothing to it).
    its run id; one such run serves every corrected loss and estimator of its cell;
 2. :meth:`EstimatedTransition.use_earlier_stage`: its softmax on every training image
    and the noisy labels it trained on give T-hat by every estimator of
-   :data:`kerasnoise.transition.ESTIMATORS` (anchor points with ``loss.anchor_filter``;
+   :data:`kerasnoise.noise.transition.ESTIMATORS` (anchor points with ``loss.anchor_filter``;
    cleanlab's confident joint), so that a cell's estimators are compared on the same
    model;
 3. :meth:`EstimatedTransition.loss_section`: the loss with ``transition`` the estimate
