@@ -109,11 +109,11 @@ def _eval_path(args: argparse.Namespace) -> None:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from kerasnoise import evaluation
+    from kerasnoise import reevaluation
 
     with _validating():
-        evaluation.check_run(args.path, split=args.split)
-    result = evaluation.evaluate_run(args.path, split=args.split, data_dir=args.data_dir)
+        reevaluation.check_run(args.path, split=args.split)
+    result = reevaluation.evaluate_run(args.path, split=args.split, data_dir=args.data_dir)
     for key, value in result.items():
         print(f"{key:24s} {value}")
     return 0

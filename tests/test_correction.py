@@ -9,7 +9,7 @@ import pytest
 from keras import ops
 
 from kerasnoise import config as cfg
-from kerasnoise import evaluation, losses, methods, noise, presets, training
+from kerasnoise import losses, methods, noise, presets, reevaluation, training
 from kerasnoise.losses import correction
 
 K = 5
@@ -326,7 +326,7 @@ def test_oracle_uses_the_runs_realised_transition(shared_data, tmp_path):
     loaded = keras.saving.load_model(run_dir / "model.keras")
     np.testing.assert_allclose(loaded.loss.matrix, realised)
     assert json.loads((run_dir / "config.json").read_text())["loss"]["transition"] == "oracle"
-    again = evaluation.evaluate_run(run_dir)  # kerasnoise eval: the loss found by name
+    again = reevaluation.evaluate_run(run_dir)  # kerasnoise eval: the loss found by name
     assert again["accuracy"] == pytest.approx(record["test_accuracy_final_model"])
 
 

@@ -32,7 +32,7 @@ LAYERS = [
     ["presets"],
     ["optimizers", "callbacks", "results"],
     ["training"],
-    ["evaluation", "sweep"],
+    ["reevaluation", "sweep"],
     ["report", "claims"],
     ["search"],
     ["tables", "cli", "synthetic"],

@@ -12,12 +12,12 @@ import pytest
 
 from kerasnoise import (
     cli,
-    evaluation,
     metrics,
     models,
     noise,
     optimizers,
     presets,
+    reevaluation,
     report,
     training,
 )
@@ -132,7 +132,7 @@ def test_train_command_end_to_end_and_eval(shared_data, tmp_path, capsys):
     assert f"{100 * record['test_accuracy_last']:.2f}%" in capsys.readouterr().out
 
     # eval reproduces the recorded accuracy of the saved model
-    evaluated = evaluation.evaluate_run(run_dir)
+    evaluated = reevaluation.evaluate_run(run_dir)
     assert evaluated["accuracy"] == record["test_accuracy_final_model"]
     assert record["test_accuracy_final_model"] == record["test_accuracy_last"]
     assert cli.main(["eval", str(run_dir / "model.keras"), "--split", "val"]) == 0

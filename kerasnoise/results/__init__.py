@@ -15,7 +15,7 @@ One idea per module, importing in one direction: :mod:`~kerasnoise.results.rundi
 run directory's files) → :mod:`~kerasnoise.results.store` (the SQLite store of run
 records, :class:`ResultsStore`) → :mod:`~kerasnoise.results.merging` (merging the output
 folders of several machines).  Evaluating a saved run again is
-:mod:`kerasnoise.evaluation` (it rebuilds the run's data through training, a layer above).
+:mod:`kerasnoise.reevaluation` (it rebuilds the run's data through training, a layer above).
 """
 
 from kerasnoise.results import rundir
