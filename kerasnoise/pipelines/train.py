@@ -1,38 +1,15 @@
-"""Noisy ``tf.data`` input pipelines that feed ``model.fit`` on every Keras backend.
+"""The training pipeline: shuffled, standardised, optionally augmented batches of a noisy set.
 
-The pipeline never copies images.  It walks example *indices*: each epoch,
-``0 .. M-1`` are batched, permuted by ``tf.random.experimental.index_shuffle``
-(a stateless, seeded permutation computed per index, so there is no shuffle
-buffer and memory does not grow with M), and each batch gathers its labels from
-the noisy label array and its images from the one image array by index
-arithmetic (example ``j`` uses image ``j mod N``; see
-:class:`kerasnoise.noise.NoiseResult`).  Rolnick's alpha = 100 on MNIST is
-6,060,000 examples an epoch from the same 47 MB of images plus 24 MB of labels.
-
-Order and augmentation depend only on ``(seed, epoch, batch)``: the same seeds
-give the same batches on TensorFlow, JAX and PyTorch (``tf.data`` runs on the
-CPU whatever the backend), and a different order every epoch.  An epoch counter
-advances each time the dataset is iterated; with ``model.fit`` pass
-``callbacks=[pipeline.epoch_callback()]`` so that the counter follows fit's epoch
-on every backend (JAX and PyTorch iterate once more to build the model) and on
-resume.
-
-Batches are ``(images, labels)``: images ``float32`` of shape ``(B, H, W, C)``,
-standardised as ``(x / 255 - mean) / std``; labels ``int32`` class indices.
-
-Two feeds give the same batches: ``pipeline.dataset`` (a ``tf.data.Dataset``,
-which TensorFlow runs inside its compiled training loop) and
-``pipeline.batches`` (a ``keras.utils.PyDataset`` that computes 16 batches per
-call and hands out NumPy views, because JAX and PyTorch pull every batch through
-Python, where ``tf.data`` costs ~1 ms of CPU per batch).  ``pipeline.for_fit()``
-picks the right one for the active backend.
+:class:`TrainPipeline` walks example indices (see :mod:`kerasnoise.pipelines`) and gives
+them as a ``tf.data.Dataset`` (``pipeline.dataset``, for TensorFlow) or as
+:class:`PipelineBatches` (``pipeline.batches``, a ``keras.utils.PyDataset`` of NumPy
+arrays, the feed for JAX and PyTorch): the same batches either way.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -40,84 +17,15 @@ import numpy as np
 import tensorflow as tf
 
 from kerasnoise._checks import non_negative_int, positive_int
-from kerasnoise.datasets import Dataset
-from kerasnoise.noise import NoiseModel, NoiseResult, check_labels
-
-__all__ = [
-    "TrainPipeline",
-    "PipelineBatches",
-    "NoisyData",
-    "eval_pipeline",
-    "random_crop_flip",
-    "build",
-    "corrupt",
-]
-
-AUTOTUNE = tf.data.AUTOTUNE
+from kerasnoise.noise import NoiseResult
+from kerasnoise.pipelines.augment import crop_flip, crop_flip_draws
+from kerasnoise.pipelines.inputs import AUTOTUNE, as_nhwc, finish, standardizer
 
 
 def _check_seed(seed: Any) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**63:
         raise ValueError(f"seed must be an integer in [0, 2**63), got {seed!r}")
     return int(seed)
-
-
-def _as_nhwc(images: Any, name: str = "images") -> np.ndarray:
-    x = np.asarray(images)
-    if x.ndim == 3:
-        x = x[..., np.newaxis]  # a view, not a copy
-    if x.ndim != 4 or x.shape[0] == 0:
-        raise ValueError(f"{name} must have shape (N, H, W) or (N, H, W, C), got {x.shape}")
-    if x.dtype != np.uint8:
-        raise TypeError(f"{name} must be uint8 pixels in 0..255, got dtype {x.dtype}")
-    return x
-
-
-def _standardizer(mean: Sequence[float] | None, std: Sequence[float] | None, channels: int):
-    """``x -> (x / 255 - mean) / std`` as one multiply-add, per channel."""
-    if (mean is None) != (std is None):
-        raise ValueError(
-            "give both mean and std, or neither (then images are only scaled to [0, 1])"
-        )
-    mean = (
-        np.zeros(channels) if mean is None else np.broadcast_to(np.asarray(mean, float), channels)
-    )
-    std = np.ones(channels) if std is None else np.broadcast_to(np.asarray(std, float), channels)
-    if np.any(std <= 0):
-        raise ValueError(f"std must be positive, got {std.tolist()}")
-    scale = tf.constant(1.0 / (255.0 * std), tf.float32)
-    offset = tf.constant(-mean / std, tf.float32)
-    return lambda x: tf.cast(x, tf.float32) * scale + offset
-
-
-def random_crop_flip(images: tf.Tensor, seed: tf.Tensor, padding: int = 4) -> tf.Tensor:
-    """CIFAR augmentation on a batch: zero-pad by ``padding``, random crop, random h-flip.
-
-    Each image gets its own crop offset in ``[0, 2 * padding]`` on both axes and a
-    fair coin for the horizontal flip, drawn statelessly from ``seed`` (shape [2]),
-    as torchvision's ``RandomCrop(size, padding=4)`` + ``RandomHorizontalFlip()``.
-    Works on raw pixels (pad value 0 = black), before standardisation.
-    """
-    offsets, flip = _crop_flip_draws(seed, tf.shape(images)[0], padding)
-    return _crop_flip(images, offsets, flip, padding)
-
-
-def _crop_flip_draws(seed: tf.Tensor, size, padding: int) -> tuple[tf.Tensor, tf.Tensor]:
-    """Crop offsets ``[size, 2]`` and flip coins ``[size, 1]`` drawn from ``seed``."""
-    crop_seed, flip_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
-    offsets = tf.random.stateless_uniform([size, 2], crop_seed, 0, 2 * padding + 1, tf.int32)
-    flip = tf.random.stateless_uniform([size, 1], flip_seed, 0, 2, tf.int32) > 0
-    return offsets, flip
-
-
-def _crop_flip(images: tf.Tensor, offsets: tf.Tensor, flip: tf.Tensor, padding: int) -> tf.Tensor:
-    height, width = images.shape[1], images.shape[2]
-    padded = tf.pad(images, [[0, 0], [padding, padding], [padding, padding], [0, 0]])
-    rows = offsets[:, :1] + tf.range(height)
-    cols = offsets[:, 1:] + tf.range(width)
-    cols = tf.where(flip, tf.reverse(cols, axis=[1]), cols)  # flipping = reading columns backwards
-    out = tf.gather(padded, rows, axis=1, batch_dims=1)
-    return tf.gather(out, cols, axis=2, batch_dims=1)
 
 
 class TrainPipeline:
@@ -174,7 +82,7 @@ class TrainPipeline:
             raise TypeError(
                 f"noise must be a NoiseResult (from NoiseModel.apply), got {type(noise)}"
             )
-        x = _as_nhwc(images)
+        x = as_nhwc(images)
         if x.shape[0] != noise.num_clean:
             raise ValueError(
                 f"images has {x.shape[0]} examples but the noise was applied to "
@@ -207,13 +115,13 @@ class TrainPipeline:
                 raise ValueError(
                     "this noise draws extra examples from another array: pass extra_images"
                 )
-            other = _as_nhwc(extra_images, "extra_images")
+            other = as_nhwc(extra_images, "extra_images")
             if other.shape[1:] != x.shape[1:]:
                 raise ValueError(
                     f"extra_images have shape {other.shape[1:]}, training images {x.shape[1:]}"
                 )
         self._epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
-        load = self._loader(x, other, _standardizer(mean, std, x.shape[-1]))
+        load = self._loader(x, other, standardizer(mean, std, x.shape[-1]))
         self._load_fn = tf.function(load, input_signature=[tf.TensorSpec([], tf.int64)] * 3)
         self._batches: PipelineBatches | None = None
         self.dataset = self._build(load)
@@ -332,7 +240,7 @@ class TrainPipeline:
                 # each batch draws a full batch of crops and flips from its own seed
                 def draws(batch):
                     batch_seed = tf.random.experimental.stateless_fold_in(epoch_seed, batch)
-                    return _crop_flip_draws(batch_seed, size, padding)
+                    return crop_flip_draws(batch_seed, size, padding)
 
                 offsets, flip = tf.map_fn(
                     draws, tf.range(first, first + count), fn_output_signature=draws_spec
@@ -343,7 +251,7 @@ class TrainPipeline:
                 j = tf.random.experimental.index_shuffle(j, epoch_seed, num - 1)
             xb = gather_images(j)
             if self.augment:
-                xb = _crop_flip(xb, offsets, flip, padding)
+                xb = crop_flip(xb, offsets, flip, padding)
             return standardize(xb), tf.gather(labels, j)
 
         return load
@@ -366,7 +274,7 @@ class TrainPipeline:
 
         ds = tf.data.Dataset.range(1).map(next_epoch).flat_map(one_epoch)
         ds = ds.apply(tf.data.experimental.assert_cardinality(period))
-        return _finish(ds)
+        return finish(ds)
 
 
 class PipelineBatches(keras.utils.PyDataset):
@@ -448,186 +356,3 @@ class PipelineBatches(keras.utils.PyDataset):
     def on_epoch_end(self) -> None:
         self.pipeline.set_epoch(self.pipeline.epoch + 1)
         self._cached = None
-
-
-def _finish(ds: tf.data.Dataset) -> tf.data.Dataset:
-    options = tf.data.Options()
-    options.deterministic = True
-    return ds.with_options(options).prefetch(AUTOTUNE)
-
-
-def eval_pipeline(
-    images: Any,
-    labels: Any,
-    *,
-    batch_size: int,
-    mean: Sequence[float] | None = None,
-    std: Sequence[float] | None = None,
-    num_classes: int | None = None,
-    image_index: Any = None,
-) -> tf.data.Dataset:
-    """Batches of ``(standardised images, int32 labels)`` in order, for evaluation.
-
-    ``image_index`` (one per label) names the image behind each label, so several
-    labels can share an image without copying it (additive noise); by default
-    label ``j`` belongs to image ``j``.
-    """
-    x = _as_nhwc(images)
-    y = np.asarray(labels)
-    y = check_labels(y, num_classes if num_classes is not None else int(y.max()) + 1)
-    if image_index is None:
-        if y.shape[0] != x.shape[0]:
-            raise ValueError(f"images has {x.shape[0]} examples but labels has {y.shape[0]}")
-        image_index = np.arange(x.shape[0])
-    image_index = np.asarray(image_index, dtype=np.int64)
-    if image_index.shape != y.shape:
-        raise ValueError(f"image_index has shape {image_index.shape}, labels {y.shape}")
-    if image_index.size and not 0 <= image_index.min() <= image_index.max() < x.shape[0]:
-        raise ValueError(f"image_index must lie in [0, {x.shape[0]}), the number of images")
-    batch_size = positive_int(batch_size, "batch_size")
-    images_t, labels_t = tf.constant(x), tf.constant(y.astype(np.int32))
-    index_t = tf.constant(image_index)
-    standardize = _standardizer(mean, std, x.shape[-1])
-    ds = tf.data.Dataset.range(y.shape[0]).batch(batch_size)
-    ds = ds.map(
-        lambda j: (standardize(tf.gather(images_t, tf.gather(index_t, j))), tf.gather(labels_t, j)),
-        num_parallel_calls=AUTOTUNE,
-    )
-    return _finish(ds)
-
-
-@dataclass
-class NoisyData:
-    """Everything :func:`build` made: the pipelines and the noise applied."""
-
-    train: TrainPipeline
-    val: tf.data.Dataset | None
-    test: tf.data.Dataset
-    noise: NoiseResult
-    val_noise: NoiseResult | None = None  # the validation labels' own draw, when noisy
-
-
-def build(
-    data: Dataset,
-    noise: NoiseModel,
-    *,
-    noise_seed: Any,
-    seed: int,
-    batch_size: int,
-    eval_batch_size: int | None = None,
-    augment: bool = False,
-    extra_images: Any = None,
-    noisy_validation: bool = False,
-    steps_per_period: int | None = None,
-    clean_flags: bool = False,
-) -> NoisyData:
-    """Apply ``noise`` to ``data``'s training labels and build all pipelines.
-
-    The test set keeps its true labels, and so does the validation set unless
-    ``noisy_validation``: then ``noise`` corrupts the validation labels too, from the
-    same noise process (:func:`corrupt`), and additive noise adds its extra pairs to
-    the validation images.
-    Standardisation uses ``data.info.mean`` and ``data.info.std``.
-
-    Args:
-        data: a loaded :class:`~kerasnoise.datasets.Dataset` (with or without a
-            validation split).
-        noise: a noise model, e.g. ``kerasnoise.noise.get("pair_flip", rate=0.2)``.
-        noise_seed: seed of the corruption (int or ``numpy.random.Generator``).
-        seed: seed of the example order and augmentation.
-        batch_size: training batch size; ``eval_batch_size`` defaults to it.
-        augment: CIFAR crop-and-flip augmentation on the training set.
-        extra_images: images for ``Additive(source="other")``.
-        noisy_validation: score validation against noisy labels, as a user's own
-            split of noisy data would be (needs a validation split).
-        steps_per_period: Keras epochs of this many steps instead of one pass
-            (see :class:`TrainPipeline`).
-        clean_flags: training labels as ``[label, clean]`` pairs (:class:`TrainPipeline`).
-    """
-    info = data.info
-    result, val_noise = corrupt(
-        data, noise, noise_seed=noise_seed, noisy_validation=noisy_validation
-    )
-    train = TrainPipeline(
-        data.x_train,
-        result,
-        batch_size=batch_size,
-        seed=seed,
-        mean=info.mean,
-        std=info.std,
-        augment=augment,
-        extra_images=extra_images,
-        steps_per_period=steps_per_period,
-        clean_flags=clean_flags,
-    )
-    eval_kw = dict(
-        batch_size=eval_batch_size or batch_size,
-        mean=info.mean,
-        std=info.std,
-        num_classes=info.num_classes,
-    )
-    val = None
-    if val_noise is not None:
-        index = val_noise.image_index(np.arange(val_noise.num_examples))
-        val = eval_pipeline(data.x_val, val_noise.labels, image_index=index, **eval_kw)
-    elif data.x_val is not None:
-        val = eval_pipeline(data.x_val, data.y_val, **eval_kw)
-    test = eval_pipeline(data.x_test, data.y_test, **eval_kw)
-    return NoisyData(train=train, val=val, test=test, noise=result, val_noise=val_noise)
-
-
-def corrupt(
-    data: Dataset, noise: NoiseModel, *, noise_seed: Any, noisy_validation: bool = False
-) -> tuple[NoiseResult, NoiseResult | None]:
-    """The training labels' noise and, with ``noisy_validation``, the validation labels'.
-
-    The training labels are drawn with ``noise_seed``.  The validation labels come from
-    the same noise process: for most models a draw of their own (seeded from
-    ``noise_seed`` and 1, so the training labels are the same with and without it); for
-    a model whose draw has hidden parameters (``hidden_parameters``: instance-dependent
-    noise's projections), one draw over the training and validation examples together,
-    split after, as Xia et al. corrupt the whole set before they split it (a draw of its
-    own would use other projections: another noise process).
-
-    Raises:
-        ValueError: ``noisy_validation`` without a validation split, or with additive
-            noise whose extra pairs come from another data set.
-    """
-    if not isinstance(noise, NoiseModel):
-        raise TypeError(f"noise must be a NoiseModel (see kerasnoise.noise.get), got {type(noise)}")
-    k = data.info.num_classes
-    if noisy_validation and data.x_val is None:
-        raise ValueError("noisy_validation=True needs a Dataset with a validation split")
-    if noisy_validation and getattr(noise, "hidden_parameters", False):
-        n = len(data.y_train)
-        images = {}
-        if getattr(noise, "needs_images", False):  # one transient copy, for this draw only
-            images = {"images": np.concatenate([data.x_train, data.x_val])}
-        labels = np.concatenate([np.ravel(data.y_train), np.ravel(data.y_val)])
-        both = noise.apply(labels, num_classes=k, seed=noise_seed, **images)
-        return both.part(0, n), both.part(n, len(labels))
-    result = noise.apply(
-        data.y_train, num_classes=k, seed=noise_seed, **_images(noise, data.x_train)
-    )
-    if not noisy_validation:
-        return result, None
-    return result, _validation_noise(noise, data, noise_seed)
-
-
-def _validation_noise(noise: NoiseModel, data: Dataset, noise_seed: Any) -> NoiseResult:
-    if getattr(noise, "source", "train") != "train":
-        raise ValueError("noisy_validation needs extra pairs drawn from the training images")
-    if isinstance(noise_seed, np.random.SeedSequence):
-        noise_seed = noise_seed.entropy
-    if isinstance(noise_seed, np.random.Generator) or noise_seed is None:
-        raise TypeError("noisy_validation needs an int or SeedSequence noise_seed")
-    seed = np.random.SeedSequence([*np.atleast_1d(noise_seed).tolist(), 1])
-    return noise.apply(
-        data.y_val, num_classes=data.info.num_classes, seed=seed, **_images(noise, data.x_val)
-    )
-
-
-def _images(noise: NoiseModel, images: np.ndarray) -> dict:
-    """``{"images": images}`` for a noise model with ``needs_images`` (the array itself,
-    never a copy), else nothing (a plug-in's ``apply`` may not take ``images``)."""
-    return {"images": images} if getattr(noise, "needs_images", False) else {}
