@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +117,38 @@ def __getattr__(name: str) -> Any:  # the Keras callbacks, made on first use
     if name in callbacks:
         return callbacks[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# --------------------------------------------------------------------------- plug-ins
+
+
+def install_distribution(site: Path, name: str, version: str, entry_points: str) -> Path:
+    """An installed distribution as pip leaves it in ``site``:
+    ``<name>-<version>.dist-info/`` with ``METADATA`` and ``entry_points.txt`` (the
+    ``[group]`` / ``name = module:object`` lines of ``entry_points``).  Put ``site`` on
+    ``sys.path`` (then ``importlib.invalidate_caches()`` and
+    ``kerasnoise.registry.refresh()``) or on a subprocess's ``PYTHONPATH``
+    (:func:`plugin_environment`) to install it there."""
+    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (info / "entry_points.txt").write_text(textwrap.dedent(entry_points).lstrip())
+    return info
+
+
+def plugin_environment(*sites: Path, **variables: str) -> dict[str, str]:
+    """The environment of a subprocess (a fresh interpreter) that has the packages of
+    ``sites`` installed and imports this checkout's kerasnoise (and ``tests``), on this
+    process's Keras backend; ``variables`` are set too."""
+    import keras
+
+    path = os.pathsep.join([*map(str, sites), str(REPO), os.environ.get("PYTHONPATH", "")])
+    return {
+        **os.environ,
+        "PYTHONPATH": path,
+        "KERAS_BACKEND": keras.backend.backend(),
+        **variables,
+    }
 
 
 # --------------------------------------------------------------------------- run records

@@ -4,10 +4,8 @@ wherever ours are (configs, ``kerasnoise train`` and ``eval``, experiments)."""
 
 import dataclasses
 import json
-import os
 import subprocess
 import sys
-import textwrap
 import zipfile
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from keras import ops
 from kerasnoise import cli, datasets, losses, models, noise, presets, registry, training
 from kerasnoise import config as cfg
 from kerasnoise.tables import Experiment, run
+from tests.helpers import install_distribution, plugin_environment
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL = ["epochs=1", "train_limit=1000", "validation=200", "batch_size=64", "eval_batch_size=500"]
@@ -343,14 +342,6 @@ def documented_data_set() -> str:
     return section[section.index("```python\n") + len("```python\n") :].split("```")[0]
 
 
-def _distribution(site: Path, name: str, version: str, entry_points: str) -> None:
-    """An installed distribution as pip leaves it: ``<name>-<version>.dist-info/``."""
-    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
-    (info / "entry_points.txt").write_text(textwrap.dedent(entry_points).lstrip())
-
-
 @pytest.fixture(scope="module")
 def plugin_site(tmp_path_factory):
     """A folder on ``sys.path`` with two installed plug-in packages: ``knoise-demo``
@@ -363,9 +354,9 @@ def plugin_site(tmp_path_factory):
     (site / "knoise_demo" / "__init__.py").write_text("")
     (site / "knoise_demo" / "parts.py").write_text(PARTS)
     (site / "knoise_demo" / "digits.py").write_text(documented_data_set())
-    _distribution(site, "knoise-demo", "0.1", ENTRY_POINTS)
+    install_distribution(site, "knoise-demo", "0.1", ENTRY_POINTS)
     broken = "[kerasnoise.losses]\ndemo_broken = knoise_broken.missing:Loss\n"
-    _distribution(site, "knoise-broken", "0.2", broken)
+    install_distribution(site, "knoise-broken", "0.2", broken)
     sys.path.insert(0, str(site))
     importlib.invalidate_caches()
     registry.refresh()
@@ -373,11 +364,6 @@ def plugin_site(tmp_path_factory):
     sys.path.remove(str(site))
     importlib.invalidate_caches()
     registry.refresh()
-
-
-def _environment(site: Path) -> dict:
-    path = os.pathsep.join([str(site), str(REPO), os.environ.get("PYTHONPATH", "")])
-    return {**os.environ, "PYTHONPATH": path, "KERAS_BACKEND": keras.backend.backend()}
 
 
 def test_installed_plugins_are_found_lazily(plugin_site):
@@ -442,7 +428,7 @@ def test_installed_plugins_train_and_evaluate_by_name(plugin_site, shared_data, 
         [sys.executable, "-m", "kerasnoise.cli", "eval", str(run_dir)],
         capture_output=True,
         text=True,
-        env=_environment(plugin_site),
+        env=plugin_environment(plugin_site),
         timeout=300,
         cwd=tmp_path,
     )
