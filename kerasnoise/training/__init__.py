@@ -4,7 +4,8 @@ One idea per submodule: :mod:`~kerasnoise.training.run` (where a run lives, its
 store rows) → :mod:`~kerasnoise.training.keras_state` → :mod:`~kerasnoise.training.data`
 (the data set, noise and pipelines) → :mod:`~kerasnoise.training.assembly` (model,
 loss, optimizer, callbacks) → :mod:`~kerasnoise.training.record` (the result record)
-→ :mod:`~kerasnoise.training.lifecycle` (:func:`train`).
+→ :mod:`~kerasnoise.training.earlier_stage` (a finished run handed to the method that
+asked for it) → :mod:`~kerasnoise.training.lifecycle` (:func:`train`).
 
 :func:`train` is a sequence of steps that sweeps, tuning and experiments reuse:
 :func:`open_run` (where the run lives, is it done?), :func:`build_data` (data,
@@ -34,14 +35,16 @@ the test accuracy itself, which is an optimistic oracle and labelled as such.
 
 from kerasnoise.training.assembly import (
     RunCallbacks,
+    assemble,
     build_callbacks,
     build_model,
     compile_model,
     execution_record,
+    loss_for_run,
 )
-from kerasnoise.training.data import RunData, build_data, data_sizes, load_data, noise_summary
+from kerasnoise.training.data import RunData, build_data, load_data
 from kerasnoise.training.keras_state import isolated_keras_state
-from kerasnoise.training.lifecycle import fit, loss_for_run, run_earlier_stage, train
+from kerasnoise.training.lifecycle import fit, run_earlier_stage, train
 from kerasnoise.training.record import best_by, finish, steps_record, summarise
 from kerasnoise.training.run import Run, library_versions, open_run
 
@@ -49,12 +52,12 @@ __all__ = [
     "Run",
     "RunCallbacks",
     "RunData",
+    "assemble",
     "best_by",
     "build_callbacks",
     "build_data",
     "build_model",
     "compile_model",
-    "data_sizes",
     "execution_record",
     "finish",
     "fit",
@@ -62,7 +65,6 @@ __all__ = [
     "library_versions",
     "load_data",
     "loss_for_run",
-    "noise_summary",
     "open_run",
     "run_earlier_stage",
     "steps_record",

@@ -11,6 +11,7 @@ import keras
 from kerasnoise import callbacks as cbs
 from kerasnoise import datasets, losses, models, optimizers
 from kerasnoise import methods as methods_lib
+from kerasnoise import noise as noise_lib
 from kerasnoise.config import ExperimentConfig
 from kerasnoise.devices import execution
 from kerasnoise.results import rundir
@@ -18,15 +19,17 @@ from kerasnoise.training.data import RunData
 
 __all__ = [
     "RunCallbacks",
+    "assemble",
     "build_callbacks",
     "build_model",
     "compile_model",
     "execution_record",
+    "loss_for_run",
 ]
 
 
 def build_model(
-    config: ExperimentConfig, info: datasets.DatasetInfo, method: methods_lib.Method | None = None
+    config: ExperimentConfig, info: datasets.DatasetInfo, method: methods_lib.Method
 ) -> keras.Model:
     """The model the config's training method trains, uncompiled (call inside
     :func:`isolated_keras_state`, which sets the precision): the method's
@@ -46,8 +49,18 @@ def build_model(
             **model_params,
         )
 
-    method = method or methods_lib.from_config(config.method)
     return method.build_model(network, config)
+
+
+def loss_for_run(
+    config: ExperimentConfig, method: methods_lib.Method, noise: noise_lib.NoiseResult
+) -> tuple[dict, dict]:
+    """The loss section the run compiles with and what it adds to the run's record: the
+    method's (:meth:`kerasnoise.methods.Method.loss_section`), then the loss's own
+    reading of the run's noise (:func:`kerasnoise.losses.for_run`)."""
+    section, record = method.loss_section(config, noise)
+    params, loss_record = losses.for_run(section, noise)
+    return {"name": section["name"], **params}, {**loss_record, **record}
 
 
 def compile_model(
@@ -60,17 +73,30 @@ def compile_model(
     why ``jit_compile`` is what it is (for the run record).  ``loss_section``
     (``{"name": ..., **params}``) replaces the config's loss section (a run's loss made
     ready for its noise: :func:`loss_for_run`)."""
-    section = dict(config.loss if loss_section is None else loss_section)
-    loss = losses.get(section.pop("name"), **section)
     jit_compile, reason = execution.resolve_jit_compile(config.jit_compile, model)
+    steps_per_execution = execution.resolve_steps_per_execution(config.steps_per_execution)
+    optimizer = optimizers.build(config.optimizer, steps_per_epoch, config.epochs)
+    section = dict(config.loss if loss_section is None else loss_section)
     model.compile(
-        optimizer=optimizers.build(config.optimizer, steps_per_epoch, config.epochs),
-        loss=loss,
+        optimizer=optimizer,
+        loss=losses.get(section.pop("name"), **section),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        steps_per_execution=execution.resolve_steps_per_execution(config.steps_per_execution),
+        steps_per_execution=steps_per_execution,
         jit_compile=jit_compile,
     )
     return reason
+
+
+def assemble(
+    config: ExperimentConfig, run_data: RunData, method: methods_lib.Method
+) -> tuple[keras.Model, dict, dict]:
+    """The run's model, compiled: :func:`build_model`, then :func:`compile_model` with
+    the loss its method gives for its noise (:func:`loss_for_run`).  Returns the model,
+    its :func:`execution_record` and what the loss adds to the run's record."""
+    model = build_model(config, run_data.data.info, method)
+    loss_section, loss_record = loss_for_run(config, method, run_data.built.noise)
+    jit_reason = compile_model(model, config, len(run_data.built.train), loss_section)
+    return model, execution_record(model, run_data, jit_reason), loss_record
 
 
 @dataclasses.dataclass
@@ -88,7 +114,8 @@ def build_callbacks(
     run_data: RunData,
     extra: list | tuple = (),
     checkpoint_dir: Path | None = None,
-    method: methods_lib.Method | None = None,
+    *,
+    method: methods_lib.Method,
 ) -> RunCallbacks:
     """The run's instruments, early stopping and checkpoint (in ``checkpoint_dir``,
     default ``run_dir/checkpoint``); ``extra`` goes last."""
@@ -104,7 +131,7 @@ def build_callbacks(
             built.noise,
             run_data.scored_images,
         ),
-        *(method or methods_lib.from_config(config.method)).callbacks(config, run_data),
+        *method.callbacks(config, run_data),
         keras.callbacks.TerminateOnNaN(),
     ]
     es = config.early_stopping

@@ -13,7 +13,7 @@ from kerasnoise import methods as methods_lib
 from kerasnoise import noise as noise_lib
 from kerasnoise.config import ExperimentConfig
 
-__all__ = ["RunData", "build_data", "data_sizes", "load_data", "noise_summary"]
+__all__ = ["RunData", "build_data", "load_data"]
 
 
 def load_data(config: ExperimentConfig) -> datasets.Dataset:
@@ -40,7 +40,7 @@ def _train_eval_images(n: int, limit: int | None, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
 
 
-def noise_summary(built: pipelines.NoisyData) -> dict:
+def _noise_summary(built: pipelines.NoisyData) -> dict:
     """The training labels' noise, and the validation labels' own draw when noisy."""
     summary = built.noise.summary()
     if built.val_noise is not None:
@@ -50,17 +50,23 @@ def noise_summary(built: pipelines.NoisyData) -> dict:
 
 @dataclasses.dataclass
 class RunData:
-    """The data of a run: the data set, its noisy pipelines, the images scored per epoch."""
+    """The data of a run: the data set, its noisy pipelines, the images scored per epoch,
+    the number of examples in each data set it batches (for the batch checks) and the
+    summary of its noise (the run directory's ``noise.json``)."""
 
     data: datasets.Dataset
     built: pipelines.NoisyData
     scored_images: np.ndarray  # indices of the training images scored each epoch
     train_images: Any  # their evaluation pipeline
+    sizes: dict[str, int] = dataclasses.field(default_factory=dict)
+    noise_summary: dict = dataclasses.field(default_factory=dict)
 
 
-def build_data(config: ExperimentConfig, method: methods_lib.Method | None = None) -> RunData:
-    """Load the data, apply the noise and build the pipelines the config asks for (and
-    its training method ``method`` needs: :meth:`kerasnoise.methods.Method.needs`)."""
+def build_data(config: ExperimentConfig, needs: methods_lib.PipelineNeeds | None = None) -> RunData:
+    """Load the data, apply the noise and build the pipelines the config asks for, and
+    what its training method ``needs`` of them (:meth:`kerasnoise.methods.Method.needs`;
+    default: plain training's batches)."""
+    needs = needs or methods_lib.PipelineNeeds()
     data = load_data(config)
     info = data.info
     source = config.noise.get("source", "train")
@@ -79,7 +85,7 @@ def build_data(config: ExperimentConfig, method: methods_lib.Method | None = Non
         augment=config.augment,
         noisy_validation=config.validation_labels == "noisy",
         steps_per_period=config.eval_every_steps,
-        clean_flags=(method or methods_lib.from_config(config.method)).needs(config).clean_flags,
+        clean_flags=needs.clean_flags,
     )
     images = _train_eval_images(
         len(data.y_train), config.train_eval_images, config.data_noise_seed()
@@ -92,18 +98,22 @@ def build_data(config: ExperimentConfig, method: methods_lib.Method | None = Non
         std=info.std,
         num_classes=info.num_classes,
     )
-    return RunData(data=data, built=built, scored_images=images, train_images=train_images)
+    return RunData(
+        data=data,
+        built=built,
+        scored_images=images,
+        train_images=train_images,
+        sizes=_sizes(data, built, len(images)),
+        noise_summary=_noise_summary(built),
+    )
 
 
-def data_sizes(run_data: RunData) -> dict[str, int]:
+def _sizes(data: datasets.Dataset, built: pipelines.NoisyData, scored: int) -> dict[str, int]:
     """The number of examples in each data set a run batches (for the batch checks)."""
-    built = run_data.built
     sizes = {"training": built.noise.num_examples}
     if built.val is not None:
         val_noise = built.val_noise
-        sizes["validation"] = (
-            val_noise.num_examples if val_noise is not None else len(run_data.data.y_val)
-        )
-    sizes["test"] = len(run_data.data.y_test)
-    sizes["training-evaluation"] = len(run_data.scored_images)
+        sizes["validation"] = val_noise.num_examples if val_noise is not None else len(data.y_val)
+    sizes["test"] = len(data.y_test)
+    sizes["training-evaluation"] = scored
     return sizes

@@ -8,28 +8,19 @@ import shutil
 import sys
 
 import keras
-import numpy as np
 
-from kerasnoise import losses, pipelines
 from kerasnoise import methods as methods_lib
-from kerasnoise import noise as noise_lib
-from kerasnoise._io import atomic_write_json
 from kerasnoise.config import ExperimentConfig
 from kerasnoise.devices import distribution, execution
 from kerasnoise.results import rundir
-from kerasnoise.training.assembly import (
-    RunCallbacks,
-    build_callbacks,
-    build_model,
-    compile_model,
-    execution_record,
-)
-from kerasnoise.training.data import RunData, build_data, data_sizes, load_data, noise_summary
+from kerasnoise.training.assembly import RunCallbacks, assemble, build_callbacks
+from kerasnoise.training.data import RunData, build_data
+from kerasnoise.training.earlier_stage import earlier_stage
 from kerasnoise.training.keras_state import isolated_keras_state
 from kerasnoise.training.record import finish
 from kerasnoise.training.run import Run, open_run
 
-__all__ = ["fit", "loss_for_run", "run_earlier_stage", "train"]
+__all__ = ["fit", "run_earlier_stage", "train"]
 
 
 def train(
@@ -61,7 +52,7 @@ def train(
     if run.is_done() and not force:
         if tag:
             run.tag(**tag)
-        stored = run.store.get(run.run_id)
+        stored = run.stored()
         say(f"{run.run_id}: already {stored['status']} (force=True to train again)")
         return {**stored["result"], "skipped": True}
 
@@ -74,30 +65,23 @@ def train(
                 earlier, out_dir, verbose=verbose, quiet=quiet, checkpoint_dir=checkpoint_dir
             ),
         )
-    placement = distribution.plan(config.distribution)
     precision, why = execution.resolve_precision(config.precision)
+    placement = distribution.plan(config.distribution)
     with isolated_keras_state(precision), placement.scope():
         keras.utils.set_random_seed(config.seed)
-        run_data = build_data(config, method)
-        loss_section, loss_record = loss_for_run(config, method, run_data.built.noise)
-        placement.check_batches(config.batch_size, config.eval_batch_size, data_sizes(run_data))
+        run_data = build_data(config, method.needs(config))
+        placement.check_batches(config.batch_size, config.eval_batch_size, run_data.sizes)
         if force:
             shutil.rmtree(run.run_dir, ignore_errors=True)
             shutil.rmtree(run.checkpoint_dir, ignore_errors=True)
         run.run_dir.mkdir(parents=True, exist_ok=True)
         if tag:
             run.tag(**tag)
-        model = build_model(config, run_data.data.info, method)
-        jit_reason = compile_model(model, config, len(run_data.built.train), loss_section)
-        rundir.write_identity(
-            run.run_dir, run_id=run.run_id, group=run.group, seed=config.seed, backend=run.backend
-        )
-        atomic_write_json(run.run_dir / rundir.CONFIG, config.to_dict())
-        atomic_write_json(run.run_dir / rundir.NOISE, noise_summary(run_data.built))
-        run.record("running", {})
+        model, speed, loss_record = assemble(config, run_data, method)
+        run.begin(run_data.noise_summary)
         started_before = (run.run_dir / rundir.HISTORY).is_file()
         run_callbacks = build_callbacks(
-            config, run.run_dir, run_data, callbacks, run.checkpoint_dir, method
+            config, run.run_dir, run_data, callbacks, run.checkpoint_dir, method=method
         )
         noise = run_data.built.noise
         where = f" on {placement.num_replicas} devices" if placement.devices else ""
@@ -119,7 +103,7 @@ def train(
             {
                 "precision": precision,
                 "precision_reason": why,
-                "execution": execution_record(model, run_data, jit_reason),
+                "execution": speed,
                 "distribution": placement.record(),
                 **loss_record,
             },
@@ -148,17 +132,6 @@ def fit(
     )
 
 
-def loss_for_run(
-    config: ExperimentConfig, method: methods_lib.Method, noise: noise_lib.NoiseResult
-) -> tuple[dict, dict]:
-    """The loss section the run compiles with and what it adds to the run's record: the
-    method's (:meth:`kerasnoise.methods.Method.loss_section`), then the loss's own
-    reading of the run's noise (:func:`kerasnoise.losses.for_run`)."""
-    section, record = method.loss_section(config, noise)
-    params, loss_record = losses.for_run(section, noise)
-    return {"name": section["name"], **params}, {**loss_record, **record}
-
-
 def run_earlier_stage(
     config: ExperimentConfig,
     out_dir: str | os.PathLike = "runs",
@@ -169,45 +142,9 @@ def run_earlier_stage(
 ) -> methods_lib.EarlierStage:
     """Train ``config`` in ``out_dir`` (or find it finished there, by its run id) as the
     earlier stage a method asked for, and hand it back as a
-    :class:`kerasnoise.methods.EarlierStage`: its record, its folder, and functions
-    that give its saved model's logits on every training image and the noisy labels
-    it trained on (each computed when called, in a Keras state of its own)."""
+    :class:`kerasnoise.methods.EarlierStage` (:mod:`kerasnoise.training.earlier_stage`)."""
     record = train(config, out_dir, verbose=verbose, quiet=quiet, checkpoint_dir=checkpoint_dir)
-    run = open_run(config, out_dir, checkpoint_dir)
-
-    def predict() -> np.ndarray:
-        precision, _ = execution.resolve_precision(config.precision)
-        with isolated_keras_state(precision):
-            data = load_data(config)
-            info = data.info
-            model = keras.saving.load_model(run.run_dir / rundir.MODEL, compile=False)
-            images = pipelines.eval_pipeline(
-                data.x_train,
-                data.y_train,
-                batch_size=config.eval_batch_size,
-                mean=info.mean,
-                std=info.std,
-                num_classes=info.num_classes,
-            )
-            return np.asarray(model.predict(images, verbose=0), dtype=np.float64)
-
-    def noisy_labels() -> np.ndarray:
-        noisy, _ = pipelines.corrupt(
-            load_data(config),
-            noise_lib.from_config(config.noise),
-            noise_seed=config.data_noise_seed(),
-            noisy_validation=config.validation_labels == "noisy",
-        )
-        return noisy.labels
-
-    return methods_lib.EarlierStage(
-        config=config,
-        run_id=run.run_id,
-        run_dir=run.run_dir,
-        record=record,
-        predict=predict,
-        noisy_labels=noisy_labels,
-    )
+    return earlier_stage(open_run(config, out_dir, checkpoint_dir), record)
 
 
 def _say_where_it_starts(run: Run, checkpoint, started_before: bool, say) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import keras
 
+from kerasnoise._io import atomic_write_json
 from kerasnoise.config import ExperimentConfig
 from kerasnoise.results import rundir
 from kerasnoise.results.store import ResultsStore
@@ -35,6 +36,24 @@ class Run:
 
     def is_done(self) -> bool:
         return self.store.is_done(self.run_id)
+
+    def stored(self) -> dict:
+        """The run's row in the results store (its status, config and result)."""
+        return self.store.get(self.run_id)
+
+    def begin(self, noise: dict) -> None:
+        """Write the run directory's identity, config and noise files (``noise``: the
+        noise summary) and mark the run running in the store."""
+        rundir.write_identity(
+            self.run_dir,
+            run_id=self.run_id,
+            group=self.group,
+            seed=self.config.seed,
+            backend=self.backend,
+        )
+        atomic_write_json(self.run_dir / rundir.CONFIG, self.config.to_dict())
+        atomic_write_json(self.run_dir / rundir.NOISE, noise)
+        self.record("running", {})
 
     def record(self, status: str, result: dict) -> None:
         self.store.record(
