@@ -10,8 +10,10 @@ A config's ``method`` section names one (``method=coteaching``); plain training 
   (:func:`register`, :func:`get`, :func:`available`, :func:`has`, :func:`from_config`);
 - :mod:`kerasnoise.methods.selection`: sample selection's per-batch rule, forget-rate
   schedule and checks (Co-teaching, Co-teaching+; ``keras.ops``);
-- :mod:`kerasnoise.methods.two_networks`: the two-network Keras model that trains by
-  that rule, its per-epoch schedule and network 2's evaluation;
+- :mod:`kerasnoise.methods.jocor`: ``jocor`` (Wei et al., CVPR 2020), its per-batch
+  rule (``keras.ops``) and parameters;
+- :mod:`kerasnoise.methods.two_networks`: the two-network Keras models that train by
+  those rules, their per-epoch schedule and network 2's evaluation;
 - :mod:`kerasnoise.methods.coteaching`: ``coteaching`` and ``coteaching_plus``;
 - :mod:`kerasnoise.methods.transition_estimate`: ``estimated_transition``, Patrini et
   al.'s two stages (``loss.transition="estimated"``).
@@ -33,6 +35,7 @@ from kerasnoise.methods.base import (
     register,
 )
 from kerasnoise.methods.coteaching import CoTeachingMethod, CoTeachingPlusMethod
+from kerasnoise.methods.jocor import JoCoRMethod
 from kerasnoise.methods.transition_estimate import EstimatedTransition
 
 __all__ = [
@@ -41,6 +44,7 @@ __all__ = [
     "CoTeachingPlusMethod",
     "EarlierStage",
     "EstimatedTransition",
+    "JoCoRMethod",
     "Method",
     "PipelineNeeds",
     "Standard",

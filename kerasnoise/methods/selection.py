@@ -68,6 +68,7 @@ __all__ = [
     "coteaching_losses",
     "forget_rate_schedule",
     "identity",
+    "resolve_forget_rate",
     "resolved",
     "FORGET_RATE_RULES",
 ]
@@ -137,6 +138,15 @@ def resolved(selection: dict, noise: dict, realised_rate: float | None = None) -
         _check_int(out["init_epoch"], "method.init_epoch", 0)
         _check_int(out["fallback_steps"], "method.fallback_steps", 0)
     return out
+
+
+def resolve_forget_rate(value: Any, noise: dict, realised_rate: float | None = None) -> float | str:
+    """The forget rate a ``method.forget_rate`` value means under ``noise``: a number in
+    [0, 1) as it is, a rule (None, ``"nominal"``, ``"asymmetric_half"``, ``"realised"``;
+    see the module docstring) by its definition; ``"realised"`` stays a name without
+    ``realised_rate``.  Raises ``ValueError`` naming ``method.forget_rate``.  Every
+    method with a forget rate reads it so (Co-teaching, Co-teaching+, JoCoR)."""
+    return _forget_rate(value, noise, realised_rate)
 
 
 def _forget_rate(value: Any, noise: dict, realised_rate: float | None) -> float | str:

@@ -1,5 +1,7 @@
-"""Co-teaching and Co-teaching+ as one Keras model: two networks trained side by side,
-each on the small-loss examples the other picked.
+"""Co-teaching, Co-teaching+ and JoCoR as one Keras model: two networks trained side by
+side, each on the small-loss examples the other picked (:class:`CoTeaching`), or both
+on the small-loss examples of their joint loss (:class:`JoCoR`, the same model with its
+own ``compute_loss``).
 
 :class:`CoTeaching` holds both networks.  In training its ``call`` returns both
 networks' logits, ``(B, 2, K)``, and :meth:`CoTeaching.compute_loss` applies the
@@ -36,9 +38,9 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerasnoise.methods import selection
+from kerasnoise.methods import jocor, selection
 
-__all__ = ["CoTeaching", "SelectionSchedule", "SecondNetworkEvaluation"]
+__all__ = ["CoTeaching", "JoCoR", "SelectionSchedule", "SecondNetworkEvaluation"]
 
 #: Metrics of the training step only (evaluation scores network 1 alone).
 _TRAINING_ONLY = ("accuracy_2", "label_precision_1", "label_precision_2")
@@ -178,10 +180,65 @@ class CoTeaching(keras.Model):
         return cls(**config)
 
 
+@keras.saving.register_keras_serializable(package="kerasnoise")
+class JoCoR(CoTeaching):
+    """Two networks trained by JoCoR (Wei et al., CVPR 2020): per batch, the
+    ``floor((1 - forget) * B)`` examples of smallest joint loss (both networks'
+    cross-entropies and the symmetric KL between their predictions,
+    :func:`kerasnoise.methods.jocor.jocor_losses`) are kept, and both networks minimise
+    the mean joint loss over them with one optimizer.
+
+    The same model as :class:`CoTeaching` otherwise (``call``, the metrics, network 1
+    outside training, the ``forget_rate`` and ``steps`` weights that
+    :class:`SelectionSchedule` and the checkpoint use, saving); its history's
+    ``label_precision_1`` and ``label_precision_2`` are both the kept set's.
+
+    Args:
+        network_1, network_2: two Keras models of the same inputs and classes, with
+            their own weights.
+        co_lambda: lambda in [0, 1], the weight of the co-regularisation.
+    """
+
+    def __init__(self, network_1, network_2, co_lambda: float = 0.9, **kwargs):
+        super().__init__(network_1, network_2, **kwargs)
+        co_lambda = float(co_lambda)
+        if not 0 <= co_lambda <= 1:
+            raise ValueError(f"co_lambda must be in [0, 1], got {co_lambda!r}")
+        self.co_lambda = co_lambda
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        labels, clean = _split(y)
+        if len(y_pred.shape) == 2:  # evaluation: network 1 with the compiled loss
+            return keras.Model.compute_loss(
+                self, x, labels, y_pred, sample_weight, training=training
+            )
+        y_pred = ops.cast(y_pred, "float32")
+        out = jocor.jocor_losses(
+            y_pred[:, 0], y_pred[:, 1], labels, self.forget_rate, self.co_lambda, clean=clean
+        )
+        self.steps.assign_add(1.0)
+        if clean is not None:  # one selection: the authors' code returns its ratio twice
+            self.precision_1.update_state(out["precision"])
+            self.precision_2.update_state(out["precision"])
+        loss = out["loss"]
+        for extra in self.losses:  # the networks' weight decay
+            loss = loss + self._aggregate_additional_loss(extra)
+        return loss
+
+    def get_config(self) -> dict:
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "network_1": keras.saving.serialize_keras_object(self.network_1),
+            "network_2": keras.saving.serialize_keras_object(self.network_2),
+            "co_lambda": self.co_lambda,
+        }
+
+
 class SelectionSchedule(keras.callbacks.Callback):
-    """Sets a :class:`CoTeaching` model's forget rate at the start of every epoch, and
-    Co-teaching+'s switch to picking among disagreements from epoch ``init_epoch`` on;
-    logs the epoch's ``forget_rate``.
+    """Sets a :class:`CoTeaching` (or :class:`JoCoR`) model's forget rate at the start of
+    every epoch, and Co-teaching+'s switch to picking among disagreements from epoch
+    ``init_epoch`` on; logs the epoch's ``forget_rate``.
 
     Args:
         forget_rates: the rate of each epoch

@@ -1,5 +1,6 @@
 """A finished run's result record: its summary of the history (last, best and last-10
-test accuracies, the best epoch by the validation metric), its steps, and the files."""
+test accuracies, the best epoch by the validation metric; for a two-network run also
+the last-10 mean of both networks' test accuracies), its steps, and the files."""
 
 from __future__ import annotations
 
@@ -56,6 +57,15 @@ def summarise(history: dict[int, dict], has_val: bool, by: str = "val_accuracy")
     # what Co-teaching's papers report: the mean test accuracy of the last 10 epochs
     tail = [test[e] for e in epochs[-10:] if test[e] is not None]
     record["test_accuracy_last10"] = float(np.mean(tail)) if tail else None
+    if any("test_accuracy_2" in history[e] for e in epochs):
+        # what JoCoR reports: the mean over the last 10 epochs of both networks
+        both = [history[e] for e in epochs[-10:]]
+        both = [
+            (h["test_accuracy"] + h["test_accuracy_2"]) / 2
+            for h in both
+            if h.get("test_accuracy") is not None and h.get("test_accuracy_2") is not None
+        ]
+        record["test_accuracy_both_last10"] = float(np.mean(both)) if both else None
     record["test_accuracy_peak"] = max((test[e] for e in scored), default=None)
     if has_val:
         scored_val = [e for e in scored if history[e].get(by) is not None]
