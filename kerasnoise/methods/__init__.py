@@ -15,11 +15,14 @@ A config's ``method`` section names one (``method=coteaching``); plain training 
 - :mod:`kerasnoise.methods.two_networks`: the two-network Keras models that train by
   those rules, their per-epoch schedule and network 2's evaluation;
 - :mod:`kerasnoise.methods.coteaching`: ``coteaching`` and ``coteaching_plus``;
+- :mod:`kerasnoise.methods.elr`: ``elr`` (Liu et al., NeurIPS 2020), its regulariser
+  (``keras.ops``) and parameters; :mod:`kerasnoise.methods.elr_model`: the Keras model
+  holding the network and its per-example targets;
 - :mod:`kerasnoise.methods.transition_estimate`: ``estimated_transition``, Patrini et
   al.'s two stages (``loss.transition="estimated"``).
 
-Importing the package imports no Keras (``two_networks`` is imported when a run builds
-its model).
+Importing the package imports no Keras (``two_networks`` and ``elr_model`` are imported
+when a run builds its model).
 """
 
 from kerasnoise.methods.base import (
@@ -35,6 +38,7 @@ from kerasnoise.methods.base import (
     register,
 )
 from kerasnoise.methods.coteaching import CoTeachingMethod, CoTeachingPlusMethod
+from kerasnoise.methods.elr import ELR
 from kerasnoise.methods.jocor import JoCoRMethod
 from kerasnoise.methods.transition_estimate import EstimatedTransition
 
@@ -42,6 +46,7 @@ __all__ = [
     "STANDARD",
     "CoTeachingMethod",
     "CoTeachingPlusMethod",
+    "ELR",
     "EarlierStage",
     "EstimatedTransition",
     "JoCoRMethod",

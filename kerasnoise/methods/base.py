@@ -14,11 +14,13 @@ this order, for every run (``kerasnoise.training.train``):
 1. :meth:`Method.check` — the method against the rest of the config, before any data
    loads and before Keras is imported (``kerasnoise train`` refuses a bad value at once);
 2. :meth:`Method.needs` — what the pipeline must give it (:class:`PipelineNeeds`);
-3. :meth:`Method.build_model` — the Keras model ``fit`` trains, from a factory of the
+3. :meth:`Method.use_data` — the run's data, once built (the number of training
+   examples, for a per-example state);
+4. :meth:`Method.build_model` — the Keras model ``fit`` trains, from a factory of the
    config's network: one network, or several inside one model whose
    ``compute_loss`` holds the method's rule in ``keras.ops`` (the one override that is
    the same on every backend; ``train_step`` is not);
-4. :meth:`Method.callbacks` — its per-epoch schedules and evaluations (what they log
+5. :meth:`Method.callbacks` — its per-epoch schedules and evaluations (what they log
    lands in the run's history and, as ``<key>_last``, in its result record).
 
 Before these, two optional hooks give a method an **earlier stage**: another run it
@@ -68,9 +70,13 @@ class PipelineNeeds:
         clean_flags: training labels as ``(B, 2)`` pairs ``[label, clean]`` (``clean``
             is 1 where the label is right), for metrics such as the label precision of
             the examples a method picks (``kerasnoise.pipelines.TrainPipeline``).
+        indices: training labels as ``(B, 3)`` rows ``[label, clean, index]``, ``index``
+            the example's position in the training set (``0 .. N - 1``, the same
+            example every epoch), for a per-example state such as ELR's targets.
     """
 
     clean_flags: bool = False
+    indices: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,6 +164,11 @@ class Method:
     def needs(self, config: Any) -> PipelineNeeds:
         """What the training pipeline must give (:class:`PipelineNeeds`)."""
         return PipelineNeeds()
+
+    def use_data(self, config: Any, run_data: Any) -> None:
+        """Take what the model needs from the run's data once it is built, before
+        :meth:`build_model` (``run_data.built.noise.num_examples``: the size of a
+        per-example state, such as ELR's targets).  Default: nothing."""
 
     def build_model(self, network: Callable[[], Any], config: Any) -> Any:
         """The Keras model ``fit`` trains.  ``network()`` builds one fresh network of

@@ -44,6 +44,7 @@ def build(
     noisy_validation: bool = False,
     steps_per_period: int | None = None,
     clean_flags: bool = False,
+    indices: bool = False,
 ) -> NoisyData:
     """Apply ``noise`` to ``data``'s training labels and build all pipelines.
 
@@ -67,6 +68,7 @@ def build(
         steps_per_period: Keras epochs of this many steps instead of one pass
             (see :class:`TrainPipeline`).
         clean_flags: training labels as ``[label, clean]`` pairs (:class:`TrainPipeline`).
+        indices: training labels as ``[label, clean, index]`` rows (:class:`TrainPipeline`).
     """
     info = data.info
     result, val_noise = corrupt(
@@ -83,6 +85,7 @@ def build(
         extra_images=extra_images,
         steps_per_period=steps_per_period,
         clean_flags=clean_flags,
+        indices=indices,
     )
     eval_kw = dict(
         batch_size=eval_batch_size or batch_size,

@@ -55,6 +55,12 @@ class TrainPipeline:
         clean_flags: labels as ``(B, 2)`` pairs ``[label, clean]``, ``clean`` 1 where
             the label is right (what :class:`kerasnoise.methods.two_networks.CoTeaching` needs
             for its label precision); default ``(B,)`` labels.
+        indices: labels as ``(B, 3)`` rows ``[label, clean, index]``, ``index`` the
+            example's index ``j`` in ``0 .. M - 1`` (``M`` = ``noise.num_examples``,
+            extra examples of additive noise included), the same example in every epoch
+            and pass (what a per-example state such as
+            :class:`kerasnoise.methods.elr_model.ELRModel`'s targets needs); with or
+            without ``clean_flags``.
 
     Give ``pipeline.for_fit()`` to ``model.fit`` (``pipeline.dataset``, a
     ``tf.data.Dataset``, on TensorFlow; ``pipeline.batches``, the same batches as a
@@ -77,6 +83,7 @@ class TrainPipeline:
         extra_images: Any = None,
         steps_per_period: int | None = None,
         clean_flags: bool = False,
+        indices: bool = False,
     ):
         if not isinstance(noise, NoiseResult):
             raise TypeError(
@@ -95,6 +102,7 @@ class TrainPipeline:
         self.shuffle = bool(shuffle)
         self.drop_remainder = bool(drop_remainder)
         self.clean_flags = bool(clean_flags)
+        self.indices = bool(indices)
         num = noise.num_examples
         if self.drop_remainder and num < self.batch_size:
             raise ValueError(
@@ -212,8 +220,11 @@ class TrainPipeline:
         num, clean, size = self.noise.num_examples, self.noise.num_clean, self.batch_size
         images = tf.constant(x)
         labels = self.noise.labels.astype(np.int32)
-        if self.clean_flags:
-            labels = np.stack([labels, (~self.noise.is_noisy).astype(np.int32)], axis=1)
+        if self.clean_flags or self.indices:
+            columns = [labels, (~self.noise.is_noisy).astype(np.int32)]
+            if self.indices:
+                columns.append(np.arange(num, dtype=np.int32))
+            labels = np.stack(columns, axis=1)
         labels = tf.constant(labels)
         extra = None if other is None else tf.constant(other)
         seed = tf.constant(self.seed, tf.int64)

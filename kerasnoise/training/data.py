@@ -86,6 +86,7 @@ def build_data(config: ExperimentConfig, needs: methods_lib.PipelineNeeds | None
         noisy_validation=config.validation_labels == "noisy",
         steps_per_period=config.eval_every_steps,
         clean_flags=needs.clean_flags,
+        indices=needs.indices,
     )
     images = _train_eval_images(
         len(data.y_train), config.train_eval_images, config.data_noise_seed()

@@ -70,6 +70,7 @@ def train(
     with isolated_keras_state(precision), placement.scope():
         keras.utils.set_random_seed(config.seed)
         run_data = build_data(config, method.needs(config))
+        method.use_data(config, run_data)
         placement.check_batches(config.batch_size, config.eval_batch_size, run_data.sizes)
         if force:
             shutil.rmtree(run.run_dir, ignore_errors=True)
