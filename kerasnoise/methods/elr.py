@@ -92,7 +92,7 @@ def elr_terms(logits, targets, beta):
     p = ops.clip(ops.softmax(ops.cast(logits, "float32"), axis=-1), CLIP, 1.0 - CLIP)
     fixed = ops.stop_gradient(p)
     beta = float(beta)
-    new = beta * ops.stop_gradient(targets) + (1.0 - beta) * (
+    new = beta * ops.stop_gradient(ops.cast(targets, "float32")) + (1.0 - beta) * (
         fixed / ops.sum(fixed, axis=-1, keepdims=True)
     )
     return new, ops.mean(ops.log(1.0 - ops.sum(new * p, axis=-1)))
