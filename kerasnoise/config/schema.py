@@ -100,9 +100,10 @@ class ExperimentConfig:
     ``standard`` (plain training, the default), ``coteaching`` / ``coteaching_plus``
     with ``forget_rate`` (a number, or a rule: default the noise's nominal ``rate``, an
     oracle; ``"asymmetric_half"``, ``"realised"``), ``num_gradual`` and ``exponent``
-    (and Co-teaching+'s ``init_epoch`` and ``authors_code``), or a registered or
-    installed one.  Part of the run id only when not ``standard``, under the key
-    ``selection`` (the section's name before methods were a component, so that the ids
+    (and Co-teaching+'s ``init_epoch`` and ``authors_code``), ``jocor`` (the same and
+    ``co_lambda``), ``elr`` (``beta``, ``elr_lambda``), or a registered or installed
+    one.  Part of the run id only when not ``standard``, under the key ``selection``
+    (the section's name before methods were a component, so that the ids
     of runs made then stay); a config written with ``selection`` (``none`` for plain
     training) reads as ``method``.
     ``input_scale``: ``standardize`` feeds ``(x / 255 - mean) / std`` with the data

@@ -20,7 +20,9 @@ DEFAULT_METRICS = ("test_accuracy_best", "test_accuracy_last")
 #: the realised rate, as ``realised_noise_rate``: ``noise_rate`` is the axis's column;
 #: ``transition_mae`` / ``transition_max_error``: an estimated transition matrix's mean
 #: and largest absolute entry error against the realised one, loss correction only;
-#: ``transition_mae_<estimator>``: each estimator's on the same stage-1 model).
+#: ``transition_mae_<estimator>``: each estimator's on the same stage-1 model;
+#: ``test_accuracy_both_last10``: the last-10 mean of both networks' test accuracies, a
+#: two-network run only, what JoCoR reports).
 RESULT_COLUMNS = (
     "val_accuracy_best",
     "test_accuracy_last",
@@ -30,6 +32,7 @@ RESULT_COLUMNS = (
     "test_accuracy_peak",
     "test_accuracy_drop",
     "test_accuracy_2_last",
+    "test_accuracy_both_last10",
     "best_epoch",
     "epochs_run",
     "steps_run",
