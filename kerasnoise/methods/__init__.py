@@ -13,11 +13,15 @@ A config's ``method`` section names one (``method=coteaching``); plain training 
 - :mod:`kerasnoise.methods.two_networks`: the two-network Keras model that trains by
   that rule, its per-epoch schedule and network 2's evaluation;
 - :mod:`kerasnoise.methods.coteaching`: ``coteaching`` and ``coteaching_plus``;
+- :mod:`kerasnoise.methods.dividemix`: ``dividemix`` (Li et al., ICLR 2020), with its
+  per-batch rule :mod:`kerasnoise.methods.mixmatch` (``keras.ops``), its division
+  :mod:`kerasnoise.methods.division` (a Gaussian mixture on the loss, scikit-learn) and
+  its model and co-divide callback :mod:`kerasnoise.methods.dividemix_model`;
 - :mod:`kerasnoise.methods.transition_estimate`: ``estimated_transition``, Patrini et
   al.'s two stages (``loss.transition="estimated"``).
 
-Importing the package imports no Keras (``two_networks`` is imported when a run builds
-its model).
+Importing the package imports no Keras (``two_networks`` and ``dividemix_model`` are
+imported when a run builds its model).
 """
 
 from kerasnoise.methods.base import (
@@ -33,12 +37,14 @@ from kerasnoise.methods.base import (
     register,
 )
 from kerasnoise.methods.coteaching import CoTeachingMethod, CoTeachingPlusMethod
+from kerasnoise.methods.dividemix import DivideMixMethod
 from kerasnoise.methods.transition_estimate import EstimatedTransition
 
 __all__ = [
     "STANDARD",
     "CoTeachingMethod",
     "CoTeachingPlusMethod",
+    "DivideMixMethod",
     "EarlierStage",
     "EstimatedTransition",
     "Method",

@@ -95,8 +95,8 @@ def build_callbacks(
     built = run_data.built
     history = cbs.HistoryRecorder(run_dir / rundir.HISTORY)
     out: list = [
-        built.train.epoch_callback(),
-        cbs.ThroughputTimer(built.train.examples_per_epoch),
+        run_data.train.epoch_callback(),
+        cbs.ThroughputTimer(run_data.train.examples_per_epoch),
         cbs.NoiseAwareEvaluation(
             run_data.train_images,
             built.test,
@@ -138,6 +138,6 @@ def execution_record(model: keras.Model, run_data: RunData, jit_compile_reason: 
         "jit_compile_reason": jit_compile_reason,
         "onednn": execution.onednn_convolutions(),
         "data_format": models.data_format_of(model),
-        "feed": run_data.built.train.fit_feed,
+        "feed": run_data.train.fit_feed,
         "cpu_threads": execution.cpu_threads(),
     }

@@ -56,11 +56,16 @@ class RunData:
     built: pipelines.NoisyData
     scored_images: np.ndarray  # indices of the training images scored each epoch
     train_images: Any  # their evaluation pipeline
+    #: the training pipeline ``fit`` trains on: the method's
+    #: (:meth:`kerasnoise.methods.Method.train_pipeline`), by default ``built.train``
+    train: Any = None
 
 
 def build_data(config: ExperimentConfig, method: methods_lib.Method | None = None) -> RunData:
     """Load the data, apply the noise and build the pipelines the config asks for (and
-    its training method ``method`` needs: :meth:`kerasnoise.methods.Method.needs`)."""
+    its training method ``method`` needs: :meth:`kerasnoise.methods.Method.needs`; the
+    pipeline ``fit`` trains on is the method's :meth:`kerasnoise.methods.Method.train_pipeline`)."""
+    method = method or methods_lib.from_config(config.method)
     data = load_data(config)
     info = data.info
     source = config.noise.get("source", "train")
@@ -92,7 +97,9 @@ def build_data(config: ExperimentConfig, method: methods_lib.Method | None = Non
         std=info.std,
         num_classes=info.num_classes,
     )
-    return RunData(data=data, built=built, scored_images=images, train_images=train_images)
+    run_data = RunData(data=data, built=built, scored_images=images, train_images=train_images)
+    run_data.train = method.train_pipeline(config, run_data)
+    return run_data
 
 
 def data_sizes(run_data: RunData) -> dict[str, int]:

@@ -88,7 +88,7 @@ def train(
         if tag:
             run.tag(**tag)
         model = build_model(config, run_data.data.info, method)
-        jit_reason = compile_model(model, config, len(run_data.built.train), loss_section)
+        jit_reason = compile_model(model, config, len(run_data.train), loss_section)
         rundir.write_identity(
             run.run_dir, run_id=run.run_id, group=run.group, seed=config.seed, backend=run.backend
         )
@@ -138,7 +138,7 @@ def fit(
     """``model.fit`` from the checkpoint's epoch (0 for a fresh run) to ``config.epochs``."""
     initial_epoch = callbacks.checkpoint.restore(model)
     model.fit(
-        run_data.built.train.for_fit(),  # tf.data on TensorFlow, chunked NumPy elsewhere
+        run_data.train.for_fit(),  # tf.data on TensorFlow, chunked NumPy elsewhere
         validation_data=run_data.built.val,
         epochs=config.epochs,
         initial_epoch=initial_epoch,
