@@ -18,11 +18,15 @@ A config's ``method`` section names one (``method=coteaching``); plain training 
 - :mod:`kerasnoise.methods.elr`: ``elr`` (Liu et al., NeurIPS 2020), its regulariser
   (``keras.ops``) and parameters; :mod:`kerasnoise.methods.elr_model`: the Keras model
   holding the network and its per-example targets;
+- :mod:`kerasnoise.methods.dividemix`: ``dividemix`` (Li et al., ICLR 2020), with its
+  per-batch rule :mod:`kerasnoise.methods.mixmatch` (``keras.ops``), its division
+  :mod:`kerasnoise.methods.division` (a Gaussian mixture on the loss, scikit-learn) and
+  its model and co-divide callback :mod:`kerasnoise.methods.dividemix_model`;
 - :mod:`kerasnoise.methods.transition_estimate`: ``estimated_transition``, Patrini et
   al.'s two stages (``loss.transition="estimated"``).
 
-Importing the package imports no Keras (``two_networks`` and ``elr_model`` are imported
-when a run builds its model).
+Importing the package imports no Keras (``two_networks``, ``elr_model`` and
+``dividemix_model`` are imported when a run builds its model).
 """
 
 from kerasnoise.methods.base import (
@@ -38,6 +42,7 @@ from kerasnoise.methods.base import (
     register,
 )
 from kerasnoise.methods.coteaching import CoTeachingMethod, CoTeachingPlusMethod
+from kerasnoise.methods.dividemix import DivideMixMethod
 from kerasnoise.methods.elr import ELR
 from kerasnoise.methods.jocor import JoCoRMethod
 from kerasnoise.methods.transition_estimate import EstimatedTransition
@@ -46,6 +51,7 @@ __all__ = [
     "STANDARD",
     "CoTeachingMethod",
     "CoTeachingPlusMethod",
+    "DivideMixMethod",
     "ELR",
     "EarlierStage",
     "EstimatedTransition",

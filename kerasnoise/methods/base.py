@@ -16,11 +16,14 @@ this order, for every run (``kerasnoise.training.train``):
 2. :meth:`Method.needs` — what the pipeline must give it (:class:`PipelineNeeds`);
 3. :meth:`Method.use_data` — the run's data, once built (the number of training
    examples, for a per-example state);
-4. :meth:`Method.build_model` — the Keras model ``fit`` trains, from a factory of the
+4. :meth:`Method.train_pipeline` — the training pipeline ``fit`` trains on (default:
+   the run's :class:`kerasnoise.pipelines.TrainPipeline`; DivideMix gives its own,
+   labelled and unlabelled batches in two views);
+5. :meth:`Method.build_model` — the Keras model ``fit`` trains, from a factory of the
    config's network: one network, or several inside one model whose
    ``compute_loss`` holds the method's rule in ``keras.ops`` (the one override that is
    the same on every backend; ``train_step`` is not);
-5. :meth:`Method.callbacks` — its per-epoch schedules and evaluations (what they log
+6. :meth:`Method.callbacks` — its per-epoch schedules and evaluations (what they log
    lands in the run's history and, as ``<key>_last``, in its result record).
 
 Before these, two optional hooks give a method an **earlier stage**: another run it
@@ -177,6 +180,17 @@ class Method:
         ``predict``) scores this model: a several-network model returns the network it
         reports outside training."""
         return network()
+
+    def train_pipeline(self, config: Any, run_data: Any) -> Any:
+        """The training pipeline ``fit`` trains on, once the data is built: by default the
+        run's :class:`kerasnoise.pipelines.TrainPipeline` (``run_data.built.train``).
+        A method that needs other batches returns an object with the same interface:
+        ``for_fit()`` (what ``model.fit`` is given on the active backend),
+        ``epoch_callback()`` (a callback that sets the epoch at each epoch's start),
+        ``len()`` (steps per epoch), ``examples_per_epoch`` and ``fit_feed`` (the feed's
+        name, for the run record).  The run holds it as ``run_data.train`` (what
+        :meth:`callbacks` sees)."""
+        return run_data.built.train
 
     def callbacks(self, config: Any, run_data: Any) -> list:
         """Keras callbacks the method runs with (its schedules, its own evaluations);

@@ -95,7 +95,7 @@ def assemble(
     its :func:`execution_record` and what the loss adds to the run's record."""
     model = build_model(config, run_data.data.info, method)
     loss_section, loss_record = loss_for_run(config, method, run_data.built.noise)
-    jit_reason = compile_model(model, config, len(run_data.built.train), loss_section)
+    jit_reason = compile_model(model, config, len(run_data.train), loss_section)
     return model, execution_record(model, run_data, jit_reason), loss_record
 
 
@@ -122,8 +122,8 @@ def build_callbacks(
     built = run_data.built
     history = cbs.HistoryRecorder(run_dir / rundir.HISTORY)
     out: list = [
-        built.train.epoch_callback(),
-        cbs.ThroughputTimer(built.train.examples_per_epoch),
+        run_data.train.epoch_callback(),
+        cbs.ThroughputTimer(run_data.train.examples_per_epoch),
         cbs.NoiseAwareEvaluation(
             run_data.train_images,
             built.test,
@@ -165,6 +165,6 @@ def execution_record(model: keras.Model, run_data: RunData, jit_compile_reason: 
         "jit_compile_reason": jit_compile_reason,
         "onednn": execution.onednn_convolutions(),
         "data_format": models.data_format_of(model),
-        "feed": run_data.built.train.fit_feed,
+        "feed": run_data.train.fit_feed,
         "cpu_threads": execution.cpu_threads(),
     }

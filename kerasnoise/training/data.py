@@ -60,6 +60,13 @@ class RunData:
     train_images: Any  # their evaluation pipeline
     sizes: dict[str, int] = dataclasses.field(default_factory=dict)
     noise_summary: dict = dataclasses.field(default_factory=dict)
+    #: the training pipeline ``fit`` trains on: ``built.train``, or the training
+    #: method's own (:meth:`kerasnoise.methods.Method.train_pipeline`)
+    train: Any = None
+
+    def __post_init__(self) -> None:
+        if self.train is None:
+            self.train = self.built.train
 
 
 def build_data(config: ExperimentConfig, needs: methods_lib.PipelineNeeds | None = None) -> RunData:

@@ -71,6 +71,7 @@ def train(
         keras.utils.set_random_seed(config.seed)
         run_data = build_data(config, method.needs(config))
         method.use_data(config, run_data)
+        run_data.train = method.train_pipeline(config, run_data)
         placement.check_batches(config.batch_size, config.eval_batch_size, run_data.sizes)
         if force:
             shutil.rmtree(run.run_dir, ignore_errors=True)
@@ -123,7 +124,7 @@ def fit(
     """``model.fit`` from the checkpoint's epoch (0 for a fresh run) to ``config.epochs``."""
     initial_epoch = callbacks.checkpoint.restore(model)
     model.fit(
-        run_data.built.train.for_fit(),  # tf.data on TensorFlow, chunked NumPy elsewhere
+        run_data.train.for_fit(),  # tf.data on TensorFlow, chunked NumPy elsewhere
         validation_data=run_data.built.val,
         epochs=config.epochs,
         initial_epoch=initial_epoch,

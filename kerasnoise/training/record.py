@@ -108,7 +108,7 @@ def finish(
     if history:
         has_val = run_data.built.val is not None
         record.update(summarise(history, has_val=has_val, by=best_by(run.config)))
-        record.update(steps_record(record, len(run_data.built.train)))
+        record.update(steps_record(record, len(run_data.train)))
     if not diverged:
         tmp = run.run_dir / "model.tmp.keras"
         model.save(tmp)
