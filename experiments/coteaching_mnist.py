@@ -109,11 +109,12 @@ EXPERIMENT = Experiment(
             where=SYMMETRIC_05,
             ylabel="clean labels among the picked examples (%)",
         ),
-        Curves(
-            "test_accuracy_curves.png",
+        Curves(  # one figure per noise setting, every method, mean over seeds
+            "test_accuracy_{cell}.png",
             {"test_accuracy": "test accuracy"},
-            where=SYMMETRIC_05,
             ylabel="test accuracy (%)",
+            every_cell=True,
+            mean_over_seeds=True,
         ),
         Curves(
             "detection_f1.png",

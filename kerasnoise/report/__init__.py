@@ -18,14 +18,22 @@ standard deviations over seeds (ddof = 1; 0 for a single seed).  A run whose met
 is absent (``None`` in the record, e.g. the noisy-subset accuracy at noise rate 0) is
 left out of that metric's mean and count, never counted as 0.
 
+Every figure gives a method its one colour of :data:`METHOD_COLOURS` (a name not
+listed there a spare colour no listed method has), draws a table with two axes besides
+the method as one panel per value of the first (the noise model), and keeps its legend
+outside the data.
+
 One idea per module: :mod:`~kerasnoise.report.frames` (runs as a DataFrame, cells
 aggregated, references beside them), :mod:`~kerasnoise.report.markdown` (every table's
-style), :mod:`~kerasnoise.report.files` (the table files), :mod:`~kerasnoise.report.figures`
-and :mod:`~kerasnoise.report.groups` (a store's run groups).
+style), :mod:`~kerasnoise.report.files` (the table files), :mod:`~kerasnoise.report.colours`
+(a method's colour), :mod:`~kerasnoise.report.figures` and
+:mod:`~kerasnoise.report.groups` (a store's run groups).
 """
 
 from kerasnoise._stats import Aggregate, aggregate
+from kerasnoise.report.colours import METHOD_COLOURS, line_colours, method_colour
 from kerasnoise.report.figures import (
+    legend_outside,
     new_figure,
     plot_curves,
     plot_lines,
@@ -82,4 +90,8 @@ __all__ = [
     "line_label",
     "new_figure",
     "save_figure",
+    "legend_outside",
+    "METHOD_COLOURS",
+    "method_colour",
+    "line_colours",
 ]

@@ -54,20 +54,39 @@ class Curves:
         keys: history key -> its legend text (``{"label_precision_1": "label
             precision"}``); each key gets its own line style, each line its colour.
         where: the cell drawn, as axis values (``{"noise.rate": 0.5}``); axes left out
-            take their highest value; each line's lowest seed is drawn.
+            take their highest value; each line's lowest seed is drawn.  With
+            ``every_cell``: which cells are drawn (all when empty).
         ylabel: the y axis's label (values are drawn in percent).
+        every_cell: one figure per cell (each noise setting: a value of every axis
+            but the series) that has finished runs, ``{cell}`` in ``file`` replaced by
+            its values (``test_accuracy_{cell}.png`` ->
+            ``test_accuracy_symmetric_exclusive_0.5.png``).
+        mean_over_seeds: each line the mean over the cell's seeds with a band of ± one
+            sample std, instead of its lowest seed's run.
     """
 
     file: str
     keys: Mapping[str, str]
     where: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     ylabel: str = "%"
+    every_cell: bool = False
+    mean_over_seeds: bool = False
 
     def __post_init__(self) -> None:
         if not self.file.endswith(".png"):
             raise ValueError(f"Curves.file must name a .png file, got {self.file!r}")
         if not self.keys:
             raise ValueError("Curves.keys must name at least one history key")
+        if self.every_cell != ("{cell}" in self.file):
+            raise ValueError(
+                f"Curves.file {self.file!r}: name '{{cell}}' in it exactly when every_cell"
+            )
+
+    def file_for(self, cell: Mapping[str, Any]) -> str:
+        """The file name of the figure of ``cell`` (``{axis key: value}``)."""
+        if not self.every_cell:
+            return self.file
+        return self.file.replace("{cell}", "_".join(str(v) for v in cell.values()))
 
 
 @dataclasses.dataclass

@@ -104,14 +104,18 @@ def write_report(experiment, sweep, sources: list[Source], command, outcome: Out
             by=by,
         )
     for curves in _all_curves(experiment):
-        cell, histories = _curve_runs(frame, by, sweep.axes, curves.where, experiment.labels)
-        report.plot_curves(
-            histories,
-            curves.keys,
-            Path(out) / curves.file,
-            title=curves_title(title, curves, cell),
-            ylabel=curves.ylabel,
-        )
+        for where in _curve_cells(frame, by, sweep.axes, curves):
+            cell, histories, colours = _curve_runs(
+                frame, by, sweep.axes, where, experiment.labels, order, curves.mean_over_seeds
+            )
+            report.plot_curves(
+                histories,
+                curves.keys,
+                Path(out) / curves.file_for(cell),
+                title=curves_title(title, curves, cell),
+                ylabel=curves.ylabel,
+                colours=colours,
+            )
     print(report.wide_markdown(table, x, experiment.labels, by=by))
     if verdicts:
         print("\n" + report.verdicts_markdown(verdicts))
@@ -208,11 +212,37 @@ def cells_frame(sources: list[Source], sweep):
     return pd.concat(found, ignore_index=True) if found else frames[-1]
 
 
-def _curve_runs(frame, by: list[str], axes: dict, where: dict, labels):
-    """The cell drawn (``where``; the other axes at their highest value among the runs)
-    and ``{line label: history}`` of each line's lowest-seed run there."""
+def _curve_cells(frame, by: list[str], axes: dict, curves: Curves) -> list[dict]:
+    """The cells a :class:`Curves` draws, as ``where`` mappings: its ``where``, or with
+    ``every_cell`` each cell of the runs matching it (a value of every axis but the
+    series), in the axes' declared order."""
     from kerasnoise import report
     from kerasnoise.claims import select
+
+    if not curves.every_cell:
+        return [dict(curves.where)]
+    keys = [k for k in axes if report.column_name(k) != by[0]]
+    rows = select(frame, dict(curves.where))
+    found = set(zip(*(rows[report.column_name(k)] for k in keys), strict=True))
+    order = [list(axes[k]) for k in keys]
+
+    def position(cell):
+        return [o.index(v) if v in o else len(o) for o, v in zip(order, cell, strict=True)]
+
+    return [dict(zip(keys, cell, strict=True)) for cell in sorted(found, key=position)]
+
+
+def _curve_runs(frame, by: list[str], axes: dict, where: dict, labels, order, mean=False):
+    """The cell drawn (``where``; the other axes at their highest value among the runs;
+    a line axis with one value among the cell's runs is the cell's too, named in the
+    title rather than in every line's label), ``{line label: history}`` of each
+    line's lowest-seed run there, in the series' ``order`` (with ``mean``:
+    ``{line label: [history of each seed]}``) and ``{line label: colour}`` (each
+    line's method colour, :func:`~kerasnoise.report.colours.line_colours`, when the
+    lines are methods, one each)."""
+    from kerasnoise import report
+    from kerasnoise.claims import select
+    from kerasnoise.report.colours import cycle_colours, line_colours
     from kerasnoise.results import rundir
 
     cell = {}
@@ -222,17 +252,33 @@ def _curve_runs(frame, by: list[str], axes: dict, where: dict, labels):
         elif report.column_name(key) not in by:
             cell[key] = frame[report.column_name(key)].max()
     rows = select(frame, cell).sort_values("seed")
+    for key in axes:
+        column = report.column_name(key)
+        if key not in cell and column != by[0] and rows[column].nunique() == 1:
+            cell[key] = rows[column].iloc[0]
+    cell = {k: cell[k] for k in axes if k in cell}  # in the axes' order
     fixed = {report.column_name(k) for k in cell}
     named = [b for b in by if b not in fixed] or by[:1]  # the title names the cell
-    found = {}
-    for key, group in rows.groupby(by, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
+    firsts = list(dict.fromkeys(frame[by[0]]))
+    palette = line_colours(firsts) if by[0] == "method" else cycle_colours(firsts)
+    found, colours = {}, {}
+    groups = [(k if isinstance(k, tuple) else (k,), g) for k, g in rows.groupby(by, sort=False)]
+    rank = {v: i for i, v in enumerate(order)}
+    for key, group in sorted(groups, key=lambda kg: rank.get(kg[0][0], len(rank))):
         shown = tuple(v for b, v in zip(by, key, strict=True) if b in named)
-        path = Path(group.iloc[0]["folder"]) / group.iloc[0]["run_id"] / rundir.HISTORY
-        if path.is_file():
-            history = json.loads(path.read_text())
-            found[report.line_label(shown, named, labels)] = {int(e): h for e, h in history.items()}
-    return cell, found
+        histories = []
+        for run in (group if mean else group.iloc[:1]).itertuples():
+            path = Path(run.folder) / run.run_id / rundir.HISTORY
+            if path.is_file():
+                history = json.loads(path.read_text())
+                histories.append({int(e): h for e, h in history.items()})
+        if histories:
+            label = report.line_label(shown, named, labels)
+            found[label] = histories if mean else histories[0]
+            colours[label] = palette[key[0]]
+    if len(set(colours.values())) < len(colours):  # lines of one method: one colour each
+        colours = {}
+    return cell, found, colours
 
 
 def _with_cell_columns(
