@@ -255,6 +255,27 @@ def test_the_pipeline_follows_its_division_in_two_different_views():
 
 
 @pytest.mark.backend_free
+def test_without_padding_the_views_are_the_images_themselves():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (16, 6, 6), dtype=np.uint8)
+    result = noise.get("symmetric_exclusive", rate=0.3).apply(
+        rng.integers(0, 3, 16), num_classes=3, seed=1
+    )
+    pipe = DividedPipeline(images, result, batch_size=4, seed=3, padding=0)
+    labelled = np.arange(16) < 8
+    prob = (np.arange(16) / 64).astype(np.float32)
+    pipe.set_division(0, labelled, prob)
+    pipe.set_division(1, labelled, prob)
+    batches = pipe.load(epoch=1, first=0, count=4)
+    index = np.round(batches["w_1"] * 64).astype(int)
+    expected = images[index][..., None].astype(np.float32) / 255
+    np.testing.assert_allclose(batches["x1_1"], expected, atol=1e-6)
+    np.testing.assert_array_equal(batches["x1_1"], batches["x2_1"])
+    with pytest.raises(ValueError, match="padding"):
+        DividedPipeline(images, result, batch_size=4, seed=3, padding=-1)
+
+
+@pytest.mark.backend_free
 def test_an_empty_set_is_served_from_the_whole_training_set():
     pipe, _ = small_pipeline(n=12, batch_size=4)
     pipe.set_division(0, np.ones(12, bool), np.full(12, 0.9))  # nothing unlabelled
@@ -390,6 +411,8 @@ def test_the_authors_rules_give_their_values_per_noise():
         ({"method.alpha": -2}, r"method.alpha must be a number > 0"),
         ({"method.warm_up": -1}, r"method.warm_up must be an integer >= 0"),
         ({"method.penalty": "yes"}, r"method.penalty must be true, false or 'authors'"),
+        ({"method.padding": -1}, r"method.padding must be an integer >= 0"),
+        ({"method.padding": 1.5}, r"method.padding must be an integer >= 0"),
         ({"method.mu": 1}, "unknown parameter method.mu"),
         ({"loss": "gce"}, "loss must be ce, got 'gce'"),
         ({"distribution": "data_parallel"}, "distribution='none'"),

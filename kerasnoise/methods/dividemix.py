@@ -21,7 +21,10 @@ Parameters (``method.<name>``), the authors' CIFAR-10 values by default:
 - ``T`` (0.5): the sharpening temperature, > 0;
 - ``alpha`` (4): the mixup's Beta(alpha, alpha), > 0;
 - ``penalty`` (``"authors"``: under ``asymmetric`` and ``pair_flip`` noise): the
-  negative-entropy penalty in the warm-up.
+  negative-entropy penalty in the warm-up;
+- ``padding`` (4): the views' random crop, in pixels of zero padding (the authors'
+  CIFAR crop); 0: no crop (an MLP on MNIST is not translation invariant:
+  ``docs/papers.md``, DivideMix).
 
 Importing this module imports no Keras.
 """
@@ -72,6 +75,9 @@ def resolved(params: dict, noise: dict) -> dict:
     warm_up = out["warm_up"]
     if isinstance(warm_up, bool) or not isinstance(warm_up, numbers.Integral) or warm_up < 0:
         raise ValueError(f"method.warm_up must be an integer >= 0, got {warm_up!r}")
+    padding = out["padding"]
+    if isinstance(padding, bool) or not isinstance(padding, numbers.Integral) or padding < 0:
+        raise ValueError(f"method.padding must be an integer >= 0, got {padding!r}")
     if not isinstance(out["penalty"], bool):
         raise ValueError(f"method.penalty must be true, false or 'authors', got {out['penalty']!r}")
     return out
@@ -97,6 +103,7 @@ class DivideMixMethod(Method):
         "T": 0.5,
         "alpha": 4.0,
         "penalty": AUTHORS,
+        "padding": 4,
     }
 
     def chosen(self, config: Any) -> dict:
@@ -154,6 +161,7 @@ class DivideMixMethod(Method):
         from kerasnoise.pipelines.divided import DividedPipeline
 
         info = run_data.data.info
+        chosen = self.chosen(config)
         return DividedPipeline(
             run_data.data.x_train,
             run_data.built.noise,
@@ -161,6 +169,7 @@ class DivideMixMethod(Method):
             seed=config.seed,
             mean=info.mean,
             std=info.std,
+            padding=chosen["padding"],
         )
 
     def callbacks(self, config: Any, run_data: Any) -> list:

@@ -19,8 +19,9 @@ probabilities, float32), ``u1_k``, ``u2_k`` (two views of ``B`` unlabelled examp
 An epoch has a fixed number of steps (default ``ceil(N / B)``: ``fit`` needs one),
 where the authors' has ``|labelled| / B + 1`` (docs/papers.md, DivideMix).  An empty set
 (every example labelled, as before the first division, or none) is served from the
-whole training set.  The augmentation: zero padding by 4 pixels and a random crop back
-to the image size on every image (MNIST: 28 x 28 from 36 x 36); a random horizontal
+whole training set.  The augmentation: zero padding by ``padding`` pixels (default 4)
+and a random crop back to the image size on every image (MNIST: 28 x 28 from 36 x 36;
+``padding=0``: no crop, both views the same image unless flipped); a random horizontal
 flip too on 3-channel images (the CIFAR augmentation of the authors' code; digits are
 not flipped).
 
@@ -70,6 +71,7 @@ class DividedPipeline:
         seed: order and augmentation seed, an int in ``[0, 2**63)``.
         mean, std: per-channel standardisation on the [0, 1] scale (both or neither).
         flip: also flip horizontally (default: on 3-channel images only).
+        padding: the crop's zero padding in pixels (0: no crop).
         steps_per_epoch: steps of a Keras epoch (default ``ceil(N / B)``).
         networks: how many networks the pipeline feeds (DivideMix: 2).
 
@@ -88,6 +90,7 @@ class DividedPipeline:
         flip: bool | None = None,
         steps_per_epoch: int | None = None,
         networks: int = 2,
+        padding: int = PADDING,
     ):
         if not isinstance(noise, NoiseResult):
             raise TypeError(f"noise must be a NoiseResult, got {type(noise)}")
@@ -108,6 +111,7 @@ class DividedPipeline:
         self.seed = int(seed)
         self.networks = positive_int(networks, "networks")
         self.flip = x.shape[-1] == 3 if flip is None else bool(flip)
+        self.padding = non_negative_int(padding, "padding")
         self.steps_per_epoch = (
             -(-self.num_examples // self.batch_size)
             if steps_per_epoch is None
@@ -248,11 +252,13 @@ class DividedPipeline:
             )
             return tf.gather(order[network], start + position)
 
+        padding = self.padding
+
         def view(j, view_seed):
-            offsets, flips = crop_flip_draws(view_seed, size, PADDING)
+            offsets, flips = crop_flip_draws(view_seed, size, padding)
             if not flip:
                 flips = tf.zeros_like(flips)
-            return standardize(crop_flip(tf.gather(images, j), offsets, flips, PADDING))
+            return standardize(crop_flip(tf.gather(images, j), offsets, flips, padding))
 
         def step_fn(epoch, step):
             step_seed = tf.random.experimental.stateless_fold_in(tf.stack([seed, epoch]), step)
