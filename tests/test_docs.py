@@ -42,6 +42,11 @@ import pytest
 
 from tests.helpers import REPO, install_distribution, plugin_environment
 
+# The page's programs are machinery above single runs (a package installed by entry
+# points, its commands, a table): tox runs them on PyTorch only; the plug-ins' runs on
+# every backend are tests/test_plugins.py's.
+pytestmark = pytest.mark.orchestration
+
 DOC = REPO / "docs" / "extending.md"
 
 SCRIPT = "(a) Your loss beside the paper's six, in one script"

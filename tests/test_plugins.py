@@ -520,6 +520,7 @@ def run_small(name, title, methods, rate, out, shared_data, **overrides):
     )
 
 
+@pytest.mark.orchestration  # a table of plug-in runs; the runs: every backend above
 def test_installed_plugins_in_an_experiment(plugin_site, shared_data, tmp_path):
     outcome = run_small(
         "focal-beside-ce",
@@ -535,10 +536,9 @@ def test_installed_plugins_in_an_experiment(plugin_site, shared_data, tmp_path):
     assert (tmp_path / "out" / "table.md").is_file()
 
 
-def test_an_installed_method_trains_in_a_table_beside_ours(plugin_site, shared_data, tmp_path):
+def test_an_installed_methods_rule_and_checks(plugin_site):
     """A training method from an installed package goes through the same door as ours:
-    checked before any data loads, its rule on every backend, beside ``standard`` in a
-    table."""
+    checked before any data loads, its rule on every backend."""
     from kerasnoise import methods
 
     assert "demo_small_loss" in methods.available()
@@ -560,6 +560,10 @@ def test_an_installed_method_trains_in_a_table_beside_ours(plugin_site, shared_d
     with pytest.raises(ValueError, match=r"method.forget_rate must be in \[0, 1\)"):
         bad.validate_without_keras()
 
+
+@pytest.mark.orchestration  # a table of plug-in runs; the rule: on every backend above
+def test_an_installed_method_trains_in_a_table_beside_ours(plugin_site, shared_data, tmp_path):
+    """An installed training method beside ``standard`` in a table."""
     outcome = run_small(
         "small-loss-beside-standard",
         "Standard and a plug-in small-loss method, MNIST",

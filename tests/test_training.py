@@ -159,6 +159,7 @@ def _tensorflow_runs_nchw_convolutions() -> bool:
 
 # The resume tests train MLP1: what they test (run records, checkpoints, the epoch order)
 # does not depend on the model, and LeNet-5 cost them twice the time on JAX.
+@pytest.mark.orchestration  # the store's bookkeeping; resume on every backend: below
 def test_done_run_is_not_trained_again(shared_data, tmp_path, monkeypatch):
     config = small_config(shared_data, "epochs=1", "model=mlp1")
     first = training.train(config, tmp_path, verbose=0)
@@ -452,6 +453,9 @@ training.train(config, sys.argv[2], verbose=0, callbacks=[Kill()])
 COMMITTED = ("run.json", "config.json", "noise.json", "history.json", "tags.json")
 
 
+# Where the checkpoint lives and how a re-created folder finds it: the same on every
+# backend; test_interrupted_run_resumes_instead_of_restarting resumes on each.
+@pytest.mark.orchestration
 def test_a_killed_run_resumes_from_the_checkpoint_folder_after_its_output_folder_is_recreated(
     shared_data, tmp_path, monkeypatch, capsys
 ):
