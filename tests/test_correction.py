@@ -365,6 +365,9 @@ def test_estimated_trains_cross_entropy_first_and_reuses_it(shared_data, tmp_pat
         )
 
 
+# Two stages chained on real data, 12,000 images: machinery above single runs (the
+# estimators are NumPy, each stage an ordinary run), so on one backend.
+@pytest.mark.orchestration
 def test_the_estimate_is_close_to_the_realised_transition(shared_data, tmp_path):
     """Stage 1 on real MNIST (the Patrini network, 12,000 images, 4 epochs) under the
     paper's flips at 0.3: both estimators find each flip within a few points, and
