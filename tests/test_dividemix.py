@@ -16,6 +16,7 @@ from kerasnoise import config as cfg
 from kerasnoise import methods, noise, presets, training
 from kerasnoise.methods import dividemix, dividemix_model, division, mixmatch
 from kerasnoise.pipelines.divided import DividedPipeline, batch_keys
+from tests.helpers import Interrupt, StopAfterFirstEpoch, without_timing
 
 K = 4  # classes
 B = 5  # labelled and unlabelled examples per network
@@ -362,10 +363,20 @@ def small_config(shared_data, **more):
     return config
 
 
-def test_a_dividemix_run_warms_up_then_divides(shared_data, tmp_path):
+def test_a_dividemix_run_warms_up_then_divides_and_resumes_as_uninterrupted(shared_data, tmp_path):
+    """Warm-up, then a division per epoch; a run interrupted at the warm-up's end resumes
+    (the model's counters and mixup seed from the checkpoint, the division recomputed
+    at the epoch's start) to the history of the uninterrupted run."""
     config = small_config(shared_data)
-    record = training.train(config, tmp_path, verbose=0, quiet=True)
-    history = json.loads((tmp_path / record["run_id"] / "history.json").read_text())
+    record = training.train(config, tmp_path / "whole", verbose=0, quiet=True)
+    history = json.loads((tmp_path / "whole" / record["run_id"] / "history.json").read_text())
+    parts = tmp_path / "parts"
+    with pytest.raises(Interrupt):
+        training.train(config, parts, verbose=0, quiet=True, callbacks=[StopAfterFirstEpoch()])
+    resumed = training.train(config, parts, verbose=0, quiet=True)
+    again = json.loads((parts / record["run_id"] / "history.json").read_text())
+    assert len(resumed["wall_time_parts_s"]) == 2
+    assert without_timing(again) == without_timing(history)
     warm, divided = history["0"], history["1"]
     assert "labelled_1" not in warm and "loss_x" not in warm
     for k in (1, 2):
