@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from experiments import coteaching_mnist, menon_mnist, patrini_mnist
+from kerasnoise import methods
 from kerasnoise import tables as tables_lib
 from kerasnoise.presets import menon2020
 from kerasnoise.tables import Experiment, main, planning, run
@@ -89,7 +90,16 @@ def test_coteaching_declaration_runs_the_five_noise_cells_with_jocors_numbers():
         ("pair_flip", 0.45),
         ("asymmetric", 0.4),
     }
-    assert len(runs) == 3 * 5 + 3  # the authors'-code Co-teaching+ where JoCoR has it
+    # the authors'-code Co-teaching+ at 3 of JoCoR's cells, JoCoR at its 4
+    assert len(runs) == 3 * 5 + 3 + 4
+    assert {(n, rate) for m, n, rate in (
+        (r.method, r.axes["noise"], r.axes["noise.rate"]) for r in runs
+    ) if m == "jocor"} == {
+        ("symmetric_exclusive", 0.2),
+        ("symmetric_exclusive", 0.5),
+        ("symmetric_exclusive", 0.8),
+        ("asymmetric", 0.4),
+    }  # fmt: skip
     by_point = {(r.method, r.axes["noise"], r.axes["noise.rate"]): r.config for r in runs}
     assert {(n, rate) for m, n, rate in by_point if m == "coteaching_plus_code"} == {
         ("symmetric_exclusive", 0.5),
@@ -118,6 +128,10 @@ def test_coteaching_declaration_runs_the_five_noise_cells_with_jocors_numbers():
     assert "softmax twice" in claim.source
     (jocor,) = declared.references
     assert jocor.values["coteaching"][("symmetric_exclusive", 0.5)] == 89.82
+    assert jocor.values["jocor"][("symmetric_exclusive", 0.8)] == 84.89
+    jocor_config = by_point["jocor", "asymmetric", 0.4]
+    chosen = methods.from_config(jocor_config.method).resolved(jocor_config.noise)
+    assert chosen["forget_rate"] == pytest.approx(0.2) and chosen["co_lambda"] == 0.9
 
 
 @pytest.mark.orchestration
