@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import coteaching_mnist, menon_mnist, patrini_mnist
+from experiments import coteaching_mnist, menon_mnist, mnist_methods, patrini_mnist
 from kerasnoise import methods
 from kerasnoise import tables as tables_lib
 from kerasnoise.presets import menon2020
@@ -132,6 +132,47 @@ def test_coteaching_declaration_runs_the_five_noise_cells_with_jocors_numbers():
     jocor_config = by_point["jocor", "asymmetric", 0.4]
     chosen = methods.from_config(jocor_config.method).resolved(jocor_config.noise)
     assert chosen["forget_rate"] == pytest.approx(0.2) and chosen["co_lambda"] == 0.9
+
+
+@pytest.mark.backend_free
+def test_the_all_methods_declaration_runs_every_method_on_four_noise_settings():
+    declared = mnist_methods.EXPERIMENT
+    tables_lib.check_declaration(declared)
+    runs = declared.sweep(seeds=[0]).expand()
+    cells = {(r.axes["noise"], r.axes["noise.rate"]) for r in runs}
+    assert cells == {
+        ("symmetric_exclusive", 0.5),
+        ("symmetric_exclusive", 0.8),
+        ("asymmetric", 0.4),
+        ("instance_dependent", 0.4),
+    }
+    names = {"standard", "gce", "forward_estimated", "coteaching", "coteaching_plus"}
+    names |= {"jocor", "elr", "dividemix"}
+    assert {r.method for r in runs} == names and len(runs) == 8 * 4
+    by_point = {(r.method, r.axes["noise"], r.axes["noise.rate"]): r.config for r in runs}
+    # one protocol: every method's config is the preset's but for its method and loss
+    for (_, noise_name, rate), config in by_point.items():
+        standard = by_point["standard", noise_name, rate]
+        assert config.optimizer == standard.optimizer and config.epochs == 200
+        assert config.noise == standard.noise and config.model == standard.model
+    # forward with T-hat trains the cell's Standard run first: the same run id
+    forward = by_point["forward_estimated", "symmetric_exclusive", 0.5]
+    stage = methods.from_config(forward.method).earlier_stage(forward)
+    standard = by_point["standard", "symmetric_exclusive", 0.5]
+    assert stage.run_id("jax") == standard.run_id("jax")
+    # the same configs as the Co-teaching table's: its runs serve this one
+    theirs = {
+        (r.method, r.axes["noise"], r.axes["noise.rate"]): r.config
+        for r in coteaching_mnist.EXPERIMENT.sweep(seeds=[0]).expand()
+    }
+    for key in [("coteaching", "asymmetric", 0.4), ("jocor", "symmetric_exclusive", 0.8)]:
+        assert by_point[key].run_id("jax") == theirs[key].run_id("jax")
+    assert by_point["dividemix", "asymmetric", 0.4].method == {"name": "dividemix", "padding": 0}
+    (jocor,) = declared.references
+    assert jocor.values["jocor"][("symmetric_exclusive", 0.5)] == 96.64
+    texts = [c.text for c in declared.claims]
+    assert sum("beats Standard at symmetric 0.5" in t for t in texts) == 7
+    assert any(t.startswith("DivideMix beats Co-teaching at symmetric 0.8") for t in texts)
 
 
 @pytest.mark.orchestration

@@ -138,8 +138,11 @@ def mnist_cnn() -> ExperimentConfig:
     )
 
 
-def mlp_references() -> list[Reference]:
-    """JoCoR's Table 2 (MLP), keyed ``(noise, noise.rate)``."""
+def mlp_references(
+    only: list[tuple[str, float]] | None = None, methods: list[str] | None = None
+) -> list[Reference]:
+    """JoCoR's Table 2 (MLP), keyed ``(noise, noise.rate)``; ``only``: those cells;
+    ``methods``: those methods' rows."""
     cells = [
         ("symmetric_exclusive", 0.2),
         ("symmetric_exclusive", 0.5),
@@ -154,11 +157,12 @@ def mlp_references() -> list[Reference]:
     }
     # the published Co-teaching+ is its authors' code
     numbers["coteaching_plus_code"] = numbers["coteaching_plus"]
-    return [
-        Reference(
-            "jocor", _JOCOR, {m: dict(zip(cells, v, strict=True)) for m, v in numbers.items()}
-        )
-    ]
+    values = {m: dict(zip(cells, v, strict=True)) for m, v in numbers.items()}
+    if only is not None:
+        values = {m: {c: v for c, v in by.items() if c in only} for m, by in values.items()}
+    if methods is not None:
+        values = {m: by for m, by in values.items() if m in methods}
+    return [Reference("jocor", _JOCOR, values)]
 
 
 def cnn_references() -> list[Reference]:
