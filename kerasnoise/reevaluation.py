@@ -9,7 +9,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from kerasnoise import losses, metrics, models, pipelines
+from kerasnoise import losses, methods, metrics, models, pipelines
 from kerasnoise import noise as noise_lib
 from kerasnoise.config import ExperimentConfig
 from kerasnoise.results import rundir
@@ -58,7 +58,9 @@ def evaluate_run(
     # with Keras), so that the saved model's loss and layers are found
     losses.get(config.loss["name"], **{k: v for k, v in config.loss.items() if k != "name"})
     models.builder(config.model["name"])
-    model = keras.saving.load_model(model_path)
+    # a training method's own model class (Co-teaching's two networks, ELR's targets)
+    saved = methods.from_config(config.method).saved_objects()
+    model = keras.saving.load_model(model_path, custom_objects=saved)
     x, y = {
         "test": (data.x_test, data.y_test),
         "val": (data.x_val, data.y_val),

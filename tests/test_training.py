@@ -12,6 +12,7 @@ import pytest
 
 from kerasnoise import (
     cli,
+    methods,
     metrics,
     models,
     noise,
@@ -645,3 +646,45 @@ def test_cpu_threads_comes_from_the_backends_variable_else_every_core(
         monkeypatch.setenv(variable, value)
     expected = want if variable is not None and want is not None else cores
     assert execution.cpu_threads() == expected
+
+
+def test_every_methods_saved_model_class_is_named_for_loading():
+    """``kerasnoise eval`` loads a run's model in a fresh process, where a method's own
+    model class is not yet imported: each method names the class its model is
+    (:meth:`kerasnoise.methods.Method.saved_objects`)."""
+    network = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    config = cfg.apply_overrides(presets.get("coteaching-mnist-mlp"), {"noise.rate": 0.5})
+    for name in ("standard", "coteaching", "coteaching_plus", "jocor", "dividemix", "elr"):
+        method = methods.get(name)
+        if name == "elr":
+            method.num_examples = 8  # what use_data reads from the run's data
+        model = method.build_model(lambda: keras.models.clone_model(network), config)
+        saved = method.saved_objects()
+        if model.__class__.__module__.startswith("kerasnoise"):
+            assert saved == {type(model).__name__: type(model)}, name
+        else:
+            assert saved == {}, name
+
+
+@pytest.mark.orchestration  # the command in a fresh process; the classes: the test above
+def test_eval_loads_a_two_network_run_in_a_fresh_process(shared_data, tmp_path):
+    config = cfg.apply_overrides(
+        presets.get("coteaching-mnist-mlp"),
+        {
+            "method": "jocor",
+            "epochs": 2,
+            "optimizer.decay_start": 1,
+            "train_limit": 1000,
+            "train_eval_images": 500,
+        },
+    )
+    config.data_dir = str(shared_data)
+    record = training.train(config, tmp_path, verbose=0, quiet=True)
+    shown = subprocess.run(
+        [sys.executable, "-c", "import sys; from kerasnoise import cli; sys.exit(cli.main())"]
+        + ["eval", str(tmp_path / record["run_id"]), "--data-dir", str(shared_data)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert f"{record['test_accuracy_final_model']:.4f}" in shown

@@ -192,6 +192,13 @@ class Method:
         :meth:`callbacks` sees)."""
         return run_data.built.train
 
+    def saved_objects(self) -> dict:
+        """The Keras classes, by name, that :meth:`build_model`'s model needs to load
+        from its saved ``model.keras`` (``kerasnoise eval`` passes them to
+        ``keras.saving.load_model``): those of a model class of the method's own.
+        Default: none (one network of the config)."""
+        return {}
+
     def callbacks(self, config: Any, run_data: Any) -> list:
         """Keras callbacks the method runs with (its schedules, its own evaluations);
         appended after the library's instruments."""

@@ -64,6 +64,11 @@ class CoTeachingMethod(Method):
             name=chosen["name"],
         )
 
+    def saved_objects(self) -> dict:
+        from kerasnoise.methods import two_networks
+
+        return {"CoTeaching": two_networks.CoTeaching}
+
     def callbacks(self, config: Any, run_data: Any) -> list:
         from kerasnoise.methods import two_networks
 

@@ -141,6 +141,11 @@ class DivideMixMethod(Method):
                 f"eval_every_steps={config.eval_every_steps!r} is not supported: leave it unset"
             )
 
+    def saved_objects(self) -> dict:
+        from kerasnoise.methods import dividemix_model
+
+        return {"DivideMix": dividemix_model.DivideMix}
+
     def build_model(self, network: Callable[[], Any], config: Any) -> Any:
         from kerasnoise.methods import dividemix_model
 

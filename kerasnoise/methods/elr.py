@@ -130,6 +130,11 @@ class ELR(Method):
     def use_data(self, config: Any, run_data: Any) -> None:
         self.num_examples = int(run_data.built.noise.num_examples)
 
+    def saved_objects(self) -> dict:
+        from kerasnoise.methods import elr_model
+
+        return {"ELRModel": elr_model.ELRModel}
+
     def build_model(self, network: Callable[[], Any], config: Any) -> Any:
         from kerasnoise.methods import elr_model
 

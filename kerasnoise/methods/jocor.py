@@ -181,6 +181,11 @@ class JoCoRMethod(Method):
     def needs(self, config: Any) -> PipelineNeeds:
         return PipelineNeeds(clean_flags=True)
 
+    def saved_objects(self) -> dict:
+        from kerasnoise.methods import two_networks
+
+        return {"JoCoR": two_networks.JoCoR}
+
     def build_model(self, network: Callable[[], Any], config: Any) -> Any:
         from kerasnoise.methods import two_networks
 
