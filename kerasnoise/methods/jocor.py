@@ -103,8 +103,8 @@ def jocor_losses(logits_1, logits_2, labels, forget_rate, co_lambda, *, clean=No
 
     labels = ops.cast(labels, "int32")
     co_lambda = float(co_lambda)
-    ce_1 = selection._cross_entropy(labels, logits_1)
-    ce_2 = selection._cross_entropy(labels, logits_2)
+    ce_1 = selection.per_example_cross_entropy(labels, logits_1)
+    ce_2 = selection.per_example_cross_entropy(labels, logits_2)
     joint = (1.0 - co_lambda) * (ce_1 + ce_2) + co_lambda * (
         _kl(logits_1, logits_2) + _kl(logits_2, logits_1)
     )
@@ -112,7 +112,7 @@ def jocor_losses(logits_1, logits_2, labels, forget_rate, co_lambda, *, clean=No
     # floor((1 - forget) * B) as exact arithmetic gives it (selection.coteaching_losses)
     keep = ops.cast(ops.floor((1.0 - ops.cast(forget_rate, "float32")) * count + 5e-4), "int32")
     everyone = ops.ones_like(labels, dtype="bool")
-    picked = selection._pick(ops.stop_gradient(joint), everyone, keep)
+    picked = selection.pick_smallest(ops.stop_gradient(joint), everyone, keep)
     kept = ops.sum(joint * ops.cast(picked, joint.dtype))
     out = {
         "loss": kept / ops.maximum(ops.cast(keep, joint.dtype), 1.0),
@@ -120,7 +120,7 @@ def jocor_losses(logits_1, logits_2, labels, forget_rate, co_lambda, *, clean=No
         "picked": picked,
     }
     if clean is not None:
-        out["precision"] = selection._share(picked, clean)
+        out["precision"] = selection.clean_share(picked, clean)
     return out
 
 

@@ -65,9 +65,12 @@ __all__ = [
     "METHODS",
     "check_config",
     "check_forget_rate",
+    "clean_share",
     "coteaching_losses",
     "forget_rate_schedule",
     "identity",
+    "per_example_cross_entropy",
+    "pick_smallest",
     "resolve_forget_rate",
     "resolved",
     "FORGET_RATE_RULES",
@@ -249,7 +252,7 @@ def forget_rate_schedule(
     return plan[1:]
 
 
-def _cross_entropy(labels, logits):
+def per_example_cross_entropy(labels, logits):
     """``-log_softmax(logits)[label]`` per example.  Not Keras's
     ``sparse_categorical_crossentropy``: on TensorFlow it reads a tensor made by
     ``ops.softmax`` as that softmax's own inputs (its ``_keras_logits``), which would
@@ -267,7 +270,7 @@ def _ranks(values):
     return ops.argsort(ops.argsort(values))
 
 
-def _pick(losses, candidates, keep):
+def pick_smallest(losses, candidates, keep):
     """The ``keep`` smallest ``losses`` among ``candidates`` (a boolean mask)."""
     from keras import ops
 
@@ -275,7 +278,7 @@ def _pick(losses, candidates, keep):
     return ops.logical_and(ops.less(_ranks(masked), keep), candidates)
 
 
-def _share(mask, clean):
+def clean_share(mask, clean):
     """The share of ``clean`` entries among ``mask``'s (0 when ``mask`` is empty)."""
     from keras import ops
 
@@ -322,7 +325,8 @@ def coteaching_losses(
     from keras import ops
 
     labels = ops.cast(labels, "int32")
-    ce_1, ce_2 = _cross_entropy(labels, logits_1), _cross_entropy(labels, logits_2)
+    ce_1 = per_example_cross_entropy(labels, logits_1)
+    ce_2 = per_example_cross_entropy(labels, logits_2)
     ranked_1, ranked_2 = ops.stop_gradient(ce_1), ops.stop_gradient(ce_2)
     everyone = ops.ones_like(labels, dtype="bool")
     everything = False  # a fallback batch: no disagreement, every example trained
@@ -346,8 +350,8 @@ def coteaching_losses(
     keep = ops.cast(ops.floor((1.0 - ops.cast(forget_rate, "float32")) * count + 5e-4), "int32")
     if authors_code:  # their code trains on every candidate when it would keep none
         keep = ops.where(ops.equal(keep, 0), ops.cast(count, "int32"), keep)
-    picked_1 = _pick(ranked_1, candidates, keep)
-    picked_2 = _pick(ranked_2, candidates, keep)
+    picked_1 = pick_smallest(ranked_1, candidates, keep)
+    picked_2 = pick_smallest(ranked_2, candidates, keep)
     denominator = ops.maximum(ops.cast(keep, "float32"), 1.0)
     if authors_code:  # their mean over the k kept, divided again by k (not a fallback batch)
         squared = denominator * denominator
@@ -362,6 +366,6 @@ def coteaching_losses(
         "picked_2": picked_2,
     }
     if clean is not None:
-        out["precision_1"] = _share(picked_1, clean)
-        out["precision_2"] = _share(picked_2, clean)
+        out["precision_1"] = clean_share(picked_1, clean)
+        out["precision_2"] = clean_share(picked_2, clean)
     return out
