@@ -591,8 +591,11 @@ def test_run_says_so_when_every_run_failed(tmp_path):
         run(declared, out=str(tmp_path / "out"), data_dir=str(empty), jobs=1, progress=False)
 
 
-def _finished_run_dir(folder, run, backend: str, sweep: str, accuracy: float) -> None:
-    """The files a finished run leaves (identity, config, result, the sweep's tag)."""
+def _finished_run_dir(
+    folder, run, backend: str, sweep: str, accuracy: float, method: str | None = None
+) -> None:
+    """The files a finished run leaves (identity, config, result, the sweep's tag, its
+    method named ``method`` there when given)."""
     from kerasnoise.results import rundir
 
     run_dir = folder / run.config.run_id(backend)
@@ -607,12 +610,14 @@ def _finished_run_dir(folder, run, backend: str, sweep: str, accuracy: float) ->
     (run_dir / "config.json").write_text(json.dumps({"preset": "rolnick-mnist"}))
     result = {"status": "finished", "test_accuracy_last": accuracy, "steps_run": 1000}
     (run_dir / "result.json").write_text(json.dumps(result))
-    rundir.add_tag(run_dir, **run.tag(sweep))
+    tag = run.tag(sweep)
+    rundir.add_tag(run_dir, **(tag | ({"method": method} if method else {})))
 
 
 def test_a_report_takes_cells_from_other_folders_and_backends(tmp_path, capsys):
     """``--cells-from FOLDER=BACKEND``: each cell from the first folder that has finished
-    runs of it (another backend's run ids), the rest from the command's own; the
+    runs of it (another backend's run ids; runs another table made, under its own sweep
+    and method names, count by their configs), the rest from the command's own; the
     claims see every cell; bad values are refused before anything is read."""
     import keras
 
@@ -638,7 +643,8 @@ def test_a_report_takes_cells_from_other_folders_and_backends(tmp_path, capsys):
         accuracy[key] = 0.5 + 0.1 * r.seed + (0.2 if r.axes["model"] == "mlp2" else 0)
         _finished_run_dir(own, r, here, "cells", 0.1 + 0.01 * r.seed)
         if r.axes["model"] == "mlp2":
-            _finished_run_dir(other, r, there, "cells", accuracy[key])
+            # another table's runs of the same configs: another sweep, another name
+            _finished_run_dir(other, r, there, "elsewhere", accuracy[key], method="plain")
     other_runs = {r.config.run_id(there) for r in runs}
     assert other_runs.isdisjoint(r.config.run_id(here) for r in runs)  # the backend counts
 

@@ -200,16 +200,31 @@ def cells_frame(sources: list[Source], sweep):
     from kerasnoise import report
 
     frames, taken = [], set()
-    for source in sources:
+    for i, source in enumerate(sources):
         cell_of = {r.config.run_id(source.backend): cell_key(r, sweep) for r in source.runs}
-        frame = report.runs_frame(source.folder, sweep=sweep.name)
+        own = i == len(sources) - 1  # the command's own folder: its sweep's runs
+        frame = report.runs_frame(source.folder, sweep=sweep.name if own else None)
         frame = frame[frame["run_id"].isin(cell_of)]
+        if not own:  # another folder's run is this cell's when its config is, whatever its sweep
+            frame = _as_cells(frame.drop_duplicates("run_id"), cell_of, sweep)
         source.cells = {cell_of[i] for i in frame["run_id"]} - taken
         taken |= source.cells
         keep = [cell_of[i] in source.cells for i in frame["run_id"]]
         frames.append(frame[keep].assign(folder=str(source.folder)))
     found = [f for f in frames if not f.empty]
     return pd.concat(found, ignore_index=True) if found else frames[-1]
+
+
+def _as_cells(frame, cell_of: dict, sweep):
+    """``frame``'s runs labelled as this sweep's: its name, and each run's method and
+    axis values from its cell (another sweep may name them otherwise)."""
+    from kerasnoise import report
+
+    cells = [cell_of[i] for i in frame["run_id"]]
+    labels = {"sweep": [sweep.name] * len(cells), "method": [c[0] for c in cells]}
+    for k, key in enumerate(sweep.axes, start=1):
+        labels[report.column_name(key)] = [c[k] for c in cells]
+    return frame.assign(**labels)
 
 
 def _curve_cells(frame, by: list[str], axes: dict, curves: Curves) -> list[dict]:
