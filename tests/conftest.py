@@ -44,11 +44,3 @@ def figures(monkeypatch):
 def _no_data_dir_from_user(monkeypatch):
     """Keep a user's KERASNOISE_DATA_DIR from leaking into tests."""
     monkeypatch.delenv("KERASNOISE_DATA_DIR", raising=False)
-
-
-def pytest_collection_modifyitems(config, items):
-    """Tests on the real data sets (the ``shared_data`` fixture: most of them train) run
-    first, in their collected order: under pytest-xdist's ``worksteal`` the long tests
-    then start early and a session ends on short ones, not with one worker idle while
-    the other finishes a long test."""
-    items.sort(key=lambda item: "shared_data" not in getattr(item, "fixturenames", ()))
