@@ -554,6 +554,10 @@ def test_an_installed_methods_rule_and_checks(plugin_site):
     ce = np.log(np.exp(z).sum(axis=1)) - z[np.arange(4), y]
     got = float(ops.convert_to_numpy(model.compute_loss(x, y, model(x), training=True)))
     assert got == pytest.approx(np.sort(ce)[:3].mean(), rel=1e-5)
+    # a bad parameter is a TypeError, as for every kind, and a ValueError, as in a config
+    for error in (TypeError, ValueError):
+        with pytest.raises(error, match="unknown parameter method.bogus .* allowed: forget_rate"):
+            methods.get("demo_small_loss", bogus=1)
     bad = cfg.apply_overrides(
         presets.get("menon-mnist-lenet"), {"method": "demo_small_loss", "method.forget_rate": 1.5}
     )

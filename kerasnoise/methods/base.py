@@ -54,6 +54,7 @@ __all__ = [
     "PipelineNeeds",
     "Standard",
     "STANDARD",
+    "UnknownParameterError",
     "available",
     "from_config",
     "get",
@@ -63,6 +64,12 @@ __all__ = [
 
 #: The method section of a config that trains plainly (the default).
 STANDARD = {"name": "standard"}
+
+
+class UnknownParameterError(TypeError, ValueError):
+    """A method constructed with a parameter it does not have (``method.<param>``): a
+    ``TypeError`` like a loss's or a model's unknown keyword, and a ``ValueError`` like
+    any other bad value of a config."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,7 +119,9 @@ class Method:
 
     A subclass sets :attr:`defaults` (its parameters and their default values: what a
     config's ``method.<param>`` may set) and overrides the hooks it needs.  The
-    constructor takes the config's parameters; an unknown one is a ``ValueError``
+    constructor takes the config's parameters; an unknown one is an
+    :class:`UnknownParameterError` (a ``TypeError``, as every kind's ``get`` raises for
+    a bad parameter, and a ``ValueError``, as every config check raises)
     listing the allowed ones.  ``self.given`` holds the parameters as the config wrote
     them, ``self.params`` with the defaults filled in.
 
@@ -131,7 +140,7 @@ class Method:
         unknown = sorted(set(params) - set(self.defaults))
         if unknown:
             allowed = ", ".join(self.defaults) or "none"
-            raise ValueError(
+            raise UnknownParameterError(
                 f"unknown parameter method.{unknown[0]} for method "
                 f"{self.name or type(self).__name__!r}; "
                 f"allowed: {allowed}"
@@ -259,8 +268,9 @@ def get(name: str, /, **params: Any) -> Method:
     takes the registered one.
 
     Raises:
-        ValueError: an unknown method (the message lists the available ones) or
-            parameter (the message lists the allowed ones).
+        ValueError: an unknown method (the message lists the available ones).
+        UnknownParameterError: an unknown parameter (a ``TypeError`` and a
+            ``ValueError``; the message lists the allowed ones).
     """
     method = _REGISTRY.get(name)(**params)
     if not method.name:
