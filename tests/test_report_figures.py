@@ -206,3 +206,30 @@ def test_curves_every_cell_names_its_file_by_the_cell():
         Curves("acc.png", {"test_accuracy": "t"}, every_cell=True)
     with pytest.raises(ValueError, match="cell"):
         Curves("acc_{cell}.png", {"test_accuracy": "t"})
+
+
+def test_panels_per_method_keep_each_methods_colour_and_the_legend_outside(tmp_path, drawn):
+    """Menon et al.'s figure: a panel per method, each in its method's colour (the
+    colour it has in every other figure), the references grey, one legend outside."""
+    from matplotlib.colors import to_hex
+
+    from kerasnoise.report.colours import method_colour
+
+    frame = table(["ce", "gce", "forward"], noises=("symmetric",)).drop(columns="noise")
+    frame["paper"] = frame["mean"] - 1
+    runs = frame.assign(seed=0, test_accuracy_last=frame["mean"] / 100)
+    figures.plot_panels(
+        frame, runs, "noise.rate", tmp_path / "p.png", metric="test_accuracy_last",
+        references=["paper"],
+    )  # fmt: skip
+    fig = drawn["p.png"]
+    legend_clear_of_data(fig)
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in shown] == ["ce", "gce", "forward"]
+    for ax, method in zip(shown, ["ce", "gce", "forward"], strict=True):
+        (ours,) = ax.containers
+        assert to_hex(ours.lines[0].get_color()) == to_hex(method_colour(method))
+        (paper,) = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+        assert to_hex(paper.get_color()) == to_hex("0.4")
+    labels = [t.get_text() for t in shown[-1].get_legend().get_texts()]
+    assert labels == ["ours (mean ± std)", "our seeds", "paper"]

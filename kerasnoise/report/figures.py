@@ -163,10 +163,14 @@ def plot_panels(
     by: Sequence[str] = ("method",),
 ) -> Path:
     """One panel per line of ``table`` (a value of the ``by`` columns), each with its own
-    y range: our mean ± std over seeds, every seed's value as a dot (from ``frame``, the
-    runs), and the ``references`` columns (e.g. ``paper``, ``reproduction``) as dashed and
-    dotted lines, so differences of a point stay visible where a shared 0-100 axis would
-    stack every line at the top."""
+    y range: our mean ± std over seeds (in the method's colour when the lines are
+    methods, :func:`~kerasnoise.report.colours.method_colour`), every seed's value as a
+    dot (from ``frame``, the runs), and the ``references`` columns (e.g. ``paper``,
+    ``reproduction``) as grey dashed and dotted lines, so differences of a point stay
+    visible where a shared 0-100 axis would stack every line at the top; one legend,
+    right of the first row, outside the data."""
+    from kerasnoise.report.colours import method_colour
+
     labels = labels or {}
     axis_col = column_name(axis)
     lines = list(table_lines(table, by))
@@ -174,32 +178,37 @@ def plot_panels(
     rows_n = -(-len(lines) // cols)
     fig, axes = new_figure(rows_n, cols, figsize=(3.6 * cols, 2.9 * rows_n), squeeze=False)
     styles = ["--", ":", "-."]
+    handles: dict[str, Any] = {}
     for ax, (key, rows) in zip(axes.flat, lines, strict=False):
         rows = rows.sort_values(axis_col)
-        ax.errorbar(
-            rows[axis_col], rows["mean"], yerr=rows["std"], marker="o", capsize=3, label="ours"
+        colour = method_colour(str(key[0])) if tuple(by) == ("method",) else "C0"
+        handles.setdefault(
+            "ours (mean ± std)",
+            ax.errorbar(
+                rows[axis_col], rows["mean"], yerr=rows["std"], marker="o", capsize=3, color=colour
+            ),
         )
         mask = np.logical_and.reduce([frame[c] == v for c, v in zip(by, key, strict=True)])
         runs = frame[mask]
-        ax.scatter(
-            runs[axis_col],
-            100 * runs[metric],
-            s=12,
-            color="black",
-            alpha=0.5,
-            zorder=3,
-            label="our seeds",
+        handles.setdefault(
+            "our seeds",
+            ax.scatter(
+                runs[axis_col], 100 * runs[metric], s=12, color="black", alpha=0.5, zorder=3
+            ),
         )
         for name, style in zip(references, styles, strict=False):
             if name in rows and rows[name].notna().any():
-                ax.plot(rows[axis_col], rows[name], linestyle=style, marker=".", label=name)
+                (line,) = ax.plot(
+                    rows[axis_col], rows[name], linestyle=style, marker=".", color="0.4"
+                )
+                handles.setdefault(name, line)
         ax.set_title(line_label(key, by, labels), fontsize="medium")
         ax.set_xlabel(axis)
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(lines) :]:
         ax.set_visible(False)
-    axes.flat[0].legend(fontsize="x-small")
+    legend_outside(axes[0, cols - 1], handles)
     if title:
         fig.suptitle(textwrap.fill(title, 100), fontsize="medium")
     return save_figure(fig, path)
