@@ -35,7 +35,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerasnoise.methods import division, mixmatch
+from kerasnoise.methods import division, mixmatch, two_networks
 
 __all__ = ["CoDivide", "DivideMix"]
 
@@ -161,9 +161,7 @@ class DivideMix(keras.Model):
                 self.loss_x.update_state(out["lx"])
                 self.loss_u.update_state(out["lu"])
         self.step.assign_add(1.0)
-        for extra in self.losses:  # the networks' weight decay
-            loss = loss + self._aggregate_additional_loss(extra)
-        return loss
+        return two_networks.with_weight_decay(self, loss)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         if not isinstance(x, dict):
@@ -177,10 +175,7 @@ class DivideMix(keras.Model):
 
     def get_config(self) -> dict:
         return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "network_1": keras.saving.serialize_keras_object(self.network_1),
-            "network_2": keras.saving.serialize_keras_object(self.network_2),
+            **two_networks.networks_config(self),
             "warm_up": self.warm_up,
             "lambda_u": self.lambda_u,
             "temperature": self.temperature,
@@ -191,12 +186,7 @@ class DivideMix(keras.Model):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None) -> DivideMix:
-        config = dict(config)
-        for key in ("network_1", "network_2"):
-            config[key] = keras.saving.deserialize_keras_object(
-                config[key], custom_objects=custom_objects
-            )
-        return cls(**config)
+        return cls(**two_networks.with_networks(config, custom_objects))
 
 
 class CoDivide(keras.callbacks.Callback):

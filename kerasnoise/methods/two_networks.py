@@ -40,7 +40,15 @@ from keras import ops
 
 from kerasnoise.methods import jocor, selection
 
-__all__ = ["CoTeaching", "JoCoR", "SelectionSchedule", "SecondNetworkEvaluation"]
+__all__ = [
+    "CoTeaching",
+    "JoCoR",
+    "SelectionSchedule",
+    "SecondNetworkEvaluation",
+    "networks_config",
+    "with_networks",
+    "with_weight_decay",
+]
 
 #: Metrics of the training step only (evaluation scores network 1 alone).
 _TRAINING_ONLY = ("accuracy_2", "label_precision_1", "label_precision_2")
@@ -51,6 +59,35 @@ def _split(y):
     if y is not None and len(y.shape) == 2:
         return y[:, 0], ops.cast(y[:, 1], "bool")
     return y, None
+
+
+def with_weight_decay(model: keras.Model, loss):
+    """``loss`` plus the weight decay its networks add to ``model.losses``: what
+    ``keras.Model.compute_loss`` adds, for a model whose ``compute_loss`` is its own."""
+    for extra in model.losses:
+        loss = loss + model._aggregate_additional_loss(extra)
+    return loss
+
+
+def networks_config(model: keras.Model) -> dict:
+    """The part of a two-network model's ``get_config`` every such model shares: its
+    name, ``trainable`` and both networks, serialized."""
+    return {
+        "name": model.name,
+        "trainable": model.trainable,
+        "network_1": keras.saving.serialize_keras_object(model.network_1),
+        "network_2": keras.saving.serialize_keras_object(model.network_2),
+    }
+
+
+def with_networks(config: dict, custom_objects=None) -> dict:
+    """A two-network model's config with both networks deserialized (``from_config``)."""
+    config = dict(config)
+    for key in ("network_1", "network_2"):
+        config[key] = keras.saving.deserialize_keras_object(
+            config[key], custom_objects=custom_objects
+        )
+    return config
 
 
 @keras.saving.register_keras_serializable(package="kerasnoise")
@@ -143,10 +180,7 @@ class CoTeaching(keras.Model):
         if clean is not None:
             self.precision_1.update_state(out["precision_1"])
             self.precision_2.update_state(out["precision_2"])
-        loss = out["loss_1"] + out["loss_2"]
-        for extra in self.losses:  # the networks' weight decay
-            loss = loss + self._aggregate_additional_loss(extra)
-        return loss
+        return with_weight_decay(self, out["loss_1"] + out["loss_2"])
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         labels, clean = _split(y)
@@ -160,10 +194,7 @@ class CoTeaching(keras.Model):
 
     def get_config(self) -> dict:
         return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "network_1": keras.saving.serialize_keras_object(self.network_1),
-            "network_2": keras.saving.serialize_keras_object(self.network_2),
+            **networks_config(self),
             "plus": self.plus,
             "fallback_steps": self.fallback_steps,
             "softmax_twice": self.softmax_twice,
@@ -172,12 +203,7 @@ class CoTeaching(keras.Model):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None) -> CoTeaching:
-        config = dict(config)
-        for key in ("network_1", "network_2"):
-            config[key] = keras.saving.deserialize_keras_object(
-                config[key], custom_objects=custom_objects
-            )
-        return cls(**config)
+        return cls(**with_networks(config, custom_objects))
 
 
 @keras.saving.register_keras_serializable(package="kerasnoise")
@@ -220,17 +246,11 @@ class JoCoR(CoTeaching):
         if clean is not None:  # one selection: the authors' code returns its ratio twice
             self.precision_1.update_state(out["precision"])
             self.precision_2.update_state(out["precision"])
-        loss = out["loss"]
-        for extra in self.losses:  # the networks' weight decay
-            loss = loss + self._aggregate_additional_loss(extra)
-        return loss
+        return with_weight_decay(self, out["loss"])
 
     def get_config(self) -> dict:
         return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "network_1": keras.saving.serialize_keras_object(self.network_1),
-            "network_2": keras.saving.serialize_keras_object(self.network_2),
+            **networks_config(self),
             "co_lambda": self.co_lambda,
         }
 
