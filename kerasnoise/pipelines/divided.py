@@ -44,7 +44,7 @@ import tensorflow as tf
 from kerasnoise._checks import non_negative_int, positive_int
 from kerasnoise.noise import NoiseResult
 from kerasnoise.pipelines.augment import crop_flip, crop_flip_draws
-from kerasnoise.pipelines.inputs import as_nhwc, standardizer
+from kerasnoise.pipelines.inputs import SetEpoch, as_nhwc, feed_for_backend, standardizer
 
 __all__ = ["DividedBatches", "DividedPipeline", "batch_keys"]
 
@@ -177,13 +177,7 @@ class DividedPipeline:
 
     def epoch_callback(self):
         """A Keras callback that sets the epoch at the start of each ``fit`` epoch."""
-        pipeline = self
-
-        class SetEpoch(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch, logs=None):
-                pipeline.set_epoch(epoch)
-
-        return SetEpoch()
+        return SetEpoch(self)
 
     def __len__(self) -> int:
         return self.steps_per_epoch
@@ -203,7 +197,7 @@ class DividedPipeline:
     @property
     def fit_feed(self) -> str:
         """Which feed :meth:`for_fit` gives on the active backend: ``tf.data`` or ``PyDataset``."""
-        return "tf.data" if keras.backend.backend() == "tensorflow" else "PyDataset"
+        return feed_for_backend()
 
     def for_fit(self):
         """What to give ``model.fit`` on the active backend: ``dataset`` or ``batches``."""

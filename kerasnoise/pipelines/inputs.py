@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -49,3 +50,22 @@ def finish(ds: tf.data.Dataset) -> tf.data.Dataset:
     options = tf.data.Options()
     options.deterministic = True
     return ds.with_options(options).prefetch(AUTOTUNE)
+
+
+def feed_for_backend() -> str:
+    """Which feed a pipeline gives ``model.fit`` on the active backend: ``tf.data``
+    (TensorFlow pulls it inside its compiled loop) or ``PyDataset`` (JAX and PyTorch
+    pull every batch through Python, where chunked NumPy batches cost less)."""
+    return "tf.data" if keras.backend.backend() == "tensorflow" else "PyDataset"
+
+
+class SetEpoch(keras.callbacks.Callback):
+    """Sets ``pipeline``'s epoch (its ``set_epoch``) at the start of each ``fit`` epoch,
+    so the batches follow fit's epoch on every backend and on resume."""
+
+    def __init__(self, pipeline: Any):
+        super().__init__()
+        self.pipeline = pipeline
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.pipeline.set_epoch(epoch)

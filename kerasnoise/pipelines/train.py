@@ -19,7 +19,14 @@ import tensorflow as tf
 from kerasnoise._checks import non_negative_int, positive_int
 from kerasnoise.noise import NoiseResult
 from kerasnoise.pipelines.augment import crop_flip, crop_flip_draws
-from kerasnoise.pipelines.inputs import AUTOTUNE, as_nhwc, finish, standardizer
+from kerasnoise.pipelines.inputs import (
+    AUTOTUNE,
+    SetEpoch,
+    as_nhwc,
+    feed_for_backend,
+    finish,
+    standardizer,
+)
 
 
 def _check_seed(seed: Any) -> int:
@@ -164,13 +171,7 @@ class TrainPipeline:
         build the model, which would otherwise advance the epoch counter, and a resumed
         run (``initial_epoch``, ``BackupAndRestore``) continues with its own epoch's order.
         """
-        pipeline = self
-
-        class SetEpoch(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch, logs=None):
-                pipeline.set_epoch(epoch)
-
-        return SetEpoch()
+        return SetEpoch(self)
 
     def __len__(self) -> int:
         """Steps in a Keras epoch: one pass, or ``steps_per_period``."""
@@ -195,7 +196,7 @@ class TrainPipeline:
     @property
     def fit_feed(self) -> str:
         """Which feed :meth:`for_fit` gives on the active backend: ``tf.data`` or ``PyDataset``."""
-        return "tf.data" if keras.backend.backend() == "tensorflow" else "PyDataset"
+        return feed_for_backend()
 
     def load(self, epoch: int, first: int, count: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Batches ``first .. first + count - 1`` of epoch ``epoch``, concatenated.
