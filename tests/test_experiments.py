@@ -373,7 +373,7 @@ def test_tiny_table(shared_data, tmp_path, capsys, figures):
     for method, title in (("ce", "CE"), ("ce_clip", "CE + clipping")):
         panel = panels[title]
         (bar,) = panel["errorbars"]
-        assert bar["label"] == "ours" and list(bar["x"]) == [0.6]
+        assert bar["label"] == "ours (mean ± std)" and list(bar["x"]) == [0.6]
         assert bar["y"] == pytest.approx([ours[method]])
         np.testing.assert_allclose(np.concatenate(panel["points"]), [[0.6, ours[method]]])
         drawn = {

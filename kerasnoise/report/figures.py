@@ -185,7 +185,13 @@ def plot_panels(
         handles.setdefault(
             "ours (mean ± std)",
             ax.errorbar(
-                rows[axis_col], rows["mean"], yerr=rows["std"], marker="o", capsize=3, color=colour
+                rows[axis_col],
+                rows["mean"],
+                yerr=rows["std"],
+                marker="o",
+                capsize=3,
+                color=colour,
+                label="ours (mean ± std)",
             ),
         )
         mask = np.logical_and.reduce([frame[c] == v for c, v in zip(by, key, strict=True)])
@@ -193,13 +199,19 @@ def plot_panels(
         handles.setdefault(
             "our seeds",
             ax.scatter(
-                runs[axis_col], 100 * runs[metric], s=12, color="black", alpha=0.5, zorder=3
+                runs[axis_col],
+                100 * runs[metric],
+                s=12,
+                color="black",
+                alpha=0.5,
+                zorder=3,
+                label="our seeds",
             ),
         )
         for name, style in zip(references, styles, strict=False):
             if name in rows and rows[name].notna().any():
                 (line,) = ax.plot(
-                    rows[axis_col], rows[name], linestyle=style, marker=".", color="0.4"
+                    rows[axis_col], rows[name], linestyle=style, marker=".", color="0.4", label=name
                 )
                 handles.setdefault(name, line)
         ax.set_title(line_label(key, by, labels), fontsize="medium")
