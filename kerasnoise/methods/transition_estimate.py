@@ -42,6 +42,16 @@ __all__ = ["ESTIMATED", "EstimatedTransition", "sections"]
 #: The value of ``loss.transition`` that asks for this method.
 ESTIMATED = "estimated"
 
+#: The corrected loss's parameters this method reads, with the loss's defaults
+#: (:class:`kerasnoise.losses.ForwardCorrection`): ``clip`` (kept by the
+#: cross-entropy stage), ``anchor_filter`` and ``estimator``.
+LOSS_DEFAULTS = {"clip": None, "anchor_filter": True, "estimator": "anchor"}
+
+
+def _loss_params(config: Any) -> dict[str, Any]:
+    """The config's loss section over :data:`LOSS_DEFAULTS`."""
+    return {**LOSS_DEFAULTS, **config.loss}
+
 
 class EstimatedTransition(Method):
     """Train a cross-entropy run first, estimate T from its softmax, then train with
@@ -77,7 +87,7 @@ class EstimatedTransition(Method):
     def earlier_stage(self, config: Any) -> Any:
         """The same config with plain cross-entropy (``loss.clip`` kept) and plain
         training."""
-        clip = config.loss.get("clip")
+        clip = _loss_params(config)["clip"]
         return dataclasses.replace(
             config,
             loss={"name": "ce", **({} if clip is None else {"clip": clip})},
@@ -95,7 +105,7 @@ class EstimatedTransition(Method):
 
         probs = softmax(np.asarray(stage.predict(), dtype=np.float64), axis=1)
         labels = np.asarray(stage.noisy_labels())
-        anchor_filter = config.loss.get("anchor_filter", True)
+        anchor_filter = _loss_params(config)["anchor_filter"]
         self.estimates = {
             name: transition_lib.estimate(
                 name, probs, labels, probs.shape[1], anchor_filter=anchor_filter
@@ -105,20 +115,25 @@ class EstimatedTransition(Method):
         self.stage_run = stage.run_id
 
     def loss_section(self, config: Any, noise: Any) -> tuple[dict, dict]:
-        """The loss with ``transition`` T-hat by ``loss.estimator`` (default anchor),
-        checked for the task's K; the record: ``transition_source``,
+        """The loss with ``transition`` T-hat by ``loss.estimator`` (default anchor);
+        the record: ``transition_source``,
         ``transition_estimator``, ``transition_used``, the estimate's error against the
         realised transition (``transition_estimate_error``), every estimator's
         (``transition_estimate_errors``) and the earlier run (``transition_stage1_run``)."""
-        estimator = transition_lib.check_estimator(config.loss.get("estimator", "anchor"))
-        if not self.estimates or estimator not in self.estimates:
+        estimator = _loss_params(config)["estimator"]
+        if not self.estimates:
             raise ValueError(
-                f"loss.transition='estimated' needs the earlier stage's estimate by "
-                f"{estimator!r} (training runs the stage first)"
+                "loss.transition='estimated' needs the earlier stage's estimate (training "
+                "runs the stage first)"
             )
-        k = noise.num_classes
+        if estimator not in self.estimates:
+            raise ValueError(
+                f"loss.estimator must be one of {', '.join(self.estimates)}; got {estimator!r}"
+            )
+        # T-hat as its estimator gave it: K x K (the stage's softmax has K columns); the
+        # corrected loss checks that it is a row-stochastic, invertible matrix
+        matrix = np.asarray(self.estimates[estimator], dtype=np.float64)
         realised = np.asarray(noise.transition, dtype=np.float64)
-        matrix = transition_lib.check_correction_matrix(self.estimates[estimator], k)
         record = {
             "transition_source": ESTIMATED,
             "transition_estimator": estimator,

@@ -92,32 +92,52 @@ class DividedPipeline:
         networks: int = 2,
         padding: int = PADDING,
     ):
+        self._check_scalars(noise, seed)
+        self.batch_size = positive_int(batch_size, "batch_size")
+        self.networks = positive_int(networks, "networks")
+        self.padding = non_negative_int(padding, "padding")
+        if steps_per_epoch is not None:
+            steps_per_epoch = positive_int(steps_per_epoch, "steps_per_epoch")
+        x = as_nhwc(images)
+        standardize = standardizer(mean, std, x.shape[-1])
+        if x.shape[0] != noise.num_clean:
+            raise ValueError(
+                f"DividedPipeline serves one noisy label per image: the noise gave "
+                f"{noise.num_examples} labels for {x.shape[0]} images"
+            )
+        self.noise = noise
+        self.seed = int(seed)
+        self.num_examples = n = int(x.shape[0])
+        self.flip = x.shape[-1] == 3 if flip is None else bool(flip)
+        self.steps_per_epoch = steps_per_epoch or -(-n // self.batch_size)
+        self._division_state(n)
+        step = self._loader(x, standardize)
+        self._step_fn = step
+        self._load_fn = tf.function(
+            self._chunk_loader(step), input_signature=[tf.TensorSpec([], tf.int64)] * 3
+        )
+        self.dataset = self._build(step)
+
+    @staticmethod
+    def _check_scalars(noise: Any, seed: Any) -> None:
+        """``noise`` a NoiseResult of one label per example, ``seed`` an int in
+        ``[0, 2**63)``."""
         if not isinstance(noise, NoiseResult):
             raise TypeError(f"noise must be a NoiseResult, got {type(noise)}")
-        x = as_nhwc(images)
-        if noise.num_examples != noise.num_clean or x.shape[0] != noise.num_clean:
+        if noise.num_examples != noise.num_clean:
             raise ValueError(
                 "DividedPipeline serves one noisy label per image: the noise gave "
-                f"{noise.num_examples} labels for {x.shape[0]} images (additive noise's "
+                f"{noise.num_examples} labels for {noise.num_clean} images (additive noise's "
                 "extra examples are not supported)"
             )
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
             raise ValueError(f"seed must be an integer in [0, 2**63), got {seed!r}")
         if not 0 <= seed < 2**63:
             raise ValueError(f"seed must be an integer in [0, 2**63), got {seed!r}")
-        self.noise = noise
-        self.num_examples = int(x.shape[0])
-        self.batch_size = positive_int(batch_size, "batch_size")
-        self.seed = int(seed)
-        self.networks = positive_int(networks, "networks")
-        self.flip = x.shape[-1] == 3 if flip is None else bool(flip)
-        self.padding = non_negative_int(padding, "padding")
-        self.steps_per_epoch = (
-            -(-self.num_examples // self.batch_size)
-            if steps_per_epoch is None
-            else positive_int(steps_per_epoch, "steps_per_epoch")
-        )
-        n = self.num_examples
+
+    def _division_state(self, n: int) -> None:
+        """The division's variables, every example labelled with ``w = 1``: per network
+        its order (labelled first), labelled count and clean probabilities; the epoch."""
         self._epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         self._order = tf.Variable(
             np.tile(np.arange(n, dtype=np.int64), (self.networks, 1)), trainable=False
@@ -126,12 +146,6 @@ class DividedPipeline:
         self._prob = tf.Variable(np.ones((self.networks, n), np.float32), trainable=False)
         self._version = 0  # bumped by set_epoch and set_division: the NumPy feed's cache key
         self._batches: DividedBatches | None = None
-        step = self._loader(x, standardizer(mean, std, x.shape[-1]))
-        self._step_fn = step
-        self._load_fn = tf.function(
-            self._chunk_loader(step), input_signature=[tf.TensorSpec([], tf.int64)] * 3
-        )
-        self.dataset = self._build(step)
 
     # ---------------------------------------------------------------- division
 

@@ -20,7 +20,7 @@ from kerasnoise.training.data import load_data
 from kerasnoise.training.keras_state import isolated_keras_state
 from kerasnoise.training.run import Run
 
-__all__ = ["FinishedStage", "earlier_stage"]
+__all__ = ["FinishedStage", "finished_stage"]
 
 
 class FinishedStage:
@@ -67,7 +67,7 @@ class FinishedStage:
         return noisy.labels
 
 
-def earlier_stage(run: Run, record: dict) -> methods_lib.EarlierStage:
+def finished_stage(run: Run, record: dict) -> methods_lib.EarlierStage:
     """``run``, finished with ``record``, as the :class:`kerasnoise.methods.EarlierStage`
     a method receives."""
     stage = FinishedStage(run.config, run.run_dir)

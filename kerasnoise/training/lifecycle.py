@@ -15,7 +15,7 @@ from kerasnoise.devices import distribution, execution
 from kerasnoise.results import rundir
 from kerasnoise.training.assembly import RunCallbacks, assemble, build_callbacks
 from kerasnoise.training.data import RunData, build_data
-from kerasnoise.training.earlier_stage import earlier_stage
+from kerasnoise.training.earlier_stage import finished_stage
 from kerasnoise.training.keras_state import isolated_keras_state
 from kerasnoise.training.record import finish
 from kerasnoise.training.run import Run, open_run
@@ -146,7 +146,7 @@ def run_earlier_stage(
     earlier stage a method asked for, and hand it back as a
     :class:`kerasnoise.methods.EarlierStage` (:mod:`kerasnoise.training.earlier_stage`)."""
     record = train(config, out_dir, verbose=verbose, quiet=quiet, checkpoint_dir=checkpoint_dir)
-    return earlier_stage(open_run(config, out_dir, checkpoint_dir), record)
+    return finished_stage(open_run(config, out_dir, checkpoint_dir), record)
 
 
 def _say_where_it_starts(run: Run, checkpoint, started_before: bool, say) -> None:
