@@ -296,6 +296,7 @@ def test_anchor_estimator_recovers_a_known_transition():
 SMALL = [
     "epochs=1",
     "train_limit=800",
+    "test_limit=1000",
     "validation=100",
     "batch_size=100",
     "eval_batch_size=2500",

@@ -102,6 +102,7 @@ def test_evaluation_and_prediction_are_network_1_and_saving_keeps_both(shared_da
 SMALL = {
     "epochs": 3,
     "train_limit": 2000,
+    "test_limit": 1000,
     "batch_size": 100,
     "eval_batch_size": 1000,
     "train_eval_images": 1000,

@@ -19,6 +19,7 @@ BACKEND = keras.backend.backend()
 SMALL = [
     "epochs=2",
     "train_limit=1024",
+    "test_limit=1000",
     "validation=256",
     "batch_size=64",
     "eval_batch_size=500",

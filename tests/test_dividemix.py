@@ -349,6 +349,7 @@ SMALL = {
     "method": "dividemix",
     "epochs": 2,
     "train_limit": 2000,
+    "test_limit": 1000,
     "batch_size": 100,
     "eval_batch_size": 1000,
     "train_eval_images": 1000,

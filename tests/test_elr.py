@@ -170,6 +170,7 @@ def test_the_pipeline_gives_each_examples_index_in_both_feeds(shared_data):
 SMALL = {
     "epochs": 3,
     "train_limit": 1000,
+    "test_limit": 1000,
     "batch_size": 100,
     "eval_batch_size": 1000,
     "train_eval_images": 500,

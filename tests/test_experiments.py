@@ -182,7 +182,8 @@ def test_a_tiny_coteaching_table_has_its_reference_and_curves(shared_data, tmp_p
         *("--methods", "standard,coteaching", "--noise-models", "symmetric_exclusive"),
         *("--rates", "0.5", "--seeds", "0", "--no-progress", "--jobs", "1"),
         *("--out", str(out), "--data-dir", str(shared_data)),
-        *("epochs=2", "train_limit=600", "train_eval_images=300", "optimizer.decay_start=1"),
+        *("epochs=2", "train_limit=600", "test_limit=1000", "train_eval_images=300"),
+        "optimizer.decay_start=1",
     ]
     assert main(coteaching_mnist.EXPERIMENT, argv) == 0
     table = pd.read_csv(out / "table.csv").set_index("method")
@@ -343,6 +344,7 @@ def test_tiny_table(shared_data, tmp_path, capsys, figures):
         str(shared_data),
         "epochs=1",
         "train_limit=600",
+        "test_limit=1000",
         "train_eval_images=300",
     ]
     assert main(menon_mnist.EXPERIMENT, argv) == 0
@@ -407,6 +409,7 @@ def test_tiny_table(shared_data, tmp_path, capsys, figures):
         report_only=True,
         epochs=1,
         train_limit=600,
+        test_limit=1000,
         train_eval_images=300,
     )
     assert outcome.trained == 0 and len(outcome.verdicts) == len(menon_mnist.EXPERIMENT.claims)
@@ -448,6 +451,7 @@ def test_learning_rate_chosen_per_cell_through_the_search(shared_data, tmp_path)
     small = dict(
         epochs=1,
         train_limit=500,
+        test_limit=1000,
         validation=200,
         train_eval_images=200,
         batch_size=64,
@@ -539,7 +543,8 @@ EXPERIMENT = Experiment(
     seeds=[0],
 )
 outcome = run(EXPERIMENT, out=OUT, data_dir=DATA, jobs=2, progress=False,
-              epochs=1, train_limit=300, train_eval_images=100, model="mlp1")
+              epochs=1, train_limit=300, test_limit=1000, train_eval_images=100,
+              model="mlp1")
 print("TABLE", len(outcome.table), outcome.table["mean"].iloc[0])
 """
 

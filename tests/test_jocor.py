@@ -181,6 +181,7 @@ def test_evaluation_is_network_1_and_saving_keeps_lambda_and_both_networks(tmp_p
 SMALL = {
     "epochs": 2,
     "train_limit": 2000,
+    "test_limit": 1000,
     "batch_size": 100,
     "eval_batch_size": 1000,
     "train_eval_images": 1000,

@@ -20,7 +20,14 @@ from kerasnoise.tables import Experiment, run
 from tests.helpers import install_distribution, plugin_environment
 
 REPO = Path(__file__).resolve().parents[1]
-SMALL = ["epochs=1", "train_limit=1000", "validation=200", "batch_size=64", "eval_batch_size=500"]
+SMALL = [
+    "epochs=1",
+    "train_limit=1000",
+    "test_limit=1000",
+    "validation=200",
+    "batch_size=64",
+    "eval_batch_size=500",
+]
 FAST = "optimizer.learning_rate=0.01"  # the small MLPs of these tests learn in 13 steps
 
 

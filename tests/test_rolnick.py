@@ -270,6 +270,7 @@ def test_declarations_are_well_formed(script):
 
 TINY = {
     "train_limit": 600,
+    "test_limit": 1000,
     "validation": 100,
     "epochs": 1,
     "eval_every_steps": 3,

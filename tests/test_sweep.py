@@ -19,6 +19,7 @@ from kerasnoise.results.store import ResultsStore
 TINY = {
     "epochs": 1,
     "train_limit": 600,
+    "test_limit": 1000,
     "batch_size": 64,
     "train_eval_images": 300,
     "model": "mlp1",
@@ -181,8 +182,8 @@ s = sweep.Sweep(name="t", preset="menon-mnist-lenet",
                 methods={"ce": {"loss": "ce"}, "gce": {"loss": "gce"},
                          "linear": {"loss": "linear"}},
                 axes={"noise.rate": [0.4]}, seeds=[0],
-                overrides={"epochs": 2, "train_limit": 600, "batch_size": 64,
-                           "train_eval_images": 300, "model": "mlp1"},
+                overrides={"epochs": 2, "train_limit": 600, "test_limit": 1000,
+                           "batch_size": 64, "train_eval_images": 300, "model": "mlp1"},
                 data_dir=sys.argv[2])
 sweep.run_sweep(s, sys.argv[1], jobs=1, progress=False)
 """

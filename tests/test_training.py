@@ -12,6 +12,7 @@ import pytest
 
 from kerasnoise import (
     cli,
+    datasets,
     methods,
     metrics,
     models,
@@ -28,7 +29,14 @@ from kerasnoise.results.store import ResultsStore
 from tests.helpers import Interrupt, StopAfterFirstEpoch
 from tests.helpers import without_timing as _without_timing
 
-SMALL = ["epochs=2", "train_limit=1000", "validation=200", "batch_size=64", "eval_batch_size=500"]
+SMALL = [
+    "epochs=2",
+    "train_limit=1000",
+    "test_limit=1000",
+    "validation=200",
+    "batch_size=64",
+    "eval_batch_size=500",
+]
 
 
 def small_config(shared_data, *overrides):
@@ -161,6 +169,28 @@ def _tensorflow_runs_nchw_convolutions() -> bool:
 # The resume tests train MLP1: what they test (run records, checkpoints, the epoch order)
 # does not depend on the model, and LeNet-5 cost them twice the time on JAX.
 @pytest.mark.orchestration  # the store's bookkeeping; resume on every backend: below
+def test_test_limit_scores_the_first_test_images_and_names_the_run(shared_data, tmp_path):
+    """``test_limit=N``: the record's test accuracy is that of the saved model on the
+    first N test images; the setting names the run only when set."""
+    plain = small_config(shared_data, "epochs=1", "test_limit=None")
+    config = small_config(shared_data, "epochs=1", "test_limit=700")
+    assert "test_limit" not in plain.run_key() and config.run_key()["test_limit"] == 700
+    assert config.run_id("x") != plain.run_id("x")
+    record = training.train(config, tmp_path, verbose=0, quiet=True)
+    model = keras.saving.load_model(tmp_path / record["run_id"] / "model.keras")
+    mnist = datasets.load("mnist", shared_data)
+    x = (mnist.x_test[:700, ..., None] / 255.0 - mnist.info.mean[0]) / mnist.info.std[0]
+    predicted = np.argmax(keras.ops.convert_to_numpy(model(x.astype("float32"))), axis=1)
+    accuracy = float(np.mean(predicted == mnist.y_test[:700]))
+    assert record["test_accuracy_final_model"] == pytest.approx(accuracy, abs=1e-9)
+    for value in (0, -3):
+        with pytest.raises(ValueError, match="test_limit must be a positive integer"):
+            cfg.apply_overrides(plain, {"test_limit": value}).validate_without_keras()
+    for value, kind in ((2.5, "an integer"), (True, "an integer")):
+        with pytest.raises(TypeError, match=f"test_limit must be {kind}"):
+            cfg.apply_overrides(plain, {"test_limit": value})
+
+
 def test_done_run_is_not_trained_again(shared_data, tmp_path, monkeypatch):
     config = small_config(shared_data, "epochs=1", "model=mlp1")
     first = training.train(config, tmp_path, verbose=0)

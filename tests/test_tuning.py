@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 TINY = [
     "model=mlp1",
     "train_limit=600",
+    "test_limit=1000",
     "validation=200",
     "epochs=1",
     "train_eval_images=200",

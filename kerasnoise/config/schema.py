@@ -112,6 +112,9 @@ class ExperimentConfig:
     ``noise_source_dir``: where the data set named by ``noise.source`` is (default
     ``data_dir``); see :func:`kerasnoise.datasets.noise_images`.
     ``train_limit``: use only the first N training examples (quick runs).
+    ``test_limit``: score only the first N test images (smoke runs and tests: the test
+    set's evaluation is most of a tiny run's time); a reported test accuracy is then
+    not the benchmark's.  Part of the run id only when set.
     ``seed``: weights, example order, augmentation.  ``noise_seed``: label noise, the
     validation split and every other data-side draw; an integer (the same noise for
     every training seed: the Co-teaching code's ``RandomState(0)``), or ``"seed"``: the
@@ -147,6 +150,7 @@ class ExperimentConfig:
     input_scale: str = field(default="standardize", metadata=IDENTITY_UNLESS_DEFAULT)
     stratify: bool = True
     train_limit: int | None = None
+    test_limit: int | None = field(default=None, metadata=IDENTITY_UNLESS_DEFAULT)
     augment: bool = False
     model: dict = field(default_factory=lambda: {"name": "lenet5"})
     loss: dict = field(default_factory=lambda: {"name": "ce"})

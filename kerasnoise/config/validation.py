@@ -55,7 +55,7 @@ def validate_without_keras(config: ExperimentConfig) -> ExperimentConfig:
         raise ValueError(
             "validation_labels='noisy' needs a validation split: set validation=0.1 (or a count)"
         )
-    for name in ("train_limit", "train_eval_images", "eval_every_steps"):
+    for name in ("train_limit", "test_limit", "train_eval_images", "eval_every_steps"):
         if getattr(config, name) is not None:
             _positive(getattr(config, name), name)
     for name in ("batch_size", "eval_batch_size", "epochs"):

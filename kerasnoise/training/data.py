@@ -17,7 +17,7 @@ __all__ = ["RunData", "build_data", "load_data"]
 
 
 def load_data(config: ExperimentConfig) -> datasets.Dataset:
-    """The data set as the config describes it: limit, then validation split; with
+    """The data set as the config describes it: limits, then validation split; with
     ``input_scale="unit"`` its statistics are 0 and 1, so every pipeline feeds ``x / 255``."""
     data = datasets.load(config.dataset, config.data_dir, file=config.data_file)
     if config.input_scale == "unit":
@@ -27,6 +27,9 @@ def load_data(config: ExperimentConfig) -> datasets.Dataset:
     if config.train_limit is not None:
         n = config.train_limit
         data = dataclasses.replace(data, x_train=data.x_train[:n], y_train=data.y_train[:n])
+    if config.test_limit is not None:
+        n = config.test_limit
+        data = dataclasses.replace(data, x_test=data.x_test[:n], y_test=data.y_test[:n])
     if config.validation:
         size = int(config.validation) if config.validation >= 1 else float(config.validation)
         data = data.validation_split(size, seed=config.data_noise_seed(), stratify=config.stratify)
