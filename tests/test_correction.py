@@ -379,6 +379,7 @@ def test_the_estimate_is_close_to_the_realised_transition(shared_data, tmp_path)
             [
                 "epochs=4",
                 "train_limit=12000",
+                "test_limit=1000",  # the estimate is of the training labels' T
                 "noise.rate=0.3",
                 "loss=forward",
                 "loss.transition=estimated",
