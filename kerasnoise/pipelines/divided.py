@@ -44,7 +44,13 @@ import tensorflow as tf
 from kerasnoise._checks import non_negative_int, positive_int
 from kerasnoise.noise import NoiseResult
 from kerasnoise.pipelines.augment import crop_flip, crop_flip_draws
-from kerasnoise.pipelines.inputs import SetEpoch, as_nhwc, feed_for_backend, standardizer
+from kerasnoise.pipelines.inputs import (
+    SetEpoch,
+    as_nhwc,
+    check_seed,
+    feed_for_backend,
+    standardizer,
+)
 
 __all__ = ["DividedBatches", "DividedPipeline", "batch_keys"]
 
@@ -92,12 +98,13 @@ class DividedPipeline:
         networks: int = 2,
         padding: int = PADDING,
     ):
-        self._check_scalars(noise, seed)
+        self._check_noise(noise)
         self.batch_size = positive_int(batch_size, "batch_size")
         self.networks = positive_int(networks, "networks")
         self.padding = non_negative_int(padding, "padding")
         if steps_per_epoch is not None:
             steps_per_epoch = positive_int(steps_per_epoch, "steps_per_epoch")
+        self.seed = check_seed(seed)
         x = as_nhwc(images)
         standardize = standardizer(mean, std, x.shape[-1])
         if x.shape[0] != noise.num_clean:
@@ -106,7 +113,6 @@ class DividedPipeline:
                 f"{noise.num_examples} labels for {x.shape[0]} images"
             )
         self.noise = noise
-        self.seed = int(seed)
         self.num_examples = n = int(x.shape[0])
         self.flip = x.shape[-1] == 3 if flip is None else bool(flip)
         self.steps_per_epoch = steps_per_epoch or -(-n // self.batch_size)
@@ -119,9 +125,8 @@ class DividedPipeline:
         self.dataset = self._build(step)
 
     @staticmethod
-    def _check_scalars(noise: Any, seed: Any) -> None:
-        """``noise`` a NoiseResult of one label per example, ``seed`` an int in
-        ``[0, 2**63)``."""
+    def _check_noise(noise: Any) -> None:
+        """``noise`` a NoiseResult of one label per example (no extra examples)."""
         if not isinstance(noise, NoiseResult):
             raise TypeError(f"noise must be a NoiseResult, got {type(noise)}")
         if noise.num_examples != noise.num_clean:
@@ -130,10 +135,6 @@ class DividedPipeline:
                 f"{noise.num_examples} labels for {noise.num_clean} images (additive noise's "
                 "extra examples are not supported)"
             )
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-            raise ValueError(f"seed must be an integer in [0, 2**63), got {seed!r}")
-        if not 0 <= seed < 2**63:
-            raise ValueError(f"seed must be an integer in [0, 2**63), got {seed!r}")
 
     def _division_state(self, n: int) -> None:
         """The division's variables, every example labelled with ``w = 1``: per network

@@ -52,6 +52,14 @@ def finish(ds: tf.data.Dataset) -> tf.data.Dataset:
     return ds.with_options(options).prefetch(AUTOTUNE)
 
 
+def check_seed(seed: Any) -> int:
+    """A pipeline's order and augmentation ``seed`` as an ``int``: an integer in
+    ``[0, 2**63)`` (not a bool), else ``ValueError``."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**63:
+        raise ValueError(f"seed must be an integer in [0, 2**63), got {seed!r}")
+    return int(seed)
+
+
 def feed_for_backend() -> str:
     """Which feed a pipeline gives ``model.fit`` on the active backend: ``tf.data``
     (TensorFlow pulls it inside its compiled loop) or ``PyDataset`` (JAX and PyTorch

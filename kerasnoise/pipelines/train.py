@@ -23,16 +23,11 @@ from kerasnoise.pipelines.inputs import (
     AUTOTUNE,
     SetEpoch,
     as_nhwc,
+    check_seed,
     feed_for_backend,
     finish,
     standardizer,
 )
-
-
-def _check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**63:
-        raise ValueError(f"seed must be an integer in [0, 2**63), got {seed!r}")
-    return int(seed)
 
 
 class TrainPipeline:
@@ -104,7 +99,7 @@ class TrainPipeline:
             )
         self.noise = noise
         self.batch_size = positive_int(batch_size, "batch_size")
-        self.seed = _check_seed(seed)
+        self.seed = check_seed(seed)
         self.augment = bool(augment)
         self.shuffle = bool(shuffle)
         self.drop_remainder = bool(drop_remainder)
