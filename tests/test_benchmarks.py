@@ -93,6 +93,8 @@ def test_torch_step_runs_with_a_minimal_setting(shared_data, tmp_path):
     assert rows[0]["ratio"] == 1.0 and all(r["examples_per_second"] > 0 for r in rows)
 
 
+# A plain PyTorch loop: the Keras backend plays no part.
+@pytest.mark.orchestration
 def test_menon_reference_loop_uses_the_runs_labels_and_is_seeded(shared_data):
     """The plain PyTorch cross-check of the Menon MNIST protocol: the training labels
     are the kerasnoise run's noisy labels, and one seed gives one result."""

@@ -1,5 +1,6 @@
 """Model zoo: shapes, hand-counted parameters, training steps on real data, saving, errors."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -27,6 +28,20 @@ def conv(k, c_in, c_out, bias=True):
 
 def count(weights):
     return sum(int(np.prod(w.shape)) for w in weights)
+
+
+@contextlib.contextmanager
+def weights_not_drawn():
+    """Build a model's structure without drawing its initial weights, for tests of shapes,
+    counts and layers: on JAX every new weight shape compiles its own random program
+    (ResNet-18 at a new width: ~12 s).  The variables stay uninitialised; a test that
+    computes with one assigns it first.  Keras's session is cleared after, so no later
+    scope initialises them."""
+    try:
+        with keras.StatelessScope(initialize_variables=False):
+            yield
+    finally:
+        keras.utils.clear_session(free_memory=False)
 
 
 # Parameter counts derived by hand from the layer sizes (28x28x1 input, 10 classes).
@@ -136,7 +151,8 @@ def _bn_channels_resnet18(width=64):
     ],
 )
 def test_resnet_reference_counts(name, trainable, bn_channels):
-    model = models.get(name, input_shape=CIFAR, num_classes=10)
+    with weights_not_drawn():
+        model = models.get(name, input_shape=CIFAR, num_classes=10)
     assert count(model.trainable_weights) == trainable
     # the only non-trainable weights are the moving mean and variance of each BN channel
     assert count(model.non_trainable_weights) == 2 * bn_channels
@@ -273,7 +289,6 @@ def _strided_1x1_inputs(model):
 
 # ResNet-18 widths 1 (strided shortcuts on 1, 2, 4 channels), 3 (3, 6; 12 stays strided),
 # 4 (the suite's width: 4; 8, 16 stay), 8 (none); ResNet-50 widths 1 (4 channels), 2 (8).
-# (Few widths: building a ResNet at a new width costs ~15 s on JAX, initialisers compiling.)
 @pytest.mark.parametrize(
     ("name", "width"),
     [("resnet18", 1), ("resnet18", 3), ("resnet18", 4), ("resnet18", 8)]
@@ -285,9 +300,10 @@ def test_strided_shortcuts_of_reduced_widths_subsample_first(name, width):
     (PyTorch's CPU convolution can hang in the backward pass of a strided 1x1 convolution
     with 2-6 input channels; docs/known-issues.md.)  Same weights, same function.
     """
-    model = models.get(
-        name, input_shape=CIFAR, num_classes=10, width=width, data_format="channels_last"
-    )
+    with weights_not_drawn():
+        model = models.get(
+            name, input_shape=CIFAR, num_classes=10, width=width, data_format="channels_last"
+        )
     assert all(c >= 8 for c in _strided_1x1_inputs(model)), _strided_1x1_inputs(model)
     if name == "resnet18":
         assert count(model.trainable_weights) == _resnet18_trainable(width)
@@ -299,20 +315,25 @@ def test_strided_shortcuts_of_reduced_widths_subsample_first(name, width):
     assert [layer.name for layer in subsampled] == [
         f"stage{s}_block1_shortcut_subsample" for s in expected
     ]
-    x = np.random.default_rng(width).standard_normal((2, 15, 15, 8)).astype(np.float32)
+    rng = np.random.default_rng(width)
+    x = rng.standard_normal((2, 15, 15, 8)).astype(np.float32)
     for sub in subsampled:
         assert isinstance(sub, keras.layers.AveragePooling2D) and sub.weights == []
         assert sub.pool_size == (1, 1) and sub.strides == (2, 2)
         stage = int(sub.name[len("stage")])
         conv_layer = model.get_layer(f"stage{stage}_block1_shortcut_conv")
         assert conv_layer.strides == (1, 1) and conv_layer.kernel_size == (1, 1)
-        # the pair computes the strided 1x1 'same' convolution (odd sizes included: 15 -> 8)
+        assert not conv_layer.use_bias
+        # the pair computes the strided 1x1 'same' convolution (odd sizes included: 15 -> 8);
+        # the layer as configured, its kernel drawn here (the model's was never drawn)
         c_in = conv_layer.kernel.shape[2]
         xs = x[..., :c_in]
-        got = keras.ops.convert_to_numpy(conv_layer(sub(xs)))
-        want = keras.ops.convert_to_numpy(
-            keras.ops.conv(xs, conv_layer.kernel, strides=2, padding="same")
-        )
+        same_layer = keras.layers.Conv2D.from_config(conv_layer.get_config())
+        same_layer.build(xs.shape)
+        kernel = rng.standard_normal(tuple(conv_layer.kernel.shape)).astype(np.float32)
+        same_layer.kernel.assign(kernel)
+        got = keras.ops.convert_to_numpy(same_layer(sub(xs)))
+        want = keras.ops.convert_to_numpy(keras.ops.conv(xs, kernel, strides=2, padding="same"))
         assert got.shape == (2, 8, 8, conv_layer.filters)
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 

@@ -159,6 +159,8 @@ def test_sweep_twice_trains_nothing_and_tables_match_records(shared_data, tmp_pa
 THREE = {"ce": {"loss": "ce"}, "gce": {"loss": "gce"}, "linear": {"loss": "linear"}}
 
 
+# Spawned worker processes and merged folders: the same machinery on every backend.
+@pytest.mark.orchestration
 def test_parallel_jobs_and_merging_two_machines(shared_data, tmp_path):
     s = tiny_sweep(shared_data, methods=THREE, axes={"noise.rate": [0.4]})
     machine_a = sweep.run_sweep(s, tmp_path / "a", shard=(0, 2), jobs=2, progress=False)
