@@ -34,9 +34,9 @@ def count(weights):
 def weights_not_drawn():
     """Build a model's structure without drawing its initial weights, for tests of shapes,
     counts and layers: on JAX every new weight shape compiles its own random program
-    (ResNet-18 at a new width: ~12 s).  The variables stay uninitialised; a test that
-    computes with one assigns it first.  Keras's session is cleared after, so no later
-    scope initialises them."""
+    (ResNet-18 at a new width: ~12 s).  The variables stay uninitialised: a test that
+    computes with a layer builds one from its config and sets that layer's weights.
+    Keras's session is cleared after, so no later scope initialises them."""
     try:
         with keras.StatelessScope(initialize_variables=False):
             yield
