@@ -1,5 +1,5 @@
 """Who a search process is — local, chief or worker (keras-tuner's distributed mode) —
-and how a worker waits for its chief."""
+how a worker waits for its chief, and how the chief serves a level's oracle."""
 
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ from typing import Any
 from kerasnoise.search.oracle import level_done
 from kerasnoise.search.plan import LRSearch
 
-__all__ = ["Role", "LOCAL", "ChiefUnreachableError", "wait_for_chief", "parse_port"]
+__all__ = [
+    "Role",
+    "LOCAL",
+    "ChiefUnreachableError",
+    "wait_for_chief",
+    "serve_oracle",
+    "parse_port",
+]
 
 
 class ChiefUnreachableError(RuntimeError):
@@ -121,6 +128,34 @@ def wait_for_chief(
                 "start the chief (--chief) with the same --out, IP and port, or raise "
                 "--chief-timeout"
             )
+
+
+def serve_oracle(oracle, poll_s: float) -> None:
+    """Serve ``oracle`` to the workers until its search has stopped and all have left.
+
+    keras-tuner's ``oracle_chief.start_server`` with its servicer, except that the
+    chief looks every ``poll_s`` seconds whether the last worker has left, where
+    keras-tuner sleeps 20 s at a time once the oracle has stopped (one such wait per
+    level), and that the server is stopped when the level ends, freeing its port.
+    The address is keras-tuner's ``KERASTUNER_ORACLE_IP`` and ``KERASTUNER_ORACLE_PORT``.
+    """
+    from concurrent import futures
+
+    import grpc
+    from keras_tuner.src import protos
+    from keras_tuner.src.distribute import oracle_chief
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+    servicer = oracle_chief.OracleServicer(oracle)
+    protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
+    address = f"{os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']}"
+    server.add_insecure_port(address)
+    server.start()
+    try:
+        while not (servicer.stop_triggered and oracle_chief.exit_chief(oracle)):
+            time.sleep(poll_s)
+    finally:
+        server.stop(grace=None)
 
 
 #: This process does everything itself: the oracle and the trials.

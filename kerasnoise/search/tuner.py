@@ -16,7 +16,7 @@ from kerasnoise.search._kt import BaseTuner, kt
 from kerasnoise.search.oracle import build_oracle, level_done, saved_space_matches
 from kerasnoise.search.plan import DONE_MARKER, HP_NAME, OBJECTIVE, LRSearch, project_dir
 from kerasnoise.search.results import trials_frame
-from kerasnoise.search.roles import LOCAL, Role
+from kerasnoise.search.roles import LOCAL, Role, serve_oracle
 
 __all__ = ["RunTuner", "search_level"]
 
@@ -26,7 +26,9 @@ class RunTuner(BaseTuner):
 
     While the oracle has no trial to give yet (``IDLE``), it asks again every
     ``poll_s`` seconds instead of keras-tuner's loop without a pause, which kept a
-    core busy on a waiting worker and its chief.
+    core busy on a waiting worker and its chief.  As the chief it serves the oracle
+    with :func:`~kerasnoise.search.roles.serve_oracle`, which sees the last worker
+    leave within ``poll_s`` seconds (keras-tuner's own server waits 20 s at a time).
 
     ``run_trial`` trains the trial's learning rate (and Hyperband's epoch budget) at
     ``level`` once per execution seed with :func:`kerasnoise.training.train` into
@@ -58,6 +60,20 @@ class RunTuner(BaseTuner):
             project_name=project_name,
             overwrite=False,
         )
+
+    def search(self, *fit_args, **fit_kwargs) -> None:
+        if not self._is_chief():
+            return super().search(*fit_args, **fit_kwargs)
+        if "verbose" in fit_kwargs:
+            self.oracle.verbose = fit_kwargs["verbose"]
+        self.save()
+        serve_oracle(self.oracle, self.poll_s)
+
+    @staticmethod
+    def _is_chief() -> bool:
+        from keras_tuner.src.distribute import utils
+
+        return utils.is_chief_oracle()
 
     def pre_create_trial(self) -> None:
         if self._waiting:
