@@ -118,9 +118,10 @@ def test_mlp_with_dropout_and_he_normal_is_patrini_et_al_network():
 
 
 def test_widths_are_arguments():
-    m = models.mlp2(MNIST, 7, hidden=(32, 16))
+    with weights_not_drawn():
+        m = models.mlp2(MNIST, 7, hidden=(32, 16))
+        c = models.conv4((32, 32, 3), 5, filters=(8, 8, 8, 8), dense=20)
     assert count(m.trainable_weights) == dense(784, 32) + dense(32, 16) + dense(16, 7)
-    c = models.conv4((32, 32, 3), 5, filters=(8, 8, 8, 8), dense=20)
     expected = conv(3, 3, 8) + 3 * conv(3, 8, 8) + dense(2 * 2 * 8, 20) + dense(20, 5)
     assert count(c.trainable_weights) == expected
 
@@ -163,12 +164,12 @@ def test_resnet_reference_counts(name, trainable, bn_channels):
 
 
 def test_resnet_stem_and_output():
-    model = models.resnet18(CIFAR, 100, width=8, data_format="channels_last")
+    with weights_not_drawn():  # shapes only: the ResNets compute in the tests that train them
+        model = models.resnet18(CIFAR, 100, width=8, data_format="channels_last")
     stem = model.get_layer("stem_conv")
     assert stem.kernel_size == (3, 3) and stem.strides == (1, 1) and not stem.use_bias
     assert not any(isinstance(layer, keras.layers.MaxPooling2D) for layer in model.layers)
-    out = model(np.zeros((2, *CIFAR), np.float32))
-    assert tuple(out.shape) == (2, 100)
+    assert tuple(model.output.shape) == (None, 100)
     # stride-1 stem keeps 32x32 into stage 1; three stride-2 stages leave 4x4
     assert tuple(model.get_layer("stage1_block1_out").output.shape) == (None, 32, 32, 8)
     assert tuple(model.get_layer("stage4_block2_out").output.shape) == (None, 4, 4, 64)
