@@ -620,10 +620,11 @@ def _finished_run_dir(
 
 
 def test_a_report_takes_cells_from_other_folders_and_backends(tmp_path, capsys):
-    """``--cells-from FOLDER=BACKEND``: each cell from the first folder that has finished
-    runs of it (another backend's run ids; runs another table made, under its own sweep
-    and method names, count by their configs), the rest from the command's own; the
-    claims see every cell; bad values are refused before anything is read."""
+    """``--cells-from FOLDER=BACKEND``: each cell from the folder with the most finished
+    runs of it, the first on a tie (another backend's run ids; runs another table made,
+    under its own sweep and method names, count by their configs), the rest from the
+    command's own; the claims see every cell; bad values are refused before anything is
+    read."""
     import keras
 
     from kerasnoise.claims import Order
@@ -647,8 +648,9 @@ def test_a_report_takes_cells_from_other_folders_and_backends(tmp_path, capsys):
         key = (r.axes["model"], r.axes["noise.alpha"], r.seed)
         accuracy[key] = 0.5 + 0.1 * r.seed + (0.2 if r.axes["model"] == "mlp2" else 0)
         _finished_run_dir(own, r, here, "cells", 0.1 + 0.01 * r.seed)
-        if r.axes["model"] == "mlp2":
+        if r.axes["model"] == "mlp2" or key == ("mlp1", 0, 0):
             # another table's runs of the same configs: another sweep, another name
+            # (of mlp1 at alpha 0 only seed 0: the own folder's two seeds win)
             _finished_run_dir(other, r, there, "elsewhere", accuracy[key], method="plain")
     other_runs = {r.config.run_id(there) for r in runs}
     assert other_runs.isdisjoint(r.config.run_id(here) for r in runs)  # the backend counts
@@ -665,6 +667,15 @@ def test_a_report_takes_cells_from_other_folders_and_backends(tmp_path, capsys):
     assert verdict.verdict == "supported"  # 10.5 < 75 over two seeds a side
     notes = (own / "table.md").read_text()
     assert f"2 from `{other}` on {there}" in notes and "8 of 8 runs finished" in notes
+    # the fewer-runs cell came from the own folder, and a tie from the first folder given
+    later = tmp_path / "later"
+    for r in runs:
+        if (r.axes["model"], r.axes["noise.alpha"]) == ("mlp1", 0):  # both seeds
+            _finished_run_dir(later, r, there, "elsewhere", 0.9 - 0.1 * r.seed)
+    twice = [f"{later}={there}", f"{other}={there}"]
+    table = run(declared, out=str(own), report_only=True, cells_from=twice).table
+    row = table.set_index(["model", "noise_alpha"]).loc[("mlp1", 0)]
+    assert row["mean"] == pytest.approx(85.0) and row["n"] == 2  # `later`'s two, not own's
 
     # without the flag: the command's own folder alone, no backend column
     alone = run(declared, out=str(own), report_only=True).table

@@ -29,8 +29,8 @@ class Source:
 
 def write_report(experiment, sweep, sources: list[Source], command, outcome: Outcome) -> None:
     """Tabulate the finished runs of the ``sources`` (the last is the command's own
-    folder and backend, where the files go; each cell comes from the first source
-    that has finished runs of it), check the claims, write the files and the
+    folder and backend, where the files go; each cell comes from the source with the
+    most finished runs of it, the first on a tie), check the claims, write the files and the
     figures, print the table; fill ``outcome``."""
     from kerasnoise import claims as claims_lib
     from kerasnoise import report
@@ -193,26 +193,40 @@ def _all_curves(experiment: Experiment) -> list[Curves]:
 
 def cells_frame(sources: list[Source], sweep):
     """The finished runs of every source (``report.runs_frame`` rows, with the source
-    ``folder``), each cell (method and axis values) from the first source that has
-    finished runs of it; records each source's ``cells``."""
+    ``folder``), each cell (method and axis values) from the source with the most
+    finished runs of it, the first such on a tie (so a folder given with
+    ``--cells-from`` before the command's own); records each source's ``cells``."""
     import pandas as pd
 
+    found = [
+        _finished_cells(source, sweep, own=i == len(sources) - 1)
+        for i, source in enumerate(sources)
+    ]
+    best: dict[tuple, tuple[int, int]] = {}  # cell -> (finished runs, -source index)
+    for i, (_, cells) in enumerate(found):
+        for cell in set(cells):
+            best[cell] = max(best.get(cell, (0, 0)), (cells.count(cell), -i))
+    frames = []
+    for i, (source, (frame, cells)) in enumerate(zip(sources, found, strict=True)):
+        source.cells = {cell for cell, (_, j) in best.items() if j == -i}
+        keep = [cell in source.cells for cell in cells]
+        frames.append(frame[keep].assign(folder=str(source.folder)))
+    nonempty = [f for f in frames if not f.empty]
+    return pd.concat(nonempty, ignore_index=True) if nonempty else frames[-1]
+
+
+def _finished_cells(source: Source, sweep, own: bool) -> tuple:
+    """``source``'s finished runs of the table (``report.runs_frame`` rows) and each
+    row's cell.  The command's own folder counts its sweep's runs; another folder's run
+    is a cell's when its config is, whatever sweep made it."""
     from kerasnoise import report
 
-    frames, taken = [], set()
-    for i, source in enumerate(sources):
-        cell_of = {r.config.run_id(source.backend): cell_key(r, sweep) for r in source.runs}
-        own = i == len(sources) - 1  # the command's own folder: its sweep's runs
-        frame = report.runs_frame(source.folder, sweep=sweep.name if own else None)
-        frame = frame[frame["run_id"].isin(cell_of)]
-        if not own:  # another folder's run is this cell's when its config is, whatever its sweep
-            frame = _as_cells(frame.drop_duplicates("run_id"), cell_of, sweep)
-        source.cells = {cell_of[i] for i in frame["run_id"]} - taken
-        taken |= source.cells
-        keep = [cell_of[i] in source.cells for i in frame["run_id"]]
-        frames.append(frame[keep].assign(folder=str(source.folder)))
-    found = [f for f in frames if not f.empty]
-    return pd.concat(found, ignore_index=True) if found else frames[-1]
+    cell_of = {r.config.run_id(source.backend): cell_key(r, sweep) for r in source.runs}
+    frame = report.runs_frame(source.folder, sweep=sweep.name if own else None)
+    frame = frame[frame["run_id"].isin(cell_of)]
+    if not own:
+        frame = _as_cells(frame.drop_duplicates("run_id"), cell_of, sweep)
+    return frame, [cell_of[i] for i in frame["run_id"]]
 
 
 def _as_cells(frame, cell_of: dict, sweep):
@@ -337,8 +351,8 @@ def _notes(
     ]
     if others:
         lines.append(
-            "Cells taken from other folders before this one's (`--cells-from`; column "
-            "`backend`): "
+            "Cells taken from other folders (`--cells-from`: each cell from the folder "
+            "with the most finished runs of it; column `backend`): "
             + "; ".join(f"{len(s.cells)} from `{s.folder}` on {s.backend}" for s in others)
             + "."
         )
