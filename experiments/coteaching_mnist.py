@@ -22,7 +22,7 @@ JOCOR = "Wei et al., CVPR 2020 (JoCoR), Table 2 (MNIST, MLP)"
 
 EXPERIMENT = Experiment(
     name="coteaching-mnist",
-    title="Co-teaching and Co-teaching+, MNIST, {model}: test accuracy (%), mean of the "
+    title="Co-teaching, Co-teaching+ and JoCoR, MNIST, {model}: test accuracy (%), mean of the "
     "last 10 of 200 epochs",
     preset="coteaching-mnist-mlp",
     methods=paper.methods(),
