@@ -3,6 +3,7 @@ the finished runs its command line describes."""
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 import sys
@@ -204,8 +205,8 @@ def cells_frame(sources: list[Source], sweep):
     ]
     best: dict[tuple, tuple[int, int]] = {}  # cell -> (finished runs, -source index)
     for i, (_, cells) in enumerate(found):
-        for cell in set(cells):
-            best[cell] = max(best.get(cell, (0, 0)), (cells.count(cell), -i))
+        for cell, runs in collections.Counter(cells).items():
+            best[cell] = max(best.get(cell, (0, 0)), (runs, -i))
     frames = []
     for i, (source, (frame, cells)) in enumerate(zip(sources, found, strict=True)):
         source.cells = {cell for cell, (_, j) in best.items() if j == -i}
